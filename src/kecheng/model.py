@@ -1,0 +1,388 @@
+"""The domain: a district's week as plain, validated, immutable tables.
+
+The models mirror the input tables one to one (a CSV file or a JSON list per
+table), so a validation error's location ``(table, index, column)`` maps
+straight back to a file, row and column that staff can open and fix.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
+
+MINUTES_PER_DAY = 24 * 60
+WEEKDAYS = range(1, 8)
+DEFAULT_MAX_WALK_M = 1000.0
+EARTH_RADIUS_M = 6_371_000.0
+
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::00)?\s*$")
+
+
+def parse_clock(value: Any) -> int:
+    """Read "HH:MM" (24-hour, 24:00 allowed as an end) into minutes after midnight."""
+    if isinstance(value, bool):
+        raise ValueError("expected a time as HH:MM, e.g. 08:30")
+    if isinstance(value, int):
+        minutes = value
+    else:
+        match = _CLOCK.match(str(value))
+        if not match:
+            raise ValueError("expected a time as HH:MM, e.g. 08:30")
+        hours, mins = int(match[1]), int(match[2])
+        if mins >= 60 or hours > 24:
+            raise ValueError("expected a time between 00:00 and 24:00")
+        minutes = hours * 60 + mins
+    if not 0 <= minutes <= MINUTES_PER_DAY:
+        raise ValueError("expected a time between 00:00 and 24:00")
+    return minutes
+
+
+def format_clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _to_id(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _to_tags(value: Any) -> Any:
+    """Accept "piano;mirror" (CSV) or ["piano", "mirror"] (JSON); blanks are ignored."""
+    if value is None:
+        return frozenset()
+    if isinstance(value, str):
+        value = value.split(";")
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return frozenset(str(tag).strip() for tag in value if str(tag).strip())
+    return value
+
+
+Id = Annotated[str, BeforeValidator(_to_id), Field(min_length=1)]
+Clock = Annotated[
+    int,
+    BeforeValidator(parse_clock),
+    PlainSerializer(format_clock, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{1,2}:\d{2}$", "examples": ["08:30"]}),
+]
+Weekday = Annotated[int, Field(ge=1, le=7, description="1 = Monday … 7 = Sunday")]
+Tags = Annotated[
+    frozenset[str],
+    BeforeValidator(_to_tags),
+    PlainSerializer(lambda tags: ";".join(sorted(tags)), return_type=str),
+    WithJsonSchema({"type": "string", "description": "';'-separated tags", "examples": ["piano;mirror"]}),
+]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Community(_Row):
+    community_id: Id
+    name: str
+    street: str
+    lat: Latitude
+    lon: Longitude
+
+
+class Venue(_Row):
+    venue_id: Id
+    name: str
+    community_id: Id
+    capacity: int = Field(gt=0)
+    features: Tags = frozenset()
+    kind: str = ""
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+
+
+class _Window(_Row):
+    """A weekday and a stretch of time on it; starts and ends are validated in order."""
+
+    weekday: Weekday
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _Window:
+        begin, end = self.bounds
+        if end <= begin:
+            raise ValueError(
+                f"ends ({format_clock(end)}) at or before it begins ({format_clock(begin)}); "
+                "a window across midnight must be split into two rows, one per weekday"
+            )
+        return self
+
+
+class OpeningHours(_Window):
+    venue_id: Id
+    open: Clock
+    close: Clock
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        return self.open, self.close
+
+
+class Teacher(_Row):
+    teacher_id: Id
+    name: str
+    community_id: Id | None = None
+    max_sessions_per_week: int | None = Field(default=None, ge=0)
+    max_sessions_per_day: int | None = Field(default=None, ge=0)
+
+
+class Availability(_Window):
+    teacher_id: Id
+    start: Clock
+    end: Clock
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        return self.start, self.end
+
+
+class Group(_Row):
+    group_id: Id
+    name: str
+    category: str
+    community_id: Id
+    size: int = Field(gt=0)
+    sessions_per_week: int = Field(ge=1, le=7)
+    duration_min: int = Field(gt=0, le=MINUTES_PER_DAY)
+    teacher_id: Id
+    required_features: Tags = frozenset()
+    max_walk_m: float = Field(default=DEFAULT_MAX_WALK_M, gt=0, allow_inf_nan=False)
+    priority: int = Field(default=1, ge=1)
+
+
+class Membership(_Row):
+    member_id: Id
+    group_id: Id
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One thing wrong with the input, located in the tables (index is 0-based)."""
+
+    table: str
+    index: int | None
+    column: str | None
+    value: Any
+    message: str
+
+
+class InvalidProblem(ValueError):
+    """Raised when the tables are well-formed row by row but do not fit together."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = issues
+        lines = [
+            f"{i.table}[{i.index}].{i.column} = {i.value!r}: {i.message}" for i in issues[:20]
+        ]
+        more = f"\n… and {len(issues) - 20} more" if len(issues) > 20 else ""
+        super().__init__("the input does not fit together:\n" + "\n".join(lines) + more)
+
+
+TABLES: dict[str, type[_Row]] = {
+    "communities": Community,
+    "venues": Venue,
+    "opening_hours": OpeningHours,
+    "teachers": Teacher,
+    "availability": Availability,
+    "groups": Group,
+    "members": Membership,
+}
+"""Table name → row model, in the order the tables are read and reported."""
+
+OPTIONAL_TABLES = frozenset({"members"})
+
+
+class Problem(_Row):
+    """A district's week: everything the solver and the checker need, nothing else.
+
+    ``grid_min`` is the step of start times; session durations must be whole steps.
+    """
+
+    communities: tuple[Community, ...] = ()
+    venues: tuple[Venue, ...] = ()
+    opening_hours: tuple[OpeningHours, ...] = ()
+    teachers: tuple[Teacher, ...] = ()
+    availability: tuple[Availability, ...] = ()
+    groups: tuple[Group, ...] = ()
+    members: tuple[Membership, ...] = ()
+    grid_min: int = Field(default=15, gt=0, le=MINUTES_PER_DAY)
+
+    @model_validator(mode="after")
+    def _fits_together(self) -> Problem:
+        issues = consistency_issues(self)
+        if issues:
+            raise InvalidProblem(issues)
+        return self
+
+    # Look-ups, built once: the tables are immutable.
+    @cached_property
+    def community(self) -> dict[str, Community]:
+        return {c.community_id: c for c in self.communities}
+
+    @cached_property
+    def venue(self) -> dict[str, Venue]:
+        return {v.venue_id: v for v in self.venues}
+
+    @cached_property
+    def teacher(self) -> dict[str, Teacher]:
+        return {t.teacher_id: t for t in self.teachers}
+
+    @cached_property
+    def group(self) -> dict[str, Group]:
+        return {g.group_id: g for g in self.groups}
+
+    @cached_property
+    def opening(self) -> dict[tuple[str, int], list[tuple[int, int]]]:
+        """(venue_id, weekday) → sorted, merged opening windows in minutes."""
+        return _windows((o.venue_id, o.weekday, o.open, o.close) for o in self.opening_hours)
+
+    @cached_property
+    def available(self) -> dict[tuple[str, int], list[tuple[int, int]]]:
+        """(teacher_id, weekday) → sorted, merged availability windows in minutes."""
+        return _windows((a.teacher_id, a.weekday, a.start, a.end) for a in self.availability)
+
+    @cached_property
+    def group_members(self) -> dict[str, frozenset[str]]:
+        """group_id → its member ids (groups without members are absent)."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for m in self.members:
+            found[m.group_id].add(m.member_id)
+        return {g: frozenset(ms) for g, ms in found.items()}
+
+    def venue_location(self, venue_id: str) -> tuple[float, float]:
+        """(lat, lon) of a venue; a venue without coordinates stands at its community's."""
+        venue = self.venue[venue_id]
+        home = self.community[venue.community_id]
+        lat = home.lat if venue.lat is None else venue.lat
+        lon = home.lon if venue.lon is None else venue.lon
+        return lat, lon
+
+    def walk_m(self, group_id: str, venue_id: str) -> float:
+        """Straight-line distance from a group's community to a venue."""
+        home = self.community[self.group[group_id].community_id]
+        return distance_m(home.lat, home.lon, *self.venue_location(venue_id))
+
+    @property
+    def sessions_total(self) -> int:
+        return sum(g.sessions_per_week for g in self.groups)
+
+
+def _windows(rows: Iterable[tuple[str, int, int, int]]) -> dict[tuple[str, int], list[tuple[int, int]]]:
+    found: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+    for key, weekday, begin, end in rows:
+        found[key, weekday].append((begin, end))
+    return {key: merge_windows(spans) for key, spans in found.items()}
+
+
+def merge_windows(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sort and merge overlapping or touching windows: 8–10 and 10–12 make 8–12."""
+    merged: list[tuple[int, int]] = []
+    for begin, end in sorted(spans):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((begin, end))
+    return merged
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine distance in metres: the walking circle is measured as the crow flies."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def consistency_issues(problem: Problem) -> list[Issue]:
+    """What makes well-formed rows not fit together: duplicate ids, dangling references,
+    durations off the time grid. Shared by the loaders (which locate each issue in a
+    file) and by ``Problem`` itself (so a library caller cannot build a broken one)."""
+    issues: list[Issue] = []
+
+    def unique(table: str, column: str, ids: Iterable[str]) -> set[str]:
+        seen: set[str] = set()
+        for index, value in enumerate(ids):
+            if value in seen:
+                issues.append(Issue(table, index, column, value, "this id appears more than once; ids must be unique"))
+            seen.add(value)
+        return seen
+
+    communities = unique("communities", "community_id", (c.community_id for c in problem.communities))
+    venues = unique("venues", "venue_id", (v.venue_id for v in problem.venues))
+    teachers = unique("teachers", "teacher_id", (t.teacher_id for t in problem.teachers))
+    groups = unique("groups", "group_id", (g.group_id for g in problem.groups))
+
+    def refer(table: str, column: str, values: Iterator[str | None], known: set[str], target: str) -> None:
+        for index, value in enumerate(values):
+            if value is not None and value not in known:
+                issues.append(Issue(table, index, column, value, f"no such id in {target}"))
+
+    refer("venues", "community_id", (v.community_id for v in problem.venues), communities, "communities")
+    refer("opening_hours", "venue_id", (o.venue_id for o in problem.opening_hours), venues, "venues")
+    refer("teachers", "community_id", (t.community_id for t in problem.teachers), communities, "communities")
+    refer("availability", "teacher_id", (a.teacher_id for a in problem.availability), teachers, "teachers")
+    refer("groups", "community_id", (g.community_id for g in problem.groups), communities, "communities")
+    refer("groups", "teacher_id", (g.teacher_id for g in problem.groups), teachers, "teachers")
+    refer("members", "group_id", (m.group_id for m in problem.members), groups, "groups")
+
+    for index, group in enumerate(problem.groups):
+        if group.duration_min % problem.grid_min:
+            issues.append(
+                Issue(
+                    "groups",
+                    index,
+                    "duration_min",
+                    group.duration_min,
+                    f"must be a whole number of {problem.grid_min}-minute steps (e.g. 60, 90, 120)",
+                )
+            )
+    return issues
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Placement:
+    """One placed session: the unit of a timetable (times in minutes after midnight)."""
+
+    group_id: str
+    session: int
+    venue_id: str
+    teacher_id: str
+    weekday: int
+    start: int
+    end: int
+
+
+TIMETABLE_COLUMNS = ("group_id", "session", "venue_id", "teacher_id", "weekday", "start", "end")
+UNSCHEDULED_COLUMNS = ("group_id", "session", "reason", "detail")
