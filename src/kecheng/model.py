@@ -203,9 +203,7 @@ class InvalidProblem(ValueError):
 
     def __init__(self, issues: list[Issue]):
         self.issues = issues
-        lines = [
-            f"{i.table}[{i.index}].{i.column} = {i.value!r}: {i.message}" for i in issues[:20]
-        ]
+        lines = [f"{i.table}[{i.index}].{i.column} = {i.value!r}: {i.message}" for i in issues[:20]]
         more = f"\n… and {len(issues) - 20} more" if len(issues) > 20 else ""
         super().__init__("the input does not fit together:\n" + "\n".join(lines) + more)
 
@@ -335,7 +333,9 @@ def consistency_issues(problem: Problem) -> list[Issue]:
         seen: set[str] = set()
         for index, value in enumerate(ids):
             if value in seen:
-                issues.append(Issue(table, index, column, value, "this id appears more than once; ids must be unique"))
+                issues.append(
+                    Issue(table, index, column, value, "this id appears more than once; ids must be unique")
+                )
             seen.add(value)
         return seen
 

@@ -1,0 +1,161 @@
+"""Where and when each group could meet, worked out before any variable exists.
+
+Filtering first keeps the CP-SAT model small: a group only gets variables for the
+venues that fit it (capacity, features, walking distance) and for the start times
+that lie in both the venue's opening hours and the teacher's availability.
+Times here are in grid steps after midnight (``minute // grid_min``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+from kecheng.model import WEEKDAYS, Group, Problem, distance_m
+
+Spans = tuple[tuple[int, int], ...]
+"""Inclusive ranges of start steps, sorted and disjoint."""
+
+_CELL_DEG = 0.01  # about 1.1 km of latitude: a walking circle touches a few cells
+
+
+@dataclass(frozen=True)
+class GroupOptions:
+    """Everything the models need about one group's possible sessions."""
+
+    group: Group
+    duration: int  # in grid steps
+    venues: tuple[str, ...]  # fitting venues, nearest first
+    starts: dict[tuple[int, str], Spans]  # (weekday, venue_id) → start steps, never empty
+
+    @cached_property
+    def days(self) -> tuple[int, ...]:
+        """Weekdays with at least one venue and start time."""
+        return tuple(sorted({day for day, _ in self.starts}))
+
+    def venues_on(self, day: int) -> list[str]:
+        return [v for v in self.venues if (day, v) in self.starts]
+
+    @property
+    def max_sessions(self) -> int:
+        """At most one session a day, so never more than the days on offer."""
+        return min(self.group.sessions_per_week, len(self.days))
+
+
+class VenueIndex:
+    """Venues bucketed by location, so finding those near a community is not a scan of all."""
+
+    def __init__(self, problem: Problem):
+        self._problem = problem
+        self._cells: dict[tuple[int, int], list[tuple[str, float, float]]] = defaultdict(list)
+        for venue in problem.venues:
+            lat, lon = problem.venue_location(venue.venue_id)
+            self._cells[_cell(lat, lon)].append((venue.venue_id, lat, lon))
+
+    def near(self, lat: float, lon: float, radius_m: float) -> list[tuple[float, str]]:
+        """(distance, venue_id) of every venue within radius_m, nearest first."""
+        reach_lat = math.ceil(radius_m / 111_000 / _CELL_DEG)
+        scale = max(math.cos(math.radians(lat)), 0.01)
+        reach_lon = math.ceil(radius_m / (111_000 * scale) / _CELL_DEG)
+        row, col = _cell(lat, lon)
+        found = []
+        for r in range(row - reach_lat, row + reach_lat + 1):
+            for c in range(col - reach_lon, col + reach_lon + 1):
+                for venue_id, vlat, vlon in self._cells.get((r, c), ()):
+                    d = distance_m(lat, lon, vlat, vlon)
+                    if d <= radius_m:
+                        found.append((d, venue_id))
+        return sorted(found)
+
+
+def _cell(lat: float, lon: float) -> tuple[int, int]:
+    return math.floor(lat / _CELL_DEG), math.floor(lon / _CELL_DEG)
+
+
+def intersect(a: Iterable[tuple[int, int]], b: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Intersection of two sorted lists of disjoint [begin, end) windows."""
+    a, b = list(a), list(b)
+    out, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        begin, end = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if begin < end:
+            out.append((begin, end))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def start_spans(windows: Iterable[tuple[int, int]], duration_min: int, grid_min: int) -> Spans:
+    """Grid steps at which a session of duration_min fits wholly inside one window."""
+    steps = duration_min // grid_min
+    spans = []
+    for begin, end in windows:
+        first, last = -(-begin // grid_min), end // grid_min - steps
+        if first <= last:
+            spans.append((first, last))
+    return tuple(spans)
+
+
+def fits(problem: Problem, group: Group, venue_id: str) -> bool:
+    """Capacity and features; distance is checked by the caller's spatial look-up."""
+    venue = problem.venue[venue_id]
+    return venue.capacity >= group.size and group.required_features <= venue.features
+
+
+def group_options(problem: Problem, index: VenueIndex | None = None) -> dict[str, GroupOptions]:
+    """Options of every group, in input order (a group with none still has an entry)."""
+    index = index or VenueIndex(problem)
+    near_cache: dict[tuple[str, float], list[tuple[float, str]]] = {}
+    options = {}
+    for group in problem.groups:
+        key = (group.community_id, group.max_walk_m)
+        if key not in near_cache:
+            home = problem.community[group.community_id]
+            near_cache[key] = index.near(home.lat, home.lon, group.max_walk_m)
+        venues = tuple(v for _, v in near_cache[key] if fits(problem, group, v))
+        starts: dict[tuple[int, str], Spans] = {}
+        for day in WEEKDAYS:
+            teacher_windows = problem.available.get((group.teacher_id, day))
+            if not teacher_windows:
+                continue
+            for venue_id in venues:
+                venue_windows = problem.opening.get((venue_id, day))
+                if not venue_windows:
+                    continue
+                spans = start_spans(
+                    intersect(teacher_windows, venue_windows), group.duration_min, problem.grid_min
+                )
+                if spans:
+                    starts[day, venue_id] = spans
+        options[group.group_id] = GroupOptions(group, group.duration_min // problem.grid_min, venues, starts)
+    return options
+
+
+def member_cliques(problem: Problem) -> list[tuple[str, ...]]:
+    """Sets of groups that must never overlap because someone belongs to all of them.
+
+    One set per distinct combination of two or more groups, dropping a pair that a
+    larger set already covers; each set becomes a NoOverlap per weekday.
+    """
+    by_member: dict[str, set[str]] = defaultdict(set)
+    for membership in problem.members:
+        by_member[membership.member_id].add(membership.group_id)
+    sets = {frozenset(groups) for groups in by_member.values() if len(groups) > 1}
+    containing: dict[str, list[frozenset[str]]] = defaultdict(list)
+    for s in sets:
+        if len(s) > 2:
+            for g in s:
+                containing[g].append(s)
+    kept = []
+    for s in sets:
+        if len(s) == 2:
+            a, b = s
+            if any(b in bigger for bigger in containing.get(a, ())):
+                continue
+        kept.append(tuple(sorted(s)))
+    return sorted(kept)

@@ -1,0 +1,120 @@
+"""The command line: parse options, call the library, print. No logic lives here.
+
+Exit codes: 0 done, 1 a timetable breaks a rule (check), 2 the input is wrong.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kecheng import io
+from kecheng.check import check as check_timetable
+from kecheng.check import format_violations
+from kecheng.generate import PRESETS
+from kecheng.generate import generate as generate_problem
+from kecheng.solver import solve as solve_problem
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="kecheng: weekly timetables for community colleges (社区学院), solved with CP-SAT.",
+)
+
+InputPath = Annotated[Path, typer.Argument(help="A folder of CSV files, or one .json file.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(2)
+
+
+def _load(path: Path):
+    try:
+        return io.load(path)
+    except io.InputError as err:
+        raise _fail(f"{err}\nNothing was solved; fix the input and run again.") from None
+
+
+@app.command()
+def solve(
+    input: InputPath,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for timetable.csv, unscheduled.csv, summary.json.")
+    ],
+    time_limit: Annotated[
+        float, typer.Option(help="Seconds of search (model building comes on top).")
+    ] = 60.0,
+    seed: Annotated[int, typer.Option(help="Random seed of the search.")] = 0,
+    workers: Annotated[int, typer.Option(help="Search threads; 0 uses every core.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Build the week's timetable and list what could not be placed, with reasons."""
+    if out.resolve() == input.resolve() or (input.is_dir() and input.resolve() in out.resolve().parents):
+        raise _fail(f"the output folder {out} is inside the input {input}; choose another --out")
+    problem = _load(input)
+    result = solve_problem(problem, time_limit=time_limit, seed=seed, workers=workers)
+    result.write(out)
+    if not quiet:
+        s = result.summary()
+        typer.echo(
+            f"{s['status']}: placed {s['sessions_scheduled']} of {s['sessions_total']} sessions "
+            f"(objective {s['objective']}, bound {s['bound']}, first-fit {s['greedy_objective']}) "
+            f"in {s['wall_s']:.1f} s → {out}"
+        )
+        for reason, count in s["unscheduled_by_reason"].items():
+            typer.echo(f"  unscheduled {reason}: {count}")
+
+
+@app.command()
+def validate(input: InputPath) -> None:
+    """Read the input and report every problem in it at once."""
+    problem = _load(input)
+    typer.echo(
+        f"OK: {len(problem.communities)} communities, {len(problem.venues)} venues, "
+        f"{len(problem.teachers)} teachers, {len(problem.groups)} groups, "
+        f"{problem.sessions_total} sessions, {len(problem.members)} memberships"
+    )
+
+
+@app.command()
+def check(
+    input: InputPath,
+    timetable: Annotated[Path, typer.Argument(help="A timetable.csv to verify.")],
+) -> None:
+    """Verify a timetable against every rule, independently of the solver."""
+    problem = _load(input)
+    try:
+        table = io.read_timetable(timetable)
+    except io.InputError as err:
+        raise _fail(str(err)) from None
+    violations = check_timetable(problem, table)
+    if violations:
+        typer.echo(format_violations(violations))
+        typer.echo(f"{len(violations)} violation(s) in {len(table)} sessions", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"OK: {len(table)} sessions, no rule broken")
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Argument(help="Folder to write the CSV files into (or a .json file).")],
+    preset: Annotated[str, typer.Option(help=f"One of: {', '.join(PRESETS)}.")] = "district",
+    seed: Annotated[int, typer.Option(help="Same seed, same district.")] = 0,
+    groups: Annotated[int | None, typer.Option(help="Override the number of groups.")] = None,
+) -> None:
+    """Write a synthetic district modelled on Liangjiang New Area."""
+    if preset not in PRESETS:
+        raise _fail(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
+    problem = generate_problem(preset, seed, groups=groups)
+    if out.suffix.lower() == ".json":
+        io.write_problem_json(problem, out)
+    else:
+        io.write_problem(problem, out)
+    typer.echo(
+        f"wrote {len(problem.groups)} groups, {len(problem.venues)} venues, "
+        f"{len(problem.teachers)} teachers, {len(problem.members)} memberships → {out}"
+    )

@@ -1,0 +1,136 @@
+"""What a solve gives back: the only thing the outside world sees of the solver."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kecheng.model import TIMETABLE_COLUMNS, UNSCHEDULED_COLUMNS, Placement, format_clock
+
+
+@dataclass(frozen=True, slots=True)
+class Unplaced:
+    """A session that is not on the timetable, and why, in plain words."""
+
+    group_id: str
+    session: int
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressPoint:
+    """One improving timetable found during the search."""
+
+    seconds: float  # since solve() started, so model build time is included
+    objective: float
+    bound: float
+    placed: int
+
+
+@dataclass(frozen=True)
+class Result:
+    status: str  # CP-SAT's: OPTIMAL, FEASIBLE, INFEASIBLE, MODEL_INVALID or UNKNOWN
+    objective: int  # total priority of the placed sessions
+    bound: float  # CP-SAT's proven upper bound on the objective
+    placements: tuple[Placement, ...]
+    unplaced: tuple[Unplaced, ...]
+    sessions_total: int
+    timings: dict[str, float]
+    progress: tuple[ProgressPoint, ...] = ()
+    greedy_objective: int = 0
+    seed: int = 0
+    workers: int = 0
+    time_limit: float = 0.0
+    model_size: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def sessions_scheduled(self) -> int:
+        return len(self.placements)
+
+    @property
+    def gap(self) -> float:
+        """Relative distance to the bound: 0 means proven optimal."""
+        if math.isnan(self.bound) or self.bound <= 0:
+            return 0.0 if self.objective == self.bound or self.bound <= 0 else math.nan
+        return max(0.0, (self.bound - self.objective) / self.bound)
+
+    @property
+    def timetable(self) -> pd.DataFrame:
+        """One row per placed session, times as HH:MM: the shape of timetable.csv."""
+        rows = [
+            (
+                p.group_id,
+                p.session,
+                p.venue_id,
+                p.teacher_id,
+                p.weekday,
+                format_clock(p.start),
+                format_clock(p.end),
+            )
+            for p in self.placements
+        ]
+        return pd.DataFrame(rows, columns=list(TIMETABLE_COLUMNS))
+
+    @property
+    def unscheduled(self) -> pd.DataFrame:
+        rows = [(u.group_id, u.session, u.reason, u.detail) for u in self.unplaced]
+        return pd.DataFrame(rows, columns=list(UNSCHEDULED_COLUMNS))
+
+    def summary(self) -> dict[str, Any]:
+        """The figures of summary.json."""
+        return {
+            "status": self.status,
+            "sessions_total": self.sessions_total,
+            "sessions_scheduled": self.sessions_scheduled,
+            "sessions_unscheduled": len(self.unplaced),
+            "objective": self.objective,
+            "bound": None if math.isnan(self.bound) else round(self.bound, 6),
+            "gap": None if math.isnan(self.gap) else round(self.gap, 6),
+            "greedy_objective": self.greedy_objective,
+            "wall_s": round(self.timings.get("wall_s", 0.0), 3),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "first_solution_s": round(self.progress[0].seconds, 3) if self.progress else None,
+            "time_limit": self.time_limit,
+            "seed": self.seed,
+            "workers": self.workers,
+            "model_size": self.model_size,
+            "unscheduled_by_reason": _count(u.reason for u in self.unplaced),
+            "kecheng": _version("kecheng"),
+            "ortools": _version("ortools"),
+        }
+
+    def write(self, folder: str | Path) -> None:
+        """timetable.csv, unscheduled.csv and summary.json, each written atomically."""
+        from kecheng import io  # the edge: imported here so solving never needs it
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        io.write_table(self.timetable, folder / "timetable.csv")
+        io.write_table(self.unscheduled, folder / "unscheduled.csv")
+        io.write_json(self.summary(), folder / "summary.json")
+
+    def __repr__(self) -> str:
+        return (
+            f"Result(status={self.status}, placed={self.sessions_scheduled}/{self.sessions_total}, "
+            f"objective={self.objective}, bound={self.bound:g}, wall_s={self.timings.get('wall_s', 0):.2f})"
+        )
+
+
+def _count(items) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None

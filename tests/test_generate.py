@@ -1,0 +1,218 @@
+"""The synthetic districts: deterministic, Liangjiang-sized, and tight but mostly placeable."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import Counter, defaultdict
+
+import pytest
+
+from kecheng.generate import CATEGORIES, PRESETS, generate
+from kecheng.model import Group, Problem, distance_m
+
+LIANGJIANG_STREETS = {
+    "人和街道",
+    "大竹林街道",
+    "礼嘉街道",
+    "金山街道",
+    "天宫殿街道",
+    "翠云街道",
+    "康美街道",
+    "鸳鸯街道",
+}
+
+
+@pytest.fixture(scope="module")
+def district() -> Problem:
+    return generate("district", seed=0)
+
+
+@pytest.fixture(scope="module")
+def small() -> Problem:
+    return generate("small", seed=0)
+
+
+def fitting_venues(problem: Problem, *, features: bool = True) -> dict[str, list[str]]:
+    """Venues each group could use: big enough, equipped, within its walk (searched within its street)."""
+    by_street: dict[str, list[str]] = defaultdict(list)
+    for v in problem.venues:
+        by_street[problem.community[v.community_id].street].append(v.venue_id)
+    found = {}
+    for g in problem.groups:
+        found[g.group_id] = [
+            v
+            for v in by_street[problem.community[g.community_id].street]
+            if problem.venue[v].capacity >= g.size
+            and (not features or g.required_features <= problem.venue[v].features)
+            and problem.walk_m(g.group_id, v) <= g.max_walk_m
+        ]
+    return found
+
+
+def common_days(problem: Problem, group: Group, venues: list[str]) -> int:
+    """Weekdays on which the teacher and some fitting venue share a stretch as long as a session."""
+    days = 0
+    for day in range(1, 8):
+        teacher = problem.available.get((group.teacher_id, day), [])
+        days += any(
+            min(t_end, v_end) - max(t_start, v_start) >= group.duration_min
+            for v in venues
+            for v_start, v_end in problem.opening.get((v, day), [])
+            for t_start, t_end in teacher
+        )
+    return days
+
+
+def test_same_seed_gives_the_same_district() -> None:
+    assert generate("small", 7) == generate("small", 7)
+    assert generate("district", 3, groups=250) == generate("district", 3, groups=250)
+
+
+def test_different_seeds_give_different_districts() -> None:
+    assert generate("small", 1) != generate("small", 2)
+
+
+def test_small_preset_counts(small: Problem) -> None:
+    assert len({c.street for c in small.communities}) == 2
+    assert len(small.communities) == 6
+    assert len(small.groups) == 60
+    assert len(small.venues) == 40
+    assert len(small.teachers) == 45
+    assert 450 <= len({m.member_id for m in small.members}) <= 800
+
+
+def test_district_preset_is_liangjiang(district: Problem) -> None:
+    assert {c.street for c in district.communities} == LIANGJIANG_STREETS
+    assert len(district.communities) == 59
+    assert 900 <= len(district.groups) <= 1100
+    assert len(district.venues) >= 600
+    assert len(district.teachers) == 750
+    per_member = Counter(m.member_id for m in district.members)
+    assert 13_500 <= len(per_member) <= 16_500
+    assert set(per_member.values()) <= {1, 2, 3}
+    assert Counter(g.community_id for g in district.groups).keys() == district.community.keys()
+
+
+def test_ids_are_zero_padded(district: Problem) -> None:
+    assert district.communities[0].community_id == "C001"
+    assert district.venues[0].venue_id == "V0001"
+    assert sorted(t.teacher_id for t in district.teachers)[0] == "T0001"
+    assert district.groups[0].group_id == "G0001"
+    assert district.members[0].member_id == "M000001"
+
+
+def test_all_five_categories_and_chinese_names(district: Problem, small: Problem) -> None:
+    for problem in (district, small):
+        assert {g.category for g in problem.groups} == set(CATEGORIES)
+    group = district.groups[0]
+    community = district.community[group.community_id]
+    assert group.name.startswith(f"{community.street}·{community.name} ")
+    assert any("太极拳" in g.name for g in district.groups)
+
+
+def test_references_resolve(district: Problem) -> None:
+    assert all(g.community_id in district.community for g in district.groups)
+    assert all(g.teacher_id in district.teacher for g in district.groups)
+    assert all(v.community_id in district.community for v in district.venues)
+    assert {o.venue_id for o in district.opening_hours} == district.venue.keys()
+    assert {a.teacher_id for a in district.availability} == district.teacher.keys()
+    assert {m.group_id for m in district.members} == district.group.keys()
+    assert all(g.size == len(district.group_members[g.group_id]) for g in district.groups)
+
+
+def test_rows_are_plausible(district: Problem) -> None:
+    for g in district.groups:
+        assert 8 <= g.size <= 60
+        assert 1 <= g.sessions_per_week <= 3
+        assert g.duration_min in (60, 90, 120)
+    windows = [o.bounds for o in district.opening_hours] + [a.bounds for a in district.availability]
+    assert all(0 <= begin < end <= 24 * 60 for begin, end in windows)
+    assert Counter(g.priority for g in district.groups).most_common(1)[0][0] == 1
+    assert Counter(g.max_walk_m for g in district.groups).most_common(1)[0][0] == 1000
+    taught = Counter(g.teacher_id for g in district.groups)
+    assert min(taught.values()) >= 1 and max(taught.values()) >= 4  # a few teachers tour several communities
+
+
+def test_communities_cluster_within_walking_reach(district: Problem) -> None:
+    communities = district.communities
+    assert all(29.6 <= c.lat <= 29.75 and 106.45 <= c.lon <= 106.65 for c in communities)
+    nearest = [
+        min(distance_m(c.lat, c.lon, o.lat, o.lon) for o in communities if o is not c) for c in communities
+    ]
+    assert min(nearest) >= 500 and max(nearest) <= 2500
+    own_sites = [v for v in district.venues if v.lat is not None]
+    assert 0 < len(own_sites) < len(district.venues)
+    homes = {v.venue_id: v.community_id for v in district.venues}
+    group = district.groups[0]
+    assert all(district.walk_m(group.group_id, v) < 400 for v, c in homes.items() if c == group.community_id)
+
+
+def test_venue_kinds_keep_their_hours(district: Problem) -> None:
+    kinds = {v.venue_id: v.kind for v in district.venues}
+    days = defaultdict(set)
+    for o in district.opening_hours:
+        days[kinds[o.venue_id]].add(o.weekday)
+        if kinds[o.venue_id] == "cafe":
+            assert o.close <= 10 * 60
+    assert days["school_hall"] == {6, 7}
+    assert days["elderly_care"] == {1, 2, 3, 4, 5}
+    assert set(kinds.values()) >= {"elderly_care", "practice_station", "company_room", "cafe", "square"}
+
+
+def test_elder_groups_are_mostly_taught_in_the_daytime(district: Problem) -> None:
+    elder = {"太极拳", "八段锦", "合唱", "书法", "国画", "剪纸", "编织"}
+    groups = [g for g in district.groups if any(a in g.name for a in elder)]
+
+    def teaches_by_day(teacher_id: str) -> bool:
+        spans = (district.available.get((teacher_id, day), []) for day in range(1, 6))
+        return any(start < 12 * 60 for day_spans in spans for start, _ in day_spans)
+
+    daytime = [teaches_by_day(g.teacher_id) for g in groups]
+    assert sum(daytime) / len(daytime) >= 0.7
+
+
+def test_district_is_tight_but_mostly_placeable(district: Problem) -> None:
+    roomy = fitting_venues(district, features=False)
+    assert sum(bool(v) for v in roomy.values()) / len(roomy) >= 0.9
+    fits = fitting_venues(district)
+    counts = [len(fits[g.group_id]) for g in district.groups]
+    assert sum(n > 0 for n in counts) / len(counts) >= 0.9
+    assert 3 <= statistics.median(counts) <= 25
+    enough = [common_days(district, g, fits[g.group_id]) >= g.sessions_per_week for g in district.groups]
+    assert 0.85 <= sum(enough) / len(enough) < 1.0  # most groups can meet, not every one
+
+
+def test_groups_override_scales_down() -> None:
+    problem = generate("district", seed=1, groups=250)
+    assert len(problem.groups) == 250
+    assert 12 <= len(problem.communities) <= 18
+    assert 120 <= len(problem.venues) <= 180
+    assert 170 <= len(problem.teachers) <= 200
+    assert 3000 <= len({m.member_id for m in problem.members}) <= 4500
+    fits = fitting_venues(problem)
+    assert sum(bool(fits[g]) for g in fits) / len(fits) >= 0.9
+
+
+def test_groups_override_tiles_more_streets() -> None:
+    problem = generate("district", seed=0, groups=2500)
+    assert len(problem.groups) == 2500
+    assert len({c.street for c in problem.communities}) == 20
+    fits = fitting_venues(problem)
+    assert statistics.median(len(v) for v in fits.values()) <= 25  # density stays that of Liangjiang
+
+
+def test_bad_arguments_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown preset"):
+        generate("metropolis")
+    with pytest.raises(ValueError):
+        generate("small", groups=0)
+    assert set(PRESETS) >= {"small", "district"}
+
+
+@pytest.mark.slow
+def test_city_scale_generates_quickly() -> None:
+    started = time.perf_counter()
+    problem = generate("district", seed=0, groups=10_000)
+    assert time.perf_counter() - started < 30
+    assert len(problem.groups) == 10_000
