@@ -31,6 +31,7 @@ class ProgressPoint:
     objective: float
     bound: float
     placed: int
+    source: str  # "first-fit" (the warm start) or "cp-sat"
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,10 @@ class Result:
             "wall_s": round(self.timings.get("wall_s", 0.0), 3),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "first_solution_s": round(self.progress[0].seconds, 3) if self.progress else None,
+            "progress": [
+                {"s": round(p.seconds, 3), "objective": p.objective, "placed": p.placed, "source": p.source}
+                for p in self.progress
+            ],
             "time_limit": self.time_limit,
             "seed": self.seed,
             "workers": self.workers,
