@@ -221,6 +221,14 @@ def test_solve_refuses_to_write_into_its_input(tmp_path: Path):
     assert not (folder / "results").exists()
 
 
+def test_solve_to_an_out_that_is_a_file_is_a_plain_error(tmp_path: Path):
+    out = tmp_path / "timetable.csv"
+    out.write_text("keep me\n", encoding="utf-8")
+    result = invoke("solve", EXAMPLE, "--out", out, "--time-limit", "1", "--workers", "2")
+    assert result.exit_code == 2, result.output
+    assert out.read_text(encoding="utf-8") == "keep me\n"
+
+
 def test_solve_of_a_missing_input_is_a_plain_error(tmp_path: Path):
     out = tmp_path / "out"
     result = invoke("solve", tmp_path / "nowhere", "--out", out, "--time-limit", "2", "--workers", "2")

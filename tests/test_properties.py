@@ -13,6 +13,8 @@ from collections import Counter, defaultdict
 from itertools import combinations
 from pathlib import Path
 
+import builders as b
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from strategies import BASE_LAT, BASE_LON, FEATURES, STEP_DEG, problems, valid_single_placements
@@ -317,3 +319,35 @@ def test_optimal_status_means_the_brute_force_optimum(problem: Problem):
     assert result.status == "OPTIMAL"
     assert result.objective == optimum
     assert round(result.bound) == optimum
+
+
+# --- regressions found by the properties above (src bugs, pinned until fixed) ----------------
+
+
+def test_no_search_limit_when_the_free_slot_is_on_a_day_the_teacher_is_full():
+    problem = b.district(
+        venues=[b.venue("V1")],
+        opening=[("V1", 1, "08:00", "12:00"), ("V1", 2, "08:00", "09:00")],
+        teachers=[dict(teacher_id="T1", name="T1", max_sessions_per_day=1), "T2"],
+        availability=[("T1", 1, "08:00", "12:00"), ("T1", 2, "08:00", "12:00"), ("T2", 2, "08:00", "09:00")],
+        groups=[b.group("G1", "T1"), b.group("G2", "T1"), b.group("G3", "T2", priority=2)],
+    )
+    result = solve(problem, time_limit=10, workers=1, seed=0)
+    assert result.status == "OPTIMAL"
+    assert result.objective == 3  # G3 on Tuesday, and one of G1/G2 on Monday
+    assert [u.reason for u in result.unplaced] != ["SEARCH_LIMIT"]
+
+
+def test_solve_survives_a_hint_that_trips_cp_sat_presolve():
+    problem = b.district(
+        venues=[b.venue("V0"), b.venue("V1")],
+        opening=[("V0", d, "08:15", "09:15") for d in (1, 2, 3)]
+        + [("V1", d, "07:00", "08:30") for d in (1, 2, 3)],
+        teachers=["T1"],
+        availability=[("T1", d, "08:00", "09:00") for d in (1, 2, 3)],
+        groups=[b.group("G0", "T1", minutes=15), b.group("G2", "T1", sessions=2, minutes=15)],
+    )
+    result = solve(problem, time_limit=5, workers=1, seed=0)
+    assert check(problem, result.timetable) == []
+    assert result.status == "OPTIMAL"
+    assert result.objective == 3

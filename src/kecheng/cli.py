@@ -55,6 +55,8 @@ def solve(
     """Build the week's timetable and list what could not be placed, with reasons."""
     if out.resolve() == input.resolve() or (input.is_dir() and input.resolve() in out.resolve().parents):
         raise _fail(f"the output folder {out} is inside the input {input}; choose another --out")
+    if out.exists() and not out.is_dir():
+        raise _fail(f"--out {out} is a file; give a folder for timetable.csv and the rest")
     problem = _load(input)
     result = solve_problem(problem, time_limit=time_limit, seed=seed, workers=workers)
     result.write(out)

@@ -163,15 +163,19 @@ def _crowded(problem: Problem, opt: GroupOptions, context: _Context) -> tuple[st
     for (day, venue_id), spans in opt.starts.items():
         if context.by_group_day.get((gid, day)):
             continue  # this group already meets that day
-        holders_by_day = (
-            context.by_venue_day.get((venue_id, day), [])
-            + context.by_teacher_day.get((opt.group.teacher_id, day), [])
-            + [p for other in context.neighbours[gid] for p in context.by_group_day.get((other, day), [])]
-        )
+        teacher_day = context.by_teacher_day.get((opt.group.teacher_id, day), [])
+        daily = problem.teacher[opt.group.teacher_id].max_sessions_per_day
+        at_limit = set(teacher_day) if daily is not None and len(teacher_day) >= daily else set()
+        # (placement, margin): a teacher's session elsewhere blocks the walk there too
+        holders = [(p, 0) for p in context.by_venue_day.get((venue_id, day), [])]
+        holders += [(p, problem.travel_min(venue_id, p.venue_id)) for p in teacher_day]
+        holders += [
+            (p, 0) for other in context.neighbours[gid] for p in context.by_group_day.get((other, day), [])
+        ]
         for lo, hi in spans:
             for step in range(lo, hi + 1):
                 start, end = step * grid, (step + opt.duration) * grid
-                blockers = {p for p in holders_by_day if p.start < end and start < p.end}
+                blockers = {p for p, gap in holders if p.start - gap < end and start < p.end + gap} | at_limit
                 cost = (sum(problem.group[p.group_id].priority for p in blockers), len(blockers), day, start)
                 if best is None or cost < best[0]:
                     best = (cost, day, venue_id, start, end, blockers)
@@ -194,5 +198,5 @@ def _why_blocks(p: Placement, venue_id: str, opt: GroupOptions, context: _Contex
     if p.venue_id == venue_id:
         return f"uses {venue_id}"
     if p.teacher_id == opt.group.teacher_id:
-        return "same teacher"
+        return f"same teacher, {format_clock(p.start)}–{format_clock(p.end)} at {p.venue_id}"
     return "shares members"

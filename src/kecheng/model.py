@@ -79,6 +79,59 @@ def _to_tags(value: Any) -> Any:
     return value
 
 
+PERIODS = {"morning": (6 * 60, 12 * 60), "afternoon": (12 * 60, 18 * 60), "evening": (18 * 60, 22 * 60)}
+PERIOD_ALIASES = {"上午": "morning", "早上": "morning", "下午": "afternoon", "晚上": "evening"}
+_PREFERRED = re.compile(r"^(?:([1-7])@)?(\d{1,2}:\d{2})-(\d{1,2}:\d{2})$")
+
+
+def _to_time_preferences(value: Any) -> Any:
+    """Read "morning;3@14:00-16:00" into (weekday or 0 for any day, start, end) windows."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [token.strip() for token in value.replace("；", ";").split(";") if token.strip()]
+    if not isinstance(value, (list, tuple)):
+        return value
+    windows = []
+    for token in value:
+        if isinstance(token, (list, tuple)):
+            windows.append(tuple(token))
+            continue
+        name = PERIOD_ALIASES.get(str(token), str(token).lower())
+        if name in PERIODS:
+            windows.append((0, *PERIODS[name]))
+            continue
+        match = _PREFERRED.match(str(token))
+        if not match:
+            raise ValueError(
+                f"{token!r} is not a time preference; use morning, afternoon, evening "
+                "or weekday@HH:MM-HH:MM (e.g. 3@14:00-16:00), separated by ';'"
+            )
+        begin, end = parse_clock(match[2]), parse_clock(match[3])
+        if end <= begin:
+            raise ValueError(f"{token!r} ends before it begins")
+        windows.append((int(match[1] or 0), begin, end))
+    return tuple(sorted(set(windows)))
+
+
+def _format_time_preferences(windows: tuple[tuple[int, int, int], ...]) -> str:
+    named = {(0, *span): name for name, span in PERIODS.items()}
+    return ";".join(
+        named.get(w) or f"{w[0]}@{format_clock(w[1])}-{format_clock(w[2])}".removeprefix("0@")
+        for w in windows
+    )
+
+
+def _to_weekdays(value: Any) -> Any:
+    if value is None:
+        return frozenset()
+    if isinstance(value, str):
+        value = [token for token in value.replace("；", ";").split(";") if token.strip()]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return frozenset(int(str(day).strip()) for day in value)
+    return value
+
+
 Id = Annotated[str, BeforeValidator(_to_id), Field(min_length=1)]
 Clock = Annotated[
     int,
@@ -92,6 +145,25 @@ Tags = Annotated[
     BeforeValidator(_to_tags),
     PlainSerializer(lambda tags: ";".join(sorted(tags)), return_type=str),
     WithJsonSchema({"type": "string", "description": "';'-separated tags", "examples": ["piano;mirror"]}),
+]
+TimePreferences = Annotated[
+    tuple[tuple[Annotated[int, Field(ge=0, le=7)], int, int], ...],
+    BeforeValidator(_to_time_preferences),
+    PlainSerializer(_format_time_preferences, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "';'-separated: morning (06-12), afternoon (12-18), evening (18-22) "
+            "or weekday@HH:MM-HH:MM",
+            "examples": ["morning", "evening;6@09:00-12:00"],
+        }
+    ),
+]
+Weekdays = Annotated[
+    frozenset[Annotated[int, Field(ge=1, le=7)]],
+    BeforeValidator(_to_weekdays),
+    PlainSerializer(lambda days: ";".join(str(d) for d in sorted(days)), return_type=str),
+    WithJsonSchema({"type": "string", "description": "';'-separated weekdays 1-7", "examples": ["1;3"]}),
 ]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
@@ -180,6 +252,20 @@ class Group(_Row):
     required_features: Tags = frozenset()
     max_walk_m: float = Field(default=DEFAULT_MAX_WALK_M, gt=0, allow_inf_nan=False)
     priority: int = Field(default=1, ge=1)
+    preferred_times: TimePreferences = ()
+    preferred_weekdays: Weekdays = frozenset()
+
+    def prefers(self, weekday: int, start: int, end: int) -> bool:
+        """Does a session at this time meet the group's time preference (if it has one)?"""
+        if self.preferred_weekdays and weekday not in self.preferred_weekdays:
+            return False
+        if not self.preferred_times:
+            return True
+        return any(day in (0, weekday) and a <= start and end <= b for day, a, b in self.preferred_times)
+
+    @property
+    def has_time_preference(self) -> bool:
+        return bool(self.preferred_times or self.preferred_weekdays)
 
 
 class Membership(_Row):
@@ -236,6 +322,8 @@ class Problem(_Row):
     groups: tuple[Group, ...] = ()
     members: tuple[Membership, ...] = ()
     grid_min: int = Field(default=15, gt=0, le=MINUTES_PER_DAY)
+    walk_speed_kmh: float = Field(default=4.0, gt=0, allow_inf_nan=False)
+    travel_buffer_min: int = Field(default=10, ge=0)
 
     @model_validator(mode="after")
     def _fits_together(self) -> Problem:
@@ -291,6 +379,13 @@ class Problem(_Row):
         """Straight-line distance from a group's community to a venue."""
         home = self.community[self.group[group_id].community_id]
         return distance_m(home.lat, home.lon, *self.venue_location(venue_id))
+
+    def travel_min(self, venue_a: str, venue_b: str) -> int:
+        """Minutes a teacher needs between sessions at two venues: walk plus buffer."""
+        if venue_a == venue_b:
+            return 0
+        metres = distance_m(*self.venue_location(venue_a), *self.venue_location(venue_b))
+        return math.ceil(metres / (self.walk_speed_kmh * 1000 / 60)) + self.travel_buffer_min
 
     @property
     def sessions_total(self) -> int:

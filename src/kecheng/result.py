@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from kecheng.changes import Changes
 from kecheng.model import TIMETABLE_COLUMNS, UNSCHEDULED_COLUMNS, Placement, format_clock
 
 
@@ -49,6 +50,8 @@ class Result:
     workers: int = 0
     time_limit: float = 0.0
     model_size: dict[str, int] = field(default_factory=dict)
+    terms: dict[str, Any] = field(default_factory=dict)
+    changes: Changes | None = None  # against the previous timetable, when one was given
 
     @property
     def sessions_scheduled(self) -> int:
@@ -76,7 +79,10 @@ class Result:
             )
             for p in self.placements
         ]
-        return pd.DataFrame(rows, columns=list(TIMETABLE_COLUMNS))
+        frame = pd.DataFrame(rows, columns=list(TIMETABLE_COLUMNS))
+        if self.changes is not None:
+            frame["changed"] = [self.changes.status[p.group_id, p.session] for p in self.placements]
+        return frame
 
     @property
     def unscheduled(self) -> pd.DataFrame:
@@ -106,6 +112,15 @@ class Result:
             "workers": self.workers,
             "model_size": self.model_size,
             "unscheduled_by_reason": _count(u.reason for u in self.unplaced),
+            "objective_terms": self.terms,
+            "changes": None
+            if self.changes is None
+            else {
+                "kept": self.changes.kept,
+                "moved": self.changes.moved,
+                "new": self.changes.new,
+                "dropped": self.changes.dropped,
+            },
             "kecheng": _version("kecheng"),
             "ortools": _version("ortools"),
         }

@@ -13,15 +13,23 @@ import math
 import os
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from kecheng.candidates import GroupOptions, group_options, member_cliques
+from kecheng.candidates import GroupOptions, Spans, group_options, member_cliques, start_spans
+from kecheng.changes import compare
+from kecheng.check import check
 from kecheng.explain import unplaced_reasons
-from kecheng.greedy import greedy
-from kecheng.model import Placement, Problem
+from kecheng.greedy import greedy, number_sessions
+from kecheng.model import Placement, Problem, merge_windows
 from kecheng.result import ProgressPoint, Result
+from kecheng.weights import Weights
+
+
+class LockError(ValueError):
+    """A locked session that breaks a rule or cannot be placed: the run must stop."""
 
 
 @dataclass
@@ -33,16 +41,43 @@ class _DayVars:
 
 
 class TimetableModel:
-    """Builds the CP-SAT model for a problem; decodes solutions back into placements."""
+    """Builds the CP-SAT model for a problem; decodes solutions back into placements.
 
-    def __init__(self, problem: Problem, options: dict[str, GroupOptions]):
-        self.problem = problem
-        self.options = options
+    The objective has tiers, solved lexicographically (see ``solve``): placed priority,
+    then sessions kept from the previous timetable, then soft points (time
+    preferences, own community, nearness). Within a solve a higher tier is scaled
+    past the most the lower ones can add up to, so it always wins.
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        options: dict[str, GroupOptions],
+        weights: Weights | None = None,
+        *,
+        previous: Iterable[Placement] = (),
+        locked: Iterable[Placement] = (),
+    ):
+        self.problem, self.options, self.weights = problem, options, weights or Weights()
         self.model = cp_model.CpModel()
         self.vars: dict[tuple[str, int], _DayVars] = {}
+        # (group, day), points, literal; the stability tier and the soft tier
+        self.stable: list[tuple[tuple[str, int], int, cp_model.IntVar]] = []
+        self.soft: list[tuple[tuple[str, int], int, cp_model.IntVar]] = []
+        self.locked = {(p.group_id, p.weekday): p.session for p in locked}
+        # Variables whose value follows from a timetable, for a complete hint.
+        self.derived: list[tuple[cp_model.IntVar, Callable[[dict], int]]] = []
         self._variables()
         self._constraints()
-        self._objective()
+        self._travel()
+        self._preferences()
+        self._stability(previous)
+        self._locks(locked)
+        self.placed = sum(self.options[g].group.priority * dv.present for (g, _), dv in self.vars.items())
+        self.kept = sum(w * lit for _, w, lit in self.stable)
+        self.points = sum(w * lit for _, w, lit in self.soft)
+        self.scale = 1 + _tier_max(self.stable, self.options)
+        self.model.maximize(self.scale * self.placed + self.kept)
 
     def _variables(self) -> None:
         m = self.model
@@ -63,8 +98,7 @@ class TimetableModel:
                         dv.venues[v] = m.new_bool_var("")
                     m.add_exactly_one([*dv.venues.values(), ~present])
                 for v, lit in dv.venues.items():
-                    spans = opt.starts[day, v]
-                    own = cp_model.Domain.from_intervals([list(span) for span in spans])
+                    own = cp_model.Domain.from_intervals([list(span) for span in opt.starts[day, v]])
                     if own.size() < union.size():
                         m.add_linear_expression_in_domain(start, own).only_enforce_if(lit)
                 self.vars[gid, day] = dv
@@ -105,10 +139,125 @@ class TimetableModel:
                 if len(intervals) > 1:
                     m.add_no_overlap(intervals)
 
-    def _objective(self) -> None:
-        self.model.maximize(
-            sum(self.options[gid].group.priority * dv.present for (gid, _), dv in self.vars.items())
-        )
+    def _travel(self) -> None:
+        """A teacher at two venues on one day needs the walk plus a buffer in between.
+
+        Per pair of the teacher's groups meeting that day, a gap variable is at least
+        the travel between the venues they use, one inequality per venue of the first
+        group (gap ≥ Σ travel · venue literal of the second), not one per venue pair.
+        """
+        grid = self.problem.grid_min
+        by_teacher_day: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for gid, day in self.vars:
+            by_teacher_day[self.options[gid].group.teacher_id, day].append(gid)
+        for (_tid, day), gids in by_teacher_day.items():
+            for i, g1 in enumerate(gids):
+                for g2 in gids[i + 1 :]:
+                    self._travel_pair(g1, g2, day, grid)
+
+    def _travel_pair(self, g1: str, g2: str, day: int, grid: int) -> None:
+        a, b = self.vars[g1, day], self.vars[g2, day]
+        oa, ob = self.options[g1], self.options[g2]
+        needs: dict[tuple[str, str], int] = {}  # (va, vb) → steps of travel that can bind
+        for va in a.venues:
+            for vb in b.venues:
+                gap = -(-self.problem.travel_min(va, vb) // grid)
+                if gap and not _apart(oa.starts[day, va], oa.duration, ob.starts[day, vb], ob.duration, gap):
+                    needs[va, vb] = gap
+        if not needs:
+            return
+        m = self.model
+        gap_var = m.new_int_var(0, max(needs.values()), "")
+        for va in {va for va, _ in needs}:
+            terms = [k * b.venues[vb] for (v, vb), k in needs.items() if v == va]
+            m.add(gap_var >= sum(terms)).only_enforce_if(a.venues[va])
+        first = m.new_bool_var("")  # true: g1's session comes first
+        both = [a.present, b.present]
+        m.add(b.start >= a.start + oa.duration + gap_var).only_enforce_if([*both, first])
+        m.add(a.start >= b.start + ob.duration + gap_var).only_enforce_if([*both, ~first])
+        key_a, key_b = (g1, day), (g2, day)
+        self.derived.append((first, lambda chosen: _first(chosen.get(key_a), chosen.get(key_b))))
+        self.derived.append((gap_var, lambda chosen: _gap(needs, chosen.get(key_a), chosen.get(key_b))))
+
+    def _preferences(self) -> None:
+        weight, grid = self.weights.preference, self.problem.grid_min
+        if not weight:
+            return
+        for (gid, day), dv in self.vars.items():
+            group = self.options[gid].group
+            if not group.has_time_preference:
+                continue
+            if group.preferred_weekdays and day not in group.preferred_weekdays:
+                continue
+            windows = [(a, b) for d, a, b in group.preferred_times if d in (0, day)] or [(0, 24 * 60)]
+            steps = start_spans(merge_windows(windows), group.duration_min, grid)
+            liked = cp_model.Domain.from_intervals([list(s) for s in steps])
+            domain = _domain(dv.start)
+            if domain.intersection(liked).is_empty():
+                continue
+            if domain.intersection(liked.complement()).is_empty():
+                self.soft.append(((gid, day), weight, dv.present))
+                continue
+            met = self.model.new_bool_var("")
+            self.model.add_implication(met, dv.present)
+            self.model.add_linear_expression_in_domain(dv.start, liked).only_enforce_if(met)
+            self.derived.append(
+                (met, lambda chosen, key=(gid, day), liked=liked: _met(chosen, key, liked, grid))
+            )
+            self.soft.append(((gid, day), weight, met))
+
+    def _venue_bonus(self) -> None:
+        for (gid, day), dv in self.vars.items():
+            group = self.options[gid].group
+            for v, lit in dv.venues.items():
+                own = self.problem.venue[v].community_id == group.community_id
+                bonus = self.weights.venue_bonus(own, self.problem.walk_m(gid, v), group.max_walk_m)
+                if bonus:
+                    self.soft.append(((gid, day), bonus, lit))
+
+    def _stability(self, previous: Iterable[Placement]) -> None:
+        self._venue_bonus()
+        weight, grid = self.weights.stability, self.problem.grid_min
+        if not weight:
+            return
+        for p in previous:
+            dv = self.vars.get((p.group_id, p.weekday))
+            if dv is None or p.venue_id not in dv.venues or p.start % grid:
+                continue
+            step = p.start // grid
+            if p.end - p.start != self.options[p.group_id].duration * grid:
+                continue
+            if not _domain(dv.start).contains(step):
+                continue
+            kept = self.model.new_bool_var("")
+            self.model.add_implication(kept, dv.venues[p.venue_id])
+            self.model.add(dv.start == step).only_enforce_if(kept)
+            self.derived.append((kept, lambda chosen, p=p: _same(chosen.get((p.group_id, p.weekday)), p)))
+            self.stable.append(((p.group_id, p.weekday), weight, kept))
+
+    def _locks(self, locked: Iterable[Placement]) -> None:
+        grid = self.problem.grid_min
+        for p in locked:
+            dv = self.vars.get((p.group_id, p.weekday))
+            where = f"locked {p.group_id} session {p.session} at {p.venue_id} on day {p.weekday}"
+            if dv is None or p.venue_id not in dv.venues:
+                raise LockError(f"{where}: the venue is not among the group's candidates that day")
+            if p.start % grid or not _domain(dv.start).contains(p.start // grid):
+                raise LockError(f"{where}: the start is not on the {grid}-minute grid of allowed starts")
+            self.model.add(dv.venues[p.venue_id] == 1)
+            self.model.add(dv.start == p.start // grid)
+
+    def primary(self, combined: float) -> float:
+        """The placed priority inside a first-phase objective value or bound."""
+        return math.floor(combined / self.scale + 1e-9)
+
+    def polish(self, placed: int, kept: int, placements: list[Placement]) -> None:
+        """Second phase: keep what the first placed and kept, maximise the soft points."""
+        self.model.add(self.placed >= placed)
+        self.model.add(self.kept >= kept)
+        self.model.maximize(self.points)
+        self.model.clear_hints()
+        self.hint(placements)
 
     def hint(self, placements: list[Placement]) -> None:
         """Warm start: a complete assignment, so CP-SAT's first solution is at least this good."""
@@ -117,11 +266,12 @@ class TimetableModel:
         for key, dv in self.vars.items():
             placement = chosen.get(key)
             self.model.add_hint(dv.present, placement is not None)
-            start = placement.start // grid if placement else dv.start.proto.domain[0]
-            self.model.add_hint(dv.start, start)
+            self.model.add_hint(dv.start, placement.start // grid if placement else _domain(dv.start).min())
             if len(dv.venues) > 1:
                 for v, lit in dv.venues.items():
                     self.model.add_hint(lit, placement is not None and placement.venue_id == v)
+        for var, value in self.derived:
+            self.model.add_hint(var, int(value(chosen)))
 
     def placements(self, value) -> list[Placement]:
         """Decode a solution (``value`` is solver.value or a callback's value)."""
@@ -129,44 +279,82 @@ class TimetableModel:
         for (gid, day), dv in self.vars.items():
             if value(dv.present):
                 venue = next(v for v, lit in dv.venues.items() if value(lit))
-                start = value(dv.start)
-                found[gid].append((day, venue, start))
-        out = []
-        for group in self.problem.groups:
-            duration = self.options[group.group_id].duration
-            for session, (day, venue, start) in enumerate(sorted(found[group.group_id]), start=1):
-                out.append(
+                start, duration = value(dv.start), self.options[gid].duration
+                found[gid].append(
                     Placement(
-                        group.group_id,
-                        session,
+                        gid,
+                        self.locked.get((gid, day), 0),
                         venue,
-                        group.teacher_id,
+                        self.options[gid].group.teacher_id,
                         day,
                         start * grid,
                         (start + duration) * grid,
                     )
                 )
-        return out
+        return [p for group in self.problem.groups for p in number_sessions(found[group.group_id])]
+
+
+def _domain(var: cp_model.IntVar) -> cp_model.Domain:
+    return cp_model.Domain.from_flat_intervals(list(var.proto.domain))
+
+
+def _tier_max(
+    terms: list[tuple[tuple[str, int], int, cp_model.IntVar]], options: dict[str, GroupOptions]
+) -> int:
+    """The most a tier's points can add up to: per group, its best days' points."""
+    per_day: dict[tuple[str, int], int] = defaultdict(int)
+    for key, weight, _ in terms:
+        per_day[key] += weight
+    best: dict[str, list[int]] = defaultdict(list)
+    for (gid, _day), points in per_day.items():
+        best[gid].append(points)
+    return sum(sum(sorted(p, reverse=True)[: options[g].max_sessions]) for g, p in best.items())
+
+
+def _met(chosen: dict, key: tuple[str, int], liked: cp_model.Domain, grid: int) -> bool:
+    placement = chosen.get(key)
+    return placement is not None and liked.contains(placement.start // grid)
+
+
+def _same(placement: Placement | None, previous: Placement) -> bool:
+    return placement is not None and (placement.venue_id, placement.start) == (
+        previous.venue_id,
+        previous.start,
+    )
+
+
+def _gap(needs: dict[tuple[str, str], int], a: Placement | None, b: Placement | None) -> int:
+    return needs.get((a.venue_id, b.venue_id), 0) if a and b else 0
+
+
+def _first(a: Placement | None, b: Placement | None) -> bool:
+    return a is not None and b is not None and a.start < b.start
+
+
+def _apart(a: Spans, da: int, b: Spans, db: int, gap: int) -> bool:
+    """True when sessions starting in spans a and b can never come within gap steps."""
+    return a[-1][1] + da + gap <= b[0][0] or b[-1][1] + db + gap <= a[0][0]
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):
-    """Records each improving timetable: when, how good, how far from the bound."""
+    """Records each improving timetable: when, how much is placed, the bound so far."""
 
-    def __init__(self, model: TimetableModel, started: float):
+    def __init__(self, model: TimetableModel, started: float, phase: str):
         super().__init__()
-        self._presents = [dv.present for dv in model.vars.values()]
-        self._started = started
+        self._model, self._started, self._phase = model, started, phase
+        self._presents = [(model.options[g].group.priority, dv.present) for (g, _), dv in model.vars.items()]
         self.points: list[ProgressPoint] = []
 
     def on_solution_callback(self) -> None:
-        placed = sum(self.boolean_value(x) for x in self._presents)
+        values = [(priority, self.boolean_value(x)) for priority, x in self._presents]
+        bound = self._model.primary(self.best_objective_bound) if self._phase == "cp-sat" else math.nan
         self.points.append(
             ProgressPoint(
                 time.perf_counter() - self._started,
-                self.objective_value,
-                self.best_objective_bound,
-                placed,
-                "cp-sat",
+                sum(priority for priority, on in values if on),
+                bound,
+                sum(on for _, on in values),
+                self._phase,
             )
         )
 
@@ -200,46 +388,63 @@ def solve(
     time_limit: float = 60.0,
     seed: int = 0,
     workers: int = 0,
+    weights: Weights | None = None,
+    previous: Iterable[Placement] = (),
+    locked: Iterable[Placement] = (),
     hint: bool = True,
     log: bool = False,
 ) -> Result:
     """Place the most priority-weighted sessions within time_limit seconds of search.
 
-    Returns a Result with CP-SAT's status, the objective and its proven bound; every
-    session not placed is in ``result.unscheduled`` with a reason. ``workers=0``
-    uses every core.
+    Then, without giving up a single placed session: keep ``previous`` sessions where
+    they are, meet time preferences, prefer near venues (see ``Weights``). ``locked``
+    sessions are kept exactly, or LockError names the lock and the rule it breaks.
+    Returns a Result with CP-SAT's status, the placed priority and its proven bound;
+    every session not placed is in ``result.unscheduled`` with a reason.
+    ``workers=0`` uses every core.
     """
+    weights = weights or Weights()
+    previous, locked = list(previous), list(locked)
     started = time.perf_counter()
+    _check_locks(problem, locked)
     options = group_options(problem)
     candidates_done = time.perf_counter()
-    first_fit = greedy(problem, options) if hint else []
+    first_fit = greedy(problem, options, locked=locked, previous=previous) if hint or locked else []
     greedy_done = time.perf_counter()
-    model = TimetableModel(problem, options)
-    if first_fit:
-        model.hint(first_fit)
+    model = TimetableModel(problem, options, weights, previous=previous, locked=locked)
     built = time.perf_counter()
-
-    solver = cp_model.CpSolver()
-    _set_parameters(solver.parameters, time_limit=time_limit, seed=seed, workers=workers, log=log)
-    progress = _Progress(model, started)
+    points = []
     if first_fit:
-        progress.points.append(
+        points.append(
             ProgressPoint(
                 greedy_done - started, _objective(problem, first_fit), math.nan, len(first_fit), "first-fit"
             )
         )
-    status = solver.solve(model.model, progress)
-    solved = time.perf_counter()
 
+    # Phase 1: place the most, keeping last week's sessions where that costs nothing.
+    polish = bool(model.soft) and time_limit >= 2
+    phase1_limit = time_limit * 0.75 if polish else time_limit
+    solver, status = _run(model, first_fit, phase1_limit, seed, workers, log, started, points, "cp-sat")
+    solved = time.perf_counter()
     status_name = solver.status_name(status)
+    if status == cp_model.INFEASIBLE:
+        raise LockError("the locked sessions cannot all be kept together: " + solver.solution_info())
+    bound = model.primary(solver.best_objective_bound)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         placements = model.placements(solver.value)
-        bound = solver.best_objective_bound
     else:
         placements = first_fit
-        bound = solver.best_objective_bound if status == cp_model.UNKNOWN else float("nan")
-        if first_fit and status == cp_model.UNKNOWN:
+        if first_fit:
             status_name = "FEASIBLE"  # the first-fit timetable is valid, just not improved
+    # Phase 2: with that fixed, meet time preferences and prefer near venues.
+    remaining = time_limit - (time.perf_counter() - built)
+    if polish and placements and remaining >= 1:
+        placed, kept = _objective(problem, placements), _kept_points(model, placements)
+        model.polish(placed, kept, placements)
+        solver2, status2 = _run(model, [], remaining, seed, workers, log, started, points, "polish")
+        if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            placements = model.placements(solver2.value)
+    polished = time.perf_counter()
     unplaced = unplaced_reasons(problem, placements, options)
     finished = time.perf_counter()
     return Result(
@@ -254,10 +459,11 @@ def solve(
             "greedy_s": greedy_done - candidates_done,
             "build_s": built - greedy_done,
             "solve_s": solved - built,
-            "explain_s": finished - solved,
+            "polish_s": polished - solved,
+            "explain_s": finished - polished,
             "wall_s": finished - started,
         },
-        progress=tuple(progress.points),
+        progress=tuple(points),
         greedy_objective=_objective(problem, first_fit),
         seed=seed,
         workers=workers,
@@ -265,5 +471,79 @@ def solve(
         model_size={
             "day_vars": len(model.vars),
             "venue_literals": sum(len(dv.venues) for dv in model.vars.values()),
+            "stability_terms": len(model.stable),
+            "soft_terms": len(model.soft),
         },
+        terms=objective_terms(problem, placements, weights, previous),
+        changes=compare(previous, placements) if previous else None,
     )
+
+
+def _run(
+    model: TimetableModel,
+    hint: list[Placement],
+    time_limit: float,
+    seed: int,
+    workers: int,
+    log: bool,
+    started: float,
+    points: list[ProgressPoint],
+    phase: str,
+) -> tuple[cp_model.CpSolver, int]:
+    """One CP-SAT search, recording its improving timetables into points."""
+    if hint:
+        model.hint(hint)
+    solver = cp_model.CpSolver()
+    _set_parameters(solver.parameters, time_limit=time_limit, seed=seed, workers=workers, log=log)
+    progress = _Progress(model, started, phase)
+    try:
+        status = solver.solve(model.model, progress)
+    except IndexError:
+        # OR-Tools 9.15 presolve can trip over a valid hint (absl::btree_map::at);
+        # the hint only speeds things up, so search again without it.
+        model.model.clear_hints()
+        solver = cp_model.CpSolver()
+        _set_parameters(solver.parameters, time_limit=time_limit, seed=seed, workers=workers, log=log)
+        progress = _Progress(model, started, phase)
+        status = solver.solve(model.model, progress)
+    points.extend(progress.points)
+    return solver, status
+
+
+def _kept_points(model: TimetableModel, placements: list[Placement]) -> int:
+    """The stability tier's value for a timetable (what phase 2 must not lose)."""
+    chosen = {(p.group_id, p.weekday): p for p in placements}
+    derived = {id(var): value for var, value in model.derived}
+    return sum(w * int(derived[id(lit)](chosen)) for _, w, lit in model.stable)
+
+
+def _check_locks(problem: Problem, locked: list[Placement]) -> None:
+    """Locks are hard: each must obey every rule, alone and together with the others."""
+    violations = check(problem, locked)
+    if violations:
+        lines = [f"  {v.rule}: {v.message}" for v in violations]
+        raise LockError("locked sessions break the rules:\n" + "\n".join(lines))
+
+
+def objective_terms(
+    problem: Problem, placements: list[Placement], weights: Weights, previous: list[Placement]
+) -> dict[str, float]:
+    """Each part of the objective, recomputed from the timetable itself."""
+    with_pref = [p for p in placements if problem.group[p.group_id].has_time_preference]
+    met = sum(problem.group[p.group_id].prefers(p.weekday, p.start, p.end) for p in with_pref)
+    own = sum(
+        problem.venue[p.venue_id].community_id == problem.group[p.group_id].community_id for p in placements
+    )
+    walk = [problem.walk_m(p.group_id, p.venue_id) for p in placements]
+    old = {(p.group_id, p.weekday, p.venue_id, p.start) for p in previous}
+    kept = sum((p.group_id, p.weekday, p.venue_id, p.start) in old for p in placements)
+    return {
+        "placed_priority": _objective(problem, placements),
+        "sessions_with_time_preference": len(with_pref),
+        "time_preference_met": met,
+        "time_preference_share": round(met / len(with_pref), 4) if with_pref else None,
+        "own_community_share": round(own / len(placements), 4) if placements else None,
+        "mean_walk_m": round(sum(walk) / len(walk), 1) if walk else None,
+        "kept_from_previous": kept,
+        "weights": weights.model_dump(),
+    }
