@@ -199,7 +199,18 @@ CASES = {
     "teacher clash": (
         [at("G1", 1, "V1", MON, "09:00", "10:00"), at("G7", 1, "V2", MON, "09:30", "10:30")],
         ["TEACHER_CLASH"],
-        [at("G1", 1, "V1", MON, "09:00", "10:00"), at("G7", 1, "V2", MON, "10:00", "11:00")],
+        [at("G1", 1, "V1", MON, "09:00", "10:00"), at("G7", 1, "V2", MON, "10:15", "11:15")],
+    ),
+    # V4 is at C1, V5 670 m north: 11 min on foot at 4 km/h plus the 10-minute buffer.
+    "teacher travel": (
+        [at("G1", 1, "V4", MON, "09:00", "10:00"), at("G7", 1, "V5", MON, "10:15", "11:15")],
+        ["TRAVEL"],
+        [at("G1", 1, "V4", MON, "09:00", "10:00"), at("G7", 1, "V5", MON, "10:30", "11:30")],
+    ),
+    "teacher travel, same venue needs none": (
+        [at("G1", 1, "V4", MON, "09:00", "10:00"), at("G7", 1, "V2", MON, "10:00", "11:00")],
+        ["TRAVEL"],
+        [at("G1", 1, "V4", MON, "09:00", "10:00"), at("G7", 1, "V4", MON, "10:00", "11:00")],
     ),
     "teacher week limit": (
         [at("G3", 1, "V2", MON, "09:00", "10:00"), at("G3", 2, "V2", TUE, "09:00", "10:00")],

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from kecheng.model import TIMETABLE_COLUMNS, Placement, Problem, format_clock, parse_clock
+from kecheng.model import TIMETABLE_COLUMNS, Placement, Problem, distance_m, format_clock, parse_clock
 
 DAY_NAMES = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
 
@@ -38,6 +38,7 @@ RULES = frozenset(
         "SAME_DAY",
         "MEMBER_CLASH",
         "WALK",
+        "TRAVEL",
     }
 )
 """Every rule code ``check`` can report."""
@@ -286,6 +287,18 @@ def _clash_rules(problem: Problem, rows: list[_Row]) -> list[Violation]:
     for (teacher_id, _), same in by_teacher_day.items():
         for a, b in _overlapping_pairs(same):
             pair("TEACHER_CLASH", a, b, f"teacher {teacher_id} cannot teach both")
+    for (teacher_id, _), same in by_teacher_day.items():
+        for a, b in combinations(sorted(same, key=lambda r: r.start), 2):
+            if a.venue_id == b.venue_id or b.start < a.end:
+                continue  # one venue needs no walk; an overlap is a TEACHER_CLASH already
+            metres = distance_m(*problem.venue_location(a.venue_id), *problem.venue_location(b.venue_id))
+            needed = math.ceil(metres / (problem.walk_speed_kmh * 1000 / 60)) + problem.travel_buffer_min
+            if b.start - a.end < needed:
+                detail = (
+                    f"teacher {teacher_id} has {b.start - a.end} min to get from {a.venue_id} to {b.venue_id} "
+                    f"({metres:.0f} m), needs {needed} min"
+                )
+                pair("TRAVEL", a, b, detail)
     for (group_id, day), same in by_group_day.items():
         for a, b in combinations(same, 2):
             pair("SAME_DAY", a, b, f"{group_id} meets twice on {DAY_NAMES[day]}")

@@ -11,11 +11,16 @@ from typing import Annotated
 import typer
 
 from kecheng import io
+from kecheng.changes import diff as diff_timetables
+from kecheng.changes import format_diff, placements_from_frame
 from kecheng.check import check as check_timetable
 from kecheng.check import format_violations
+from kecheng.explain import explain_group
 from kecheng.generate import PRESETS
 from kecheng.generate import generate as generate_problem
+from kecheng.solver import LockError
 from kecheng.solver import solve as solve_problem
+from kecheng.weights import Weights, load_weights
 
 app = typer.Typer(
     add_completion=False,
@@ -39,6 +44,13 @@ def _load(path: Path):
         raise _fail(f"{err}\nNothing was solved; fix the input and run again.") from None
 
 
+def _timetable(path: Path) -> list:
+    try:
+        return placements_from_frame(io.read_timetable(path))
+    except io.InputError as err:
+        raise _fail(str(err)) from None
+
+
 @app.command()
 def solve(
     input: InputPath,
@@ -50,15 +62,42 @@ def solve(
     ] = 60.0,
     seed: Annotated[int, typer.Option(help="Random seed of the search.")] = 0,
     workers: Annotated[int, typer.Option(help="Search threads; 0 uses every core.")] = 0,
+    previous: Annotated[
+        Path | None, typer.Option(help="Last week's timetable.csv: keep what still fits, move little.")
+    ] = None,
+    weights: Annotated[
+        Path | None, typer.Option(help="A .toml or .json file of objective weights (see README).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
-    """Build the week's timetable and list what could not be placed, with reasons."""
+    """Build the week's timetable and list what could not be placed, with reasons.
+
+    Rows of INPUT/locked.csv (same columns as timetable.csv) are kept exactly.
+    """
     if out.resolve() == input.resolve() or (input.is_dir() and input.resolve() in out.resolve().parents):
         raise _fail(f"the output folder {out} is inside the input {input}; choose another --out")
     if out.exists() and not out.is_dir():
         raise _fail(f"--out {out} is a file; give a folder for timetable.csv and the rest")
     problem = _load(input)
-    result = solve_problem(problem, time_limit=time_limit, seed=seed, workers=workers)
+    try:
+        chosen_weights = load_weights(weights) if weights else Weights()
+    except ValueError as err:
+        raise _fail(str(err)) from None
+    last_week = _timetable(previous) if previous else []
+    locks_file = input / "locked.csv" if input.is_dir() else None
+    locked = _timetable(locks_file) if locks_file and locks_file.exists() else []
+    try:
+        result = solve_problem(
+            problem,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            weights=chosen_weights,
+            previous=last_week,
+            locked=locked,
+        )
+    except LockError as err:
+        raise _fail(f"{locks_file}: {err}\nRemove or correct the lock and run again.") from None
     result.write(out)
     if not quiet:
         s = result.summary()
@@ -69,6 +108,11 @@ def solve(
         )
         for reason, count in s["unscheduled_by_reason"].items():
             typer.echo(f"  unscheduled {reason}: {count}")
+        if s["changes"]:
+            c = s["changes"]
+            typer.echo(
+                f"  vs previous: {c['kept']} kept, {c['moved']} moved, {c['new']} new, {c['dropped']} dropped"
+            )
 
 
 @app.command()
@@ -120,3 +164,37 @@ def generate(
         f"wrote {len(problem.groups)} groups, {len(problem.venues)} venues, "
         f"{len(problem.teachers)} teachers, {len(problem.members)} memberships → {out}"
     )
+
+
+@app.command()
+def explain(
+    input: InputPath,
+    group_id: Annotated[str, typer.Argument(help="The group to explain, e.g. G0042.")],
+    timetable: Annotated[
+        Path | None,
+        typer.Option(help="A timetable.csv to explain against; without it, kecheng solves first."),
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds of search when solving first.")] = 10.0,
+) -> None:
+    """Why a group is (or is not fully) on the timetable, in plain words."""
+    problem = _load(input)
+    if group_id not in problem.group:
+        raise _fail(
+            f"no group {group_id!r} in {input}; group ids look like {problem.groups[0].group_id!r}"
+            if problem.groups
+            else f"{input} has no groups"
+        )
+    placements = (
+        _timetable(timetable) if timetable else list(solve_problem(problem, time_limit=time_limit).placements)
+    )
+    typer.echo(explain_group(problem, group_id, placements))
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier timetable.csv.")],
+    new: Annotated[Path, typer.Argument(help="The later timetable.csv.")],
+) -> None:
+    """Per teacher and per venue, what changed between two timetables: whom to notify."""
+    changes = diff_timetables(_timetable(old), _timetable(new))
+    typer.echo(format_diff(changes) if changes else "no changes")

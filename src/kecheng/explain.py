@@ -200,3 +200,28 @@ def _why_blocks(p: Placement, venue_id: str, opt: GroupOptions, context: _Contex
     if p.teacher_id == opt.group.teacher_id:
         return f"same teacher, {format_clock(p.start)}–{format_clock(p.end)} at {p.venue_id}"
     return "shares members"
+
+
+def explain_group(
+    problem: Problem, group_id: str, placements: list[Placement] | tuple[Placement, ...]
+) -> str:
+    """Plain-words answer to "why isn't my group (fully) on the timetable?"."""
+    group = problem.group[group_id]
+    options = group_options(problem)
+    opt = options[group_id]
+    own = sorted((p for p in placements if p.group_id == group_id), key=lambda p: p.session)
+    lines = [
+        f"{group_id} {group.name}: {group.size} people, {group.sessions_per_week} × {group.duration_min} min a week, "
+        f"teacher {group.teacher_id}",
+        f"fitting venues ({len(opt.venues)}): {', '.join(opt.venues[:8]) or 'none'}"
+        + (f" and {len(opt.venues) - 8} more" if len(opt.venues) > 8 else ""),
+        f"weekdays with a common time: {', '.join(DAY_NAMES[d] for d in opt.days) or 'none'}",
+    ]
+    for p in own:
+        lines.append(
+            f"session {p.session}: {DAY_NAMES[p.weekday]} {format_clock(p.start)}–{format_clock(p.end)} at {p.venue_id}"
+        )
+    for u in unplaced_reasons(problem, placements, options):
+        if u.group_id == group_id:
+            lines.append(f"session {u.session} not placed — {u.reason}: {u.detail}")
+    return "\n".join(lines)

@@ -189,13 +189,18 @@ class TimetableModel:
                 continue
             if group.preferred_weekdays and day not in group.preferred_weekdays:
                 continue
-            windows = [(a, b) for d, a, b in group.preferred_times if d in (0, day)] or [(0, 24 * 60)]
+            if group.preferred_times:
+                windows = [(a, b) for d, a, b in group.preferred_times if d in (0, day)]
+                if not windows:
+                    continue  # the preferred times name other weekdays only
+            else:
+                windows = [(0, 24 * 60)]  # a weekday preference alone
             steps = start_spans(merge_windows(windows), group.duration_min, grid)
             liked = cp_model.Domain.from_intervals([list(s) for s in steps])
             domain = _domain(dv.start)
-            if domain.intersection(liked).is_empty():
+            if not domain.overlaps_with(liked):
                 continue
-            if domain.intersection(liked.complement()).is_empty():
+            if domain.is_included_in(liked):
                 self.soft.append(((gid, day), weight, dv.present))
                 continue
             met = self.model.new_bool_var("")
