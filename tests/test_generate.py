@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from kecheng.generate import CATEGORIES, PRESETS, generate
+from kecheng.generate import BORDER_KM, CATEGORIES, MAX_GROUPS_PER_TEACHER, PRESETS, district_of, generate
 from kecheng.model import Group, Problem, distance_m
 
 LIANGJIANG_STREETS = {
@@ -207,7 +207,7 @@ def test_bad_arguments_are_refused() -> None:
         generate("metropolis")
     with pytest.raises(ValueError):
         generate("small", groups=0)
-    assert set(PRESETS) >= {"small", "district"}
+    assert set(PRESETS) >= {"small", "district", "large", "city"}
 
 
 @pytest.mark.slow
@@ -216,3 +216,87 @@ def test_city_scale_generates_quickly() -> None:
     problem = generate("district", seed=0, groups=10_000)
     assert time.perf_counter() - started < 30
     assert len(problem.groups) == 10_000
+
+
+@pytest.fixture(scope="module")
+def large() -> Problem:
+    return generate("large", seed=0)
+
+
+def districts(problem: Problem) -> dict[str, str]:
+    """group_id → the district its community lies in."""
+    return {g.group_id: district_of(problem.community[g.community_id].street) for g in problem.groups}
+
+
+def teachers_by_district(problem: Problem) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = defaultdict(set)
+    for group_id, name in districts(problem).items():
+        found[problem.group[group_id].teacher_id].add(name)
+    return found
+
+
+def test_large_preset_is_four_liangjiang_sized_districts(large: Problem) -> None:
+    per_district = Counter(districts(large).values())
+    assert list(per_district) == ["两江新区", "渝北区", "江北区", "渝中区"]
+    assert all(850 <= n <= 1200 for n in per_district.values())
+    assert 3900 <= len(large.groups) <= 4100
+    assert len(large.teachers) == 3000
+    assert len(large.venues) >= 2400
+    assert 55_000 <= len({m.member_id for m in large.members}) <= 66_000
+    streets = Counter(district_of(s) for s in {c.street for c in large.communities})
+    assert set(streets.values()) == {8}
+
+
+def test_large_districts_share_teachers_across_their_borders(large: Problem) -> None:
+    """The parts are coupled: a measurable share of teachers teach on both sides of a border,
+    and each of them has two groups on either side within ``BORDER_KM`` of one another."""
+    spans = teachers_by_district(large)
+    crossing = sorted(t for t, names in spans.items() if len(names) > 1)
+    assert 0.01 <= len(crossing) / len(large.teachers) <= 0.10
+    assert len({frozenset(spans[t]) for t in crossing}) >= 3  # every border, not one corner
+    assert all(len(names) == 2 for names in spans.values() if len(names) > 1)
+    taught: dict[str, list[Group]] = defaultdict(list)
+    for g in large.groups:
+        taught[g.teacher_id].append(g)
+    assert taught.keys() == large.teacher.keys()  # nobody was left without a group
+    assert max(len(gs) for gs in taught.values()) <= MAX_GROUPS_PER_TEACHER
+    home = districts(large)
+    for t in crossing:
+        c = large.community
+        assert any(
+            distance_m(
+                c[a.community_id].lat, c[a.community_id].lon, c[b.community_id].lat, c[b.community_id].lon
+            )
+            <= BORDER_KM * 1000
+            for a in taught[t]
+            for b in taught[t]
+            if home[a.group_id] != home[b.group_id]
+        )
+
+
+def test_single_district_presets_stay_one_district(district: Problem) -> None:
+    assert set(districts(district).values()) == {""}
+    assert all(len(names) == 1 for names in teachers_by_district(district).values())
+
+
+def test_multi_district_presets_are_deterministic_and_scale() -> None:
+    problem = generate("large", 5, groups=2000)
+    assert problem == generate("large", 5, groups=2000)
+    assert problem != generate("large", 6, groups=2000)
+    assert len(problem.groups) == 2000
+    assert len(set(districts(problem).values())) == 2
+    assert any(len(names) > 1 for names in teachers_by_district(problem).values())
+
+
+@pytest.mark.slow
+def test_city_preset_is_ten_districts_generated_in_linear_time() -> None:
+    started = time.perf_counter()
+    city = generate("city", seed=0)
+    assert time.perf_counter() - started < 60
+    per_district = Counter(districts(city).values())
+    assert len(per_district) == 10
+    assert all(800 <= n <= 1300 for n in per_district.values())
+    assert 9_800 <= len(city.groups) <= 10_200
+    assert len(city.teachers) == 7500
+    crossing = [t for t, names in teachers_by_district(city).items() if len(names) > 1]
+    assert 0.01 <= len(crossing) / len(city.teachers) <= 0.10

@@ -15,9 +15,11 @@ from kecheng.changes import diff as diff_timetables
 from kecheng.changes import format_diff, placements_from_frame
 from kecheng.check import check as check_timetable
 from kecheng.check import format_violations
+from kecheng.display import showing
 from kecheng.explain import explain_group
 from kecheng.generate import PRESETS
 from kecheng.generate import generate as generate_problem
+from kecheng.report import FORMATS, write_reports
 from kecheng.solver import LockError
 from kecheng.solver import solve as solve_problem
 from kecheng.weights import Weights, load_weights
@@ -69,8 +71,16 @@ def solve(
         Path | None, typer.Option(help="A .toml or .json file of objective weights (see README).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    log: Annotated[
+        bool, typer.Option("--log", help="One line on stderr per better timetable found.")
+    ] = False,
+    formats: Annotated[
+        str, typer.Option(help="Comma-separated outputs: csv (always), xlsx, ics, html.")
+    ] = "csv",
 ) -> None:
     """Build the week's timetable and list what could not be placed, with reasons.
+
+    Ctrl-C stops the search and writes the best timetable found so far.
 
     Rows of INPUT/locked.csv (same columns as timetable.csv) are kept exactly.
     """
@@ -78,6 +88,11 @@ def solve(
         raise _fail(f"the output folder {out} is inside the input {input}; choose another --out")
     if out.exists() and not out.is_dir():
         raise _fail(f"--out {out} is a file; give a folder for timetable.csv and the rest")
+    chosen_formats = {f.strip().lower() for f in formats.split(",") if f.strip()} | {"csv"}
+    if unknown := chosen_formats - FORMATS:
+        raise _fail(
+            f"--formats: unknown {', '.join(sorted(unknown))}; choose from {', '.join(sorted(FORMATS))}"
+        )
     problem = _load(input)
     try:
         chosen_weights = load_weights(weights) if weights else Weights()
@@ -87,22 +102,26 @@ def solve(
     locks_file = input / "locked.csv" if input.is_dir() else None
     locked = _timetable(locks_file) if locks_file and locks_file.exists() else []
     try:
-        result = solve_problem(
-            problem,
-            time_limit=time_limit,
-            seed=seed,
-            workers=workers,
-            weights=chosen_weights,
-            previous=last_week,
-            locked=locked,
-        )
+        with showing(time_limit, problem.sessions_total, quiet=quiet, log=log) as display:
+            result = solve_problem(
+                problem,
+                time_limit=time_limit,
+                seed=seed,
+                workers=workers,
+                weights=chosen_weights,
+                previous=last_week,
+                locked=locked,
+                on_progress=display,
+            )
     except LockError as err:
         raise _fail(f"{locks_file}: {err}\nRemove or correct the lock and run again.") from None
     result.write(out)
+    write_reports(problem, result, out, chosen_formats)
     if not quiet:
         s = result.summary()
         typer.echo(
-            f"{s['status']}: placed {s['sessions_scheduled']} of {s['sessions_total']} sessions "
+            f"{s['status']}{' (interrupted)' if result.interrupted else ''}: "
+            f"placed {s['sessions_scheduled']} of {s['sessions_total']} sessions "
             f"(objective {s['objective']}, bound {s['bound']}, first-fit {s['greedy_objective']}) "
             f"in {s['wall_s']:.1f} s → {out}"
         )
@@ -198,3 +217,52 @@ def diff(
     """Per teacher and per venue, what changed between two timetables: whom to notify."""
     changes = diff_timetables(_timetable(old), _timetable(new))
     typer.echo(format_diff(changes) if changes else "no changes")
+
+
+@app.command("solve-batch")
+def solve_batch(
+    input_root: Annotated[
+        Path, typer.Argument(help="A folder holding one district per folder (or .json file).")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Folder for one output folder per district + batch_summary.json."),
+    ],
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler, e.g. tcp://10.0.0.5:8786; default: a local cluster.")
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds of search per district.")] = 60.0,
+    seed: Annotated[int, typer.Option(help="Random seed of the search.")] = 0,
+    workers: Annotated[
+        int, typer.Option(help="CP-SAT threads per district; a local cluster solves cores/workers at once.")
+    ] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Solve every district under INPUT_ROOT in parallel on Dask; a failed district stops no other."""
+    from kecheng import batch  # Dask is an optional extra: imported only by this command
+
+    def report(o: batch.BatchOutcome) -> None:
+        if o.ok and not quiet:
+            typer.echo(f"{o.name}: {o.status}, placed {o.placed} of {o.total} sessions in {o.wall_s:.1f} s")
+        elif not o.ok:
+            typer.echo(f"{o.name}: FAILED — {o.error.splitlines()[0]}", err=True)
+
+    try:
+        outcomes = batch.solve_batch(
+            input_root,
+            out,
+            scheduler=scheduler,
+            time_limit=time_limit,
+            seed=seed,
+            workers_per_task=workers,
+            on_done=report,
+        )
+    except (batch.DaskMissing, ConnectionError, ValueError) as err:
+        raise _fail(str(err)) from None
+    failed = sum(not o.ok for o in outcomes)
+    if not quiet or failed:
+        typer.echo(
+            f"{len(outcomes) - failed} of {len(outcomes)} districts solved → {out / batch.SUMMARY_FILE}"
+        )
+    if failed:
+        raise typer.Exit(2)

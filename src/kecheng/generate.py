@@ -6,6 +6,11 @@ benchmarks run on districts made up here instead. They follow Liangjiang New Are
 the opening hours of their kind, retirees teaching by day and working people by
 night, residents in one to three groups. They are tight on purpose — most but not
 all sessions fit — so a solver meets contention, not an empty week.
+
+The multi-district presets (``large``, ``city``) lay Liangjiang-sized districts side
+by side and name each street ``区·街道`` (e.g. ``两江新区·人和街道``). Teachers near a
+border also take a group just across it, as volunteers do, so the districts are
+coupled and a solver cannot simply split the city along district lines.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kecheng.model import (
@@ -26,13 +31,19 @@ from kecheng.model import (
     Problem,
     Teacher,
     Venue,
+    distance_m,
     parse_clock,
 )
 
 
 @dataclass(frozen=True)
 class Preset:
-    """How big a district to make; counts are targets the generator stays close to."""
+    """How big a district to make; counts are targets the generator stays close to.
+
+    ``districts`` > 1 splits the streets evenly into districts laid side by side;
+    ``border_share`` is the chance that a teacher near a district border (within
+    ``BORDER_KM``) also takes a group of their activity just across it.
+    """
 
     streets: int
     communities: int
@@ -40,13 +51,25 @@ class Preset:
     venues: int
     teachers: int
     members: int
+    districts: int = 1
+    border_share: float = 0.0
 
 
+COUNTS = ("streets", "communities", "groups", "venues", "teachers", "members")
+"""The knobs that scale with ``groups``."""
+
+# fmt: off
 PRESETS: dict[str, Preset] = {
     "small": Preset(streets=2, communities=6, groups=60, venues=40, teachers=45, members=600),
     "district": Preset(streets=8, communities=59, groups=1000, venues=610, teachers=750, members=15_000),
+    "large": Preset(streets=32, communities=236, groups=4000, venues=2440, teachers=3000, members=60_000,
+                    districts=4, border_share=0.5),
+    "city": Preset(streets=80, communities=590, groups=10_000, venues=6100, teachers=7500, members=150_000,
+                   districts=10, border_share=0.5),
 }
-"""Preset name → knobs. ``district`` is Liangjiang New Area at its reported size."""
+# fmt: on
+"""Preset name → knobs. ``district`` is Liangjiang New Area at its reported size; ``large``
+is four such districts sharing teachers at their borders, ``city`` ten of them."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +205,11 @@ MAX_GROUPS_PER_TEACHER = 6
 KM_PER_DEG = 111.2
 SPACING_KM = 1.15  # between neighbouring communities of a street
 BLOCK = 8  # streets in one Liangjiang-sized block; bigger cities tile such blocks side by side
+DISTRICTS = (
+    "两江新区", "渝北区", "江北区", "渝中区", "南岸区",
+    "九龙坡区", "沙坪坝区", "大渡口区", "北碚区", "巴南区",
+)  # fmt: skip
+BORDER_KM = 5.0  # a teacher may take a group in a community this close across a district border
 
 
 def generate(preset: str = "district", seed: int = 0, *, groups: int | None = None) -> Problem:
@@ -198,7 +226,8 @@ def generate(preset: str = "district", seed: int = 0, *, groups: int | None = No
     communities = _communities(knobs, rng)
     venues, hours = _venues(knobs, communities, rng)
     drafts = _group_drafts(knobs, communities, rng)
-    teachers, availability = _teachers(knobs, drafts, rng)
+    across = _across_borders(communities) if knobs.border_share else {}
+    teachers, availability = _teachers(knobs, drafts, rng, across)
     members = _members(knobs, communities, drafts, rng)
     fields = set(Group.model_fields)
     return Problem(
@@ -213,13 +242,25 @@ def generate(preset: str = "district", seed: int = 0, *, groups: int | None = No
 
 
 def _scaled(knobs: Preset, groups: int | None) -> Preset:
+    """Scale the counts; a single district stays one (its streets tile), several scale with the rest."""
     if groups is None:
         return knobs
     if groups < 1:
         raise ValueError("groups must be at least 1")
-    n = {knob: max(1, round(value * groups / knobs.groups)) for knob, value in vars(knobs).items()}
+    n = {knob: max(1, round(getattr(knobs, knob) * groups / knobs.groups)) for knob in COUNTS}
     n.update(streets=min(n["streets"], n["communities"]), venues=max(n["venues"], 2 * n["communities"]))
-    return Preset(**{**n, "groups": groups})
+    districts = 1 if knobs.districts == 1 else round(knobs.districts * groups / knobs.groups)
+    return replace(knobs, **{**n, "groups": groups}, districts=max(1, min(districts, n["streets"])))
+
+
+def district_of(street: str) -> str:
+    """The district a generated street lies in ("" for single-district presets)."""
+    return street.split("·")[0] if "·" in street else ""
+
+
+def _district_name(index: int) -> str:
+    again, k = divmod(index, len(DISTRICTS))
+    return DISTRICTS[k] + (f"（{again + 1}）" if again else "")
 
 
 def _ids(prefix: str, count: int, width: int) -> list[str]:
@@ -243,25 +284,56 @@ def _offset(lat: float, lon: float, north_km: float, east_km: float) -> tuple[fl
 
 
 def _communities(knobs: Preset, rng: random.Random) -> list[Community]:
-    """Streets on a 4×2 grid per block; a street's communities on a jittered hex lattice ~1 km apart."""
+    """Streets on a 4×2 grid per block (district); a street's communities on a jittered hex lattice
+    ~1 km apart."""
     per_street = _apportion(knobs.communities, [rng.uniform(0.8, 1.2) for _ in range(knobs.streets)])
+    per_block = BLOCK if knobs.districts == 1 else -(-knobs.streets // knobs.districts)
     lattice = [(i + j / 2, j * math.sqrt(3) / 2) for i in range(-5, 6) for j in range(-5, 6)]
     ids, out = iter(_ids("C", knobs.communities, 3)), []
     places = (p + (ORDINALS[n % 10] if n else "") for n in range(10**6) for p in PLACES)
     for s, count in enumerate(per_street):
-        block, j = divmod(s, BLOCK)
+        block, j = divmod(s, per_block)
         lat = 29.6375 + (j // 4) * 0.075 + (block // 4) * 0.16 + rng.uniform(-0.01, 0.01)
         lon = 106.475 + (j % 4) * 0.05 + (block % 4) * 0.21 + rng.uniform(-0.01, 0.01)
         again = s // len(STREETS)
         street = STREETS[s % len(STREETS)] + (f"（{again + 1}）" if again else "")
+        label = street if knobs.districts == 1 else f"{_district_name(block)}·{street}"
         spots = sorted(lattice, key=lambda p: math.hypot(*p) + rng.uniform(0, 0.3))[:count]
         for k, (x, y) in enumerate(spots):  # the first community carries the street's name
             name = street.removesuffix("街道") if k == 0 and not again else next(places)
             jitter = rng.uniform(-0.2, 0.2), rng.uniform(-0.2, 0.2)
             c_lat, c_lon = _offset(lat, lon, SPACING_KM * y + jitter[0], SPACING_KM * x + jitter[1])
             out.append(
-                Community(community_id=next(ids), name=f"{name}社区", street=street, lat=c_lat, lon=c_lon)
+                Community(community_id=next(ids), name=f"{name}社区", street=label, lat=c_lat, lon=c_lon)
             )
+    return out
+
+
+def _across_borders(communities: list[Community]) -> dict[str, list[str]]:
+    """Community → communities of other districts within ``BORDER_KM``, nearest first.
+
+    Bucketed on a grid of ``BORDER_KM`` cells, so it stays linear in the communities.
+    """
+    cell = BORDER_KM / KM_PER_DEG  # degrees; longitude cells are narrower in km, which only adds checks
+
+    def key(c: Community) -> tuple[int, int]:
+        return math.floor(c.lat / cell), math.floor(c.lon / cell)
+
+    grid: dict[tuple[int, int], list[Community]] = defaultdict(list)
+    for c in communities:
+        grid[key(c)].append(c)
+    out: dict[str, list[str]] = {}
+    for c in communities:
+        (i, j), home = key(c), district_of(c.street)
+        near = [
+            (distance_m(c.lat, c.lon, o.lat, o.lon), o.community_id)
+            for di in (-1, 0, 1)
+            for dj in (-2, -1, 0, 1, 2)
+            for o in grid.get((i + di, j + dj), ())
+            if district_of(o.street) != home
+        ]
+        if near := sorted(x for x in near if x[0] <= BORDER_KM * 1000):
+            out[c.community_id] = [o for _, o in near]
     return out
 
 
@@ -344,6 +416,7 @@ def _group_drafts(knobs: Preset, communities: list[Community], rng: random.Rando
                 "priority": rng.choices((1, 2, 3), (85, 11, 4))[0],
                 "max_walk_m": rng.choices((1000.0, 1500.0, 2000.0), (90, 7, 3))[0],
                 "activity": act,
+                "district": district_of(home.street),
             }
         )
     return drafts
@@ -376,13 +449,47 @@ def _available(profile: tuple, rng: random.Random) -> list[tuple[int, int, int]]
     return _hours(f"{''.join(days)} {rng.choice(windows)}")
 
 
+def _cross_borders(
+    plans: list[list[dict[str, Any]]], across: dict[str, list[str]], share: float, rng: random.Random
+) -> None:
+    """Some teachers with a group near a district border take one more of their activity across it,
+    from a teacher there who keeps at least one: loads move, no teacher is left without a group."""
+    owner: dict[int, list[dict[str, Any]]] = {id(d): plan for plan in plans for d in plan}
+    there: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for plan in plans:
+        for d in plan:
+            there[d["community_id"], d["activity"].name].append(d)
+    changed: set[int] = set()  # plans that gave or took a group: each moves at most once
+    for plan in plans:
+        if len(plan) >= MAX_GROUPS_PER_TEACHER or id(plan) in changed:
+            continue
+        if not any(d["community_id"] in across for d in plan) or rng.random() >= share:
+            continue
+        act = plan[0]["activity"].name
+        offers = [
+            g
+            for d in plan
+            for c in across.get(d["community_id"], ())
+            for g in there[c, act]
+            if id(owner[id(g)]) not in changed and owner[id(g)] is not plan and len(owner[id(g)]) >= 2
+        ]
+        if offers:
+            taken = rng.choice(offers)
+            donor = owner[id(taken)]
+            donor[:] = [d for d in donor if d is not taken]
+            plan.append(taken)
+            owner[id(taken)] = plan
+            changed |= {id(plan), id(donor)}
+
+
 def _teachers(
-    knobs: Preset, drafts: list[dict[str, Any]], rng: random.Random
+    knobs: Preset, drafts: list[dict[str, Any]], rng: random.Random, across: dict[str, list[str]]
 ) -> tuple[list[Teacher], list[Availability]]:
-    """Teachers per activity, each taking neighbouring communities' groups; the busiest are professionals."""
-    by_activity: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    """Teachers per district and activity, each taking neighbouring communities' groups; the busiest
+    are professionals. Only ``_cross_borders`` lets a teacher cross a district border."""
+    by_activity: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for d in drafts:  # drafts run in community order, so a teacher's groups are neighbours
-        by_activity[d["activity"].name].append(d)
+        by_activity[d["district"], d["activity"].name].append(d)
     names = list(by_activity)
     shares = _shares(knobs.teachers, [len(by_activity[n]) for n in names])
     plans = []
@@ -392,6 +499,8 @@ def _teachers(
         rng.shuffle(chunks)
         plans += [[next(taught) for _ in range(size)] for size in chunks]
     rng.shuffle(plans)
+    if across:
+        _cross_borders(plans, across, knobs.border_share, rng)
     teachers, availability = [], []
     for teacher_id, taught in zip(_ids("T", len(plans), 4), plans, strict=True):
         act: Activity = taught[0]["activity"]

@@ -52,6 +52,7 @@ class Result:
     model_size: dict[str, int] = field(default_factory=dict)
     terms: dict[str, Any] = field(default_factory=dict)
     changes: Changes | None = None  # against the previous timetable, when one was given
+    interrupted: bool = False  # the search was stopped (Ctrl-C) before its time limit
 
     @property
     def sessions_scheduled(self) -> int:
@@ -93,6 +94,7 @@ class Result:
         """The figures of summary.json."""
         return {
             "status": self.status,
+            "interrupted": self.interrupted,
             "sessions_total": self.sessions_total,
             "sessions_scheduled": self.sessions_scheduled,
             "sessions_unscheduled": len(self.unplaced),

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -344,24 +346,83 @@ def _apart(a: Spans, da: int, b: Spans, db: int, gap: int) -> bool:
 class _Progress(cp_model.CpSolverSolutionCallback):
     """Records each improving timetable: when, how much is placed, the bound so far."""
 
-    def __init__(self, model: TimetableModel, started: float, phase: str):
+    def __init__(self, model: TimetableModel, search: _Search, phase: str):
         super().__init__()
-        self._model, self._started, self._phase = model, started, phase
+        self._model, self._search, self._phase = model, search, phase
         self._presents = [(model.options[g].group.priority, dv.present) for (g, _), dv in model.vars.items()]
-        self.points: list[ProgressPoint] = []
 
     def on_solution_callback(self) -> None:
         values = [(priority, self.boolean_value(x)) for priority, x in self._presents]
         bound = self._model.primary(self.best_objective_bound) if self._phase == "cp-sat" else math.nan
-        self.points.append(
+        self._search.record(
             ProgressPoint(
-                time.perf_counter() - self._started,
+                time.perf_counter() - self._search.started,
                 sum(priority for priority, on in values if on),
                 bound,
                 sum(on for _, on in values),
                 self._phase,
             )
         )
+
+
+@dataclass
+class _Search:
+    """Settings shared by the phases of one solve, and what they found."""
+
+    seed: int
+    workers: int
+    log: bool
+    started: float
+    on_progress: Callable[[ProgressPoint], None] | None = None
+    points: list[ProgressPoint] = field(default_factory=list)
+    interrupted: bool = False
+
+    def record(self, point: ProgressPoint) -> None:
+        self.points.append(point)
+        if self.on_progress is not None:
+            self.on_progress(point)
+
+    def run(self, model: TimetableModel, time_limit: float, phase: str) -> tuple[cp_model.CpSolver, int]:
+        """One CP-SAT search. Ctrl-C stops it and keeps the best timetable found."""
+        try:
+            return self._run_stoppable(model, time_limit, phase)
+        except IndexError:
+            # OR-Tools 9.15 presolve can trip over a valid hint (absl::btree_map::at);
+            # the hint only speeds things up, so search again without it.
+            model.model.clear_hints()
+            return self._run_stoppable(model, time_limit, phase)
+
+    def _run_stoppable(
+        self, model: TimetableModel, time_limit: float, phase: str
+    ) -> tuple[cp_model.CpSolver, int]:
+        solver = cp_model.CpSolver()
+        _set_parameters(
+            solver.parameters, time_limit=time_limit, seed=self.seed, workers=self.workers, log=self.log
+        )
+        callback = _Progress(model, self, phase)
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+
+        def search() -> None:
+            try:
+                outcome["status"] = solver.solve(model.model, callback)
+            except BaseException as err:  # handed to the main thread below
+                outcome["error"] = err
+            finally:
+                done.set()
+
+        # The search runs in a thread so that the main thread stays free to take Ctrl-C.
+        # (An Event, not join(): an interrupted join() can mark a live thread finished.)
+        threading.Thread(target=search, name="cp-sat", daemon=True).start()
+        while not done.is_set():
+            try:
+                done.wait(0.1)
+            except KeyboardInterrupt:
+                self.interrupted = True
+                solver.stop_search()
+        if "error" in outcome:
+            raise outcome["error"]
+        return solver, outcome["status"]
 
 
 def _objective(problem: Problem, placements: list[Placement]) -> int:
@@ -381,8 +442,12 @@ def _set_parameters(params, *, time_limit: float, seed: int, workers: int, log: 
     params.random_seed = seed
     params.num_workers = workers
     params.log_search_progress = log
+    params.catch_sigint_signal = False  # Ctrl-C is ours: stop_search() keeps the best timetable
     if workers == 1:
         params.linearization_level = 2
+        # One worker is deterministic only if it stops on the deterministic clock,
+        # which runs several times slower than the wall clock here (about 1/8).
+        params.max_deterministic_time = max(time_limit, 0.0) / 8
     elif workers < 8:
         params.subsolvers.append("max_lp")
 
@@ -398,6 +463,7 @@ def solve(
     locked: Iterable[Placement] = (),
     hint: bool = True,
     log: bool = False,
+    on_progress: Callable[[ProgressPoint], None] | None = None,
 ) -> Result:
     """Place the most priority-weighted sessions within time_limit seconds of search.
 
@@ -406,7 +472,10 @@ def solve(
     sessions are kept exactly, or LockError names the lock and the rule it breaks.
     Returns a Result with CP-SAT's status, the placed priority and its proven bound;
     every session not placed is in ``result.unscheduled`` with a reason.
-    ``workers=0`` uses every core.
+    ``workers=0`` uses every core; with ``workers=1`` the search stops on CP-SAT's
+    deterministic clock, so the same seed gives the same timetable. ``on_progress``
+    is called with each improving timetable (from the search thread). Ctrl-C ends
+    the search early: the best timetable so far is returned, marked interrupted.
     """
     weights = weights or Weights()
     previous, locked = list(previous), list(locked)
@@ -418,18 +487,19 @@ def solve(
     greedy_done = time.perf_counter()
     model = TimetableModel(problem, options, weights, previous=previous, locked=locked)
     built = time.perf_counter()
-    points = []
+    search = _Search(seed, workers, log, started, on_progress)
     if first_fit:
-        points.append(
-            ProgressPoint(
-                greedy_done - started, _objective(problem, first_fit), math.nan, len(first_fit), "first-fit"
-            )
+        first = ProgressPoint(
+            greedy_done - started, _objective(problem, first_fit), math.nan, len(first_fit), "first-fit"
         )
+        search.record(first)
 
     # Phase 1: place the most, keeping last week's sessions where that costs nothing.
     polish = bool(model.soft) and time_limit >= 2
     phase1_limit = time_limit * 0.75 if polish else time_limit
-    solver, status = _run(model, first_fit, phase1_limit, seed, workers, log, started, points, "cp-sat")
+    if first_fit:
+        model.hint(first_fit)
+    solver, status = search.run(model, phase1_limit, "cp-sat")
     solved = time.perf_counter()
     status_name = solver.status_name(status)
     if status == cp_model.INFEASIBLE:
@@ -443,10 +513,10 @@ def solve(
             status_name = "FEASIBLE"  # the first-fit timetable is valid, just not improved
     # Phase 2: with that fixed, meet time preferences and prefer near venues.
     remaining = time_limit - (time.perf_counter() - built)
-    if polish and placements and remaining >= 1:
+    if polish and placements and remaining >= 1 and not search.interrupted:
         placed, kept = _objective(problem, placements), _kept_points(model, placements)
         model.polish(placed, kept, placements)
-        solver2, status2 = _run(model, [], remaining, seed, workers, log, started, points, "polish")
+        solver2, status2 = search.run(model, remaining, "polish")
         if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             placements = model.placements(solver2.value)
     polished = time.perf_counter()
@@ -468,7 +538,8 @@ def solve(
             "explain_s": finished - polished,
             "wall_s": finished - started,
         },
-        progress=tuple(points),
+        progress=tuple(search.points),
+        interrupted=search.interrupted,
         greedy_objective=_objective(problem, first_fit),
         seed=seed,
         workers=workers,
@@ -482,37 +553,6 @@ def solve(
         terms=objective_terms(problem, placements, weights, previous),
         changes=compare(previous, placements) if previous else None,
     )
-
-
-def _run(
-    model: TimetableModel,
-    hint: list[Placement],
-    time_limit: float,
-    seed: int,
-    workers: int,
-    log: bool,
-    started: float,
-    points: list[ProgressPoint],
-    phase: str,
-) -> tuple[cp_model.CpSolver, int]:
-    """One CP-SAT search, recording its improving timetables into points."""
-    if hint:
-        model.hint(hint)
-    solver = cp_model.CpSolver()
-    _set_parameters(solver.parameters, time_limit=time_limit, seed=seed, workers=workers, log=log)
-    progress = _Progress(model, started, phase)
-    try:
-        status = solver.solve(model.model, progress)
-    except IndexError:
-        # OR-Tools 9.15 presolve can trip over a valid hint (absl::btree_map::at);
-        # the hint only speeds things up, so search again without it.
-        model.model.clear_hints()
-        solver = cp_model.CpSolver()
-        _set_parameters(solver.parameters, time_limit=time_limit, seed=seed, workers=workers, log=log)
-        progress = _Progress(model, started, phase)
-        status = solver.solve(model.model, progress)
-    points.extend(progress.points)
-    return solver, status
 
 
 def _kept_points(model: TimetableModel, placements: list[Placement]) -> int:

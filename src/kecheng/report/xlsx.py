@@ -1,0 +1,181 @@
+"""timetable.xlsx: the timetable as staff read it in Excel or WPS.
+
+Sheets: "timetable" (every placed session, names beside ids, filterable), "unscheduled"
+(with reasons), one sheet per street holding a week grid per venue standing in it, and one
+"teachers" sheet holding a week grid per teacher. A district has 600 venues and 750
+teachers: a sheet each would be unusable, grids stacked on a few sheets stay scrollable.
+In a grid, rows are times of day in grid steps and a session is one merged cell.
+
+Written with XlsxWriter, pandas' write-only Excel engine: openpyxl needed 7 s for a
+district (each merge rescans every earlier merge, each style is hashed per cell);
+XlsxWriter writes the same workbook in under a second.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from kecheng.model import Problem, format_clock
+from kecheng.report import WEEKDAY_NAMES, sessions, unscheduled
+from kecheng.result import Result
+
+TIMETABLE_HEADERS = {
+    "street": "街道", "community": "社区", "group_id": "兴趣小组编号", "group": "兴趣小组",
+    "category": "类别", "session": "第几次", "weekday": "星期", "start": "开始", "end": "结束",
+    "venue_id": "场地编号", "venue": "场地", "venue_community": "场地所在社区",
+    "teacher_id": "老师编号", "teacher": "老师",
+}  # fmt: skip
+UNSCHEDULED_HEADERS = {
+    "street": "街道", "community": "社区", "group_id": "兴趣小组编号", "group": "兴趣小组",
+    "category": "类别", "teacher": "老师", "session": "第几次", "reason": "原因代码",
+    "reason_zh": "原因", "detail": "说明",
+}  # fmt: skip
+CATEGORY_COLOURS = {
+    "体育": "#DDEBF7",
+    "文化": "#FCE4D6",
+    "艺术": "#E2EFDA",
+    "科技": "#FFF2CC",
+    "便民服务": "#EDE1F5",
+}
+DAY_WIDTH, LINE_PT = 26, 15.0  # weekday column width (characters), a text line's height (points)
+STYLES: dict[str, dict[str, Any]] = {
+    "head": {"bold": True, "bg_color": "#D9D9D9", "border": 1, "border_color": "#A6A6A6", "align": "center"},
+    "title": {"bold": True, "font_size": 12},
+    "hour": {"border": 1, "border_color": "#A6A6A6", "align": "center"},
+    "quarter": {"border": 1, "border_color": "#A6A6A6", "align": "center", "font_color": "#808080"},
+    "wrap": {"text_wrap": True, "valign": "top"},
+    **{
+        name: {"text_wrap": True, "valign": "top", "border": 1, "border_color": "#7F7F7F", "bg_color": colour}
+        for name, colour in {**CATEGORY_COLOURS, "other": "#F2F2F2"}.items()
+    },
+}
+
+
+def render(problem: Problem, result: Result) -> bytes:
+    """The whole workbook as .xlsx bytes."""
+    placed, missing = sessions(problem, result), unscheduled(problem, result)
+    buffer = io.BytesIO()
+    # Cells are data, never formulas or links: a group named "=HYPERLINK(…)" stays text.
+    options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    book = xlsxwriter.Workbook(buffer, options)
+    book.set_properties({"title": "课程表 timetable", "author": "kecheng"})
+    styles = {name: book.add_format(spec) for name, spec in STYLES.items()}
+    shown = placed.assign(
+        weekday=placed["weekday"].map(lambda d: WEEKDAY_NAMES[d - 1]),
+        start=placed["start"].map(format_clock),
+        end=placed["end"].map(format_clock),
+    )
+    _table(book.add_worksheet("timetable"), shown, TIMETABLE_HEADERS, styles)
+    _table(book.add_worksheet("unscheduled"), missing, UNSCHEDULED_HEADERS, styles)
+    used, step = {"timetable", "unscheduled", "teachers"}, problem.grid_min
+    records = list(placed.itertuples(index=False))  # plain tuples: a grid per venue, fast
+    for street in sorted({s.venue_street for s in records}):
+        sheet, row = book.add_worksheet(_sheet_title(street, used)), 0
+        for venue_id, items in _by(s for s in records if s.venue_street == street).items():
+            venue = problem.venue[venue_id]
+            title = f"场地 {venue_id} {venue.name} · {items[0].venue_community} · 容量 {venue.capacity}"
+            title += f" · 每周 {len(items)} 次"
+            row = _grid(sheet, row, title, items, lambda s: f"{s.group}\n{s.teacher}", step, styles)
+    sheet, row = book.add_worksheet("teachers"), 0
+    for teacher_id, items in _by(records, "teacher_id").items():
+        title = f"老师 {teacher_id} {items[0].teacher} · 每周 {len(items)} 次"
+        row = _grid(sheet, row, title, items, lambda s: f"{s.group}\n{s.venue}", step, styles)
+    book.close()
+    return buffer.getvalue()
+
+
+def _table(sheet: Worksheet, frame: pd.DataFrame, headers: dict[str, str], styles: dict[str, Any]) -> None:
+    """A plain table with Chinese headers, a frozen header row, filters and fitted widths."""
+    columns = list(headers)
+    sheet.write_row(0, 0, [headers[c] for c in columns], styles["head"])
+    for row, values in enumerate(frame[columns].itertuples(index=False), start=1):
+        sheet.write_row(row, 0, [v.item() if hasattr(v, "item") else v for v in values])
+    for index, column in enumerate(columns):
+        texts = [headers[column], *frame[column].astype(str).head(2000)]
+        sheet.set_column(index, index, min(60, max(_width(text) for text in texts) + 2))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(1, len(frame)), len(columns) - 1)
+
+
+def _grid(
+    sheet: Worksheet,
+    row: int,
+    title: str,
+    items: list[Any],
+    label: Callable[..., str],
+    step: int,
+    styles: dict[str, Any],
+) -> int:
+    """One week grid (title, weekday header, a row per time step) at row; returns the next free row."""
+    sheet.write(row, 0, title, styles["title"])
+    sheet.write_row(row + 1, 0, ["时间", *WEEKDAY_NAMES], styles["head"])
+    top = min(s.start for s in items)
+    top = top - top % (60 if 60 % step == 0 else step)
+    rows = math.ceil((max(s.end for s in items) - top) / step)
+    for i in range(rows):
+        minute = top + i * step
+        sheet.write(row + 2 + i, 0, format_clock(minute), styles["quarter" if minute % 60 else "hour"])
+    anchors: dict[tuple[int, int], tuple[int, int]] = {}
+    texts: dict[tuple[int, int], str] = {}
+    heights: dict[int, float] = {}
+    for s in sorted(items, key=lambda s: (s.weekday, s.start)):
+        first = row + 2 + (s.start - top) // step
+        last = row + 2 + max(0, math.ceil((s.end - top) / step) - 1)
+        column, text = s.weekday, f"{format_clock(s.start)}–{format_clock(s.end)}\n{label(s)}"
+        clash = next((anchors[r, column] for r in range(first, last + 1) if (r, column) in anchors), None)
+        if clash:  # never happens in a checked timetable; shown rather than lost
+            texts[clash] += "\n" + text
+            sheet.write(*clash, texts[clash], styles["other"])
+            continue
+        style = styles.get(s.category, styles["other"])
+        if last > first:
+            sheet.merge_range(first, column, last, column, text, style)
+        else:
+            sheet.write(first, column, text, style)
+        texts[first, column] = text
+        anchors.update({(r, column): (first, column) for r in range(first, last + 1)})
+        lines = sum(math.ceil(max(1, _width(line)) / (DAY_WIDTH - 2)) for line in text.split("\n"))
+        for r in range(first, last + 1):  # Excel never grows merged cells: make short ones readable
+            heights[r] = max(heights.get(r, LINE_PT), lines * LINE_PT / (last - first + 1))
+    for r, height in heights.items():
+        if height > LINE_PT:
+            sheet.set_row(r, height)
+    sheet.set_column(0, 0, 8)
+    sheet.set_column(1, 7, DAY_WIDTH)
+    return row + 2 + rows + 1
+
+
+def _by(records: Iterable[Any], key: str = "venue_id") -> dict[str, list[Any]]:
+    """Records grouped by one field, in the order of its values."""
+    groups: dict[str, list[Any]] = {}
+    for record in records:
+        groups.setdefault(getattr(record, key), []).append(record)
+    return dict(sorted(groups.items()))
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    """A legal, unique sheet title: ≤ 31 characters, none of []:*?/\\, not "History"."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'") or "sheet"
+    base = base + "_" if base.lower() == "history" else base
+    title, n = base[:31], 1
+    while title.lower() in {u.lower() for u in used}:
+        n += 1
+        title = f"{base[: 31 - len(str(n)) - 1]}~{n}"
+    used.add(title)
+    return title
+
+
+def _width(text: str) -> int:
+    """Display width in Excel's units: a Chinese character is as wide as two Latin ones."""
+    return max(
+        sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in text.split("\n")
+    )
