@@ -374,6 +374,7 @@ class _Search:
     log: bool
     started: float
     on_progress: Callable[[ProgressPoint], None] | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
     points: list[ProgressPoint] = field(default_factory=list)
     interrupted: bool = False
 
@@ -399,6 +400,11 @@ class _Search:
         _set_parameters(
             solver.parameters, time_limit=time_limit, seed=self.seed, workers=self.workers, log=self.log
         )
+        for name, value in self.overrides.items():
+            if isinstance(value, list):
+                getattr(solver.parameters, name)[:] = value
+            else:
+                setattr(solver.parameters, name, value)
         callback = _Progress(model, self, phase)
         outcome: dict[str, Any] = {}
         done = threading.Event()
@@ -464,6 +470,7 @@ def solve(
     hint: bool = True,
     log: bool = False,
     on_progress: Callable[[ProgressPoint], None] | None = None,
+    cp_sat: dict[str, Any] | None = None,
 ) -> Result:
     """Place the most priority-weighted sessions within time_limit seconds of search.
 
@@ -476,6 +483,7 @@ def solve(
     deterministic clock, so the same seed gives the same timetable. ``on_progress``
     is called with each improving timetable (from the search thread). Ctrl-C ends
     the search early: the best timetable so far is returned, marked interrupted.
+    ``cp_sat`` overrides CP-SAT parameters by name (for benchmarks and experiments).
     """
     weights = weights or Weights()
     previous, locked = list(previous), list(locked)
@@ -487,7 +495,7 @@ def solve(
     greedy_done = time.perf_counter()
     model = TimetableModel(problem, options, weights, previous=previous, locked=locked)
     built = time.perf_counter()
-    search = _Search(seed, workers, log, started, on_progress)
+    search = _Search(seed, workers, log, started, on_progress, dict(cp_sat or {}))
     if first_fit:
         first = ProgressPoint(
             greedy_done - started, _objective(problem, first_fit), math.nan, len(first_fit), "first-fit"
@@ -496,7 +504,7 @@ def solve(
 
     # Phase 1: place the most, keeping last week's sessions where that costs nothing.
     polish = bool(model.soft) and time_limit >= 2
-    phase1_limit = time_limit * 0.75 if polish else time_limit
+    phase1_limit = time_limit * 0.85 if polish else time_limit
     if first_fit:
         model.hint(first_fit)
     solver, status = search.run(model, phase1_limit, "cp-sat")
