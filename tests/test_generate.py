@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import importlib
+import re
 import statistics
 import time
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import pytest
 
-from kecheng.generate import BORDER_KM, CATEGORIES, MAX_GROUPS_PER_TEACHER, PRESETS, district_of, generate
-from kecheng.model import Group, Problem, distance_m
+from kecheng import io
+from kecheng.generate import (
+    ACTIVITIES,
+    BORDER_KM,
+    CATEGORIES,
+    MAX_GROUPS_PER_TEACHER,
+    PRESETS,
+    district_of,
+    generate,
+    weekly_change,
+)
+from kecheng.model import Availability, Group, Problem, distance_m
 
 LIANGJIANG_STREETS = {
     "人和街道",
@@ -300,3 +313,166 @@ def test_city_preset_is_ten_districts_generated_in_linear_time() -> None:
     assert len(city.teachers) == 7500
     crossing = [t for t, names in teachers_by_district(city).items() if len(names) > 1]
     assert 0.01 <= len(crossing) / len(city.teachers) <= 0.10
+
+
+# --- Time preferences --------------------------------------------------------------------------
+
+MORNING, EVENING = (0, 6 * 60, 12 * 60), (0, 18 * 60, 22 * 60)
+AUDIENCE = {f"{a.name}{a.suffix}": a.audience for a in ACTIVITIES}
+
+
+def audience(group: Group) -> str:
+    return AUDIENCE[re.sub(r"（.+）$", "", group.name.split(" ", 1)[1])]
+
+
+def by_audience(problem: Problem) -> dict[str, list[Group]]:
+    found: dict[str, list[Group]] = defaultdict(list)
+    for g in problem.groups:
+        found[audience(g)].append(g)
+    return found
+
+
+def share(groups: list[Group], test) -> float:
+    return sum(map(test, groups)) / len(groups)
+
+
+def teacher_can_meet(problem: Problem, group: Group) -> bool:
+    """Some session-long stretch of the teacher's week meets the group's preference."""
+    return any(
+        group.prefers(day, start, start + group.duration_min)
+        for day in range(1, 8)
+        for begin, end in problem.available.get((group.teacher_id, day), [])
+        for start in range(begin, end - group.duration_min + 1, problem.grid_min)
+    )
+
+
+def test_preferences_follow_the_audience(district: Problem) -> None:
+    groups = by_audience(district)
+    elder, young, family = groups["elder"], groups["young"], groups["family"]
+    assert share(elder, lambda g: MORNING in g.preferred_times) >= 0.5
+    assert not any(EVENING in g.preferred_times for g in elder)
+    evening_or_weekend = lambda g: EVENING in g.preferred_times or g.preferred_weekdays == {6, 7}  # noqa: E731
+    assert share(young, evening_or_weekend) >= 0.3
+    after_school = lambda g: any(d in range(1, 6) and a == 16 * 60 for d, a, _ in g.preferred_times)  # noqa: E731
+    weekend = lambda g: any(d in (6, 7) for d, _, _ in g.preferred_times)  # noqa: E731
+    assert any(map(after_school, family))
+    assert share(family, weekend) >= 0.3
+    assert not any(after_school(g) or weekend(g) for g in elder)
+    assert 0.6 <= share(list(district.groups), lambda g: g.has_time_preference) <= 0.9  # some have none
+
+
+def test_preferences_are_mostly_ones_the_teacher_can_meet(district: Problem) -> None:
+    preferring = [g for g in district.groups if g.has_time_preference]
+    assert share(preferring, lambda g: teacher_can_meet(district, g)) >= 0.9
+    mornings = Counter(g.community_id for g in preferring if MORNING in g.preferred_times)
+    assert max(mornings.values()) >= 10  # a busy community's mornings are contended
+
+
+def test_preferences_leave_everything_else_as_it_was(small: Problem, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Preferences draw from a stream of their own: without them, every other row is the same."""
+    generating = importlib.import_module("kecheng.generate")  # kecheng.generate is also the function
+    nothing = generating._Preference(1, (), frozenset())
+    monkeypatch.setattr(generating, "_OPTIONS", dict.fromkeys(generating._OPTIONS, (nothing,)))
+    plain = generate("small", 0)
+    assert not any(g.has_time_preference for g in plain.groups)
+    assert sum(g.has_time_preference for g in small.groups) >= 30
+    cleared = {"preferred_times": (), "preferred_weekdays": frozenset()}
+    assert plain.groups == tuple(g.model_copy(update=cleared) for g in small.groups)
+    assert plain.model_copy(update={"groups": small.groups}) == small
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_preferences_survive_the_csv_files(tmp_path: Path, small: Problem, seed: int) -> None:
+    problem = weekly_change(small, seed)
+    io.write_problem(problem, tmp_path)
+    loaded = io.load(tmp_path)
+    assert loaded == problem
+    assert [g.preferred_times for g in loaded.groups] == [g.preferred_times for g in problem.groups]
+    assert [g.preferred_weekdays for g in loaded.groups] == [g.preferred_weekdays for g in problem.groups]
+    written = (tmp_path / "groups.csv").read_text(encoding="utf-8-sig")
+    assert "morning" in written
+
+
+def test_the_district_survives_the_csv_files(tmp_path: Path, district: Problem) -> None:
+    io.write_problem(district, tmp_path)
+    assert io.load(tmp_path) == district
+
+
+# --- Next week ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def next_week(district: Problem) -> Problem:
+    return weekly_change(district, seed=0)
+
+
+def rows_of(availability: tuple[Availability, ...]) -> dict[str, list[Availability]]:
+    found: dict[str, list[Availability]] = defaultdict(list)
+    for a in availability:
+        found[a.teacher_id].append(a)
+    return found
+
+
+def test_weekly_change_adds_five_percent_groups_with_members(district: Problem, next_week: Problem) -> None:
+    old = len(district.groups)
+    assert next_week.groups[:old] == district.groups
+    new = next_week.groups[old:]
+    assert len(new) == round(0.05 * old) == 50
+    assert [g.group_id for g in new] == [f"G{n:04d}" for n in range(old + 1, old + 51)]
+    for g in new:
+        home = next_week.community[g.community_id]
+        assert g.name.startswith(f"{home.street}·{home.name} ")
+        assert audience(g)  # an activity the district runs
+        assert 8 <= g.size <= 60 and 1 <= g.sessions_per_week <= 3 and g.duration_min in (60, 90, 120)
+        assert g.size == len(next_week.group_members[g.group_id])
+    assert len({g.name for g in next_week.groups}) == len(next_week.groups)
+    assert next_week.members[: len(district.members)] == district.members
+    joining = {m.member_id for m in next_week.members[len(district.members) :]}
+    known = {m.member_id for m in district.members}
+    assert joining & known and joining - known  # residents joining and newcomers
+    assert set(Counter(m.member_id for m in next_week.members).values()) <= {1, 2, 3}
+    activity = {g.group_id: re.sub(r"（.+）$", "", g.name.split(" ", 1)[1]) for g in next_week.groups}
+    teaches = {(g.teacher_id, activity[g.group_id]) for g in district.groups}
+    assert sum((g.teacher_id, activity[g.group_id]) in teaches for g in new) >= 45
+    assert max(Counter(g.teacher_id for g in next_week.groups).values()) <= MAX_GROUPS_PER_TEACHER
+    assert any(g.has_time_preference for g in new)
+
+
+def test_weekly_change_closes_three_venues(district: Problem, next_week: Problem) -> None:
+    assert next_week.venues == district.venues
+    open_before = {o.venue_id for o in district.opening_hours}
+    closed = open_before - {o.venue_id for o in next_week.opening_hours}
+    assert len(closed) == 3
+    assert next_week.opening_hours == tuple(o for o in district.opening_hours if o.venue_id not in closed)
+    used = {v for venues in fitting_venues(district).values() for v in venues}  # by some group
+    assert closed <= used
+
+
+def test_weekly_change_changes_ten_teachers(district: Problem, next_week: Problem) -> None:
+    assert next_week.teachers == district.teachers
+    before, after = rows_of(district.availability), rows_of(next_week.availability)
+    changed = {t for t in before.keys() | after.keys() if before.get(t) != after.get(t)}
+    assert len(changed) == 10
+    week = lambda p, t: {d: p.available.get((t, d)) for d in range(1, 8)}  # noqa: E731
+    assert all(week(district, t) != week(next_week, t) for t in changed)
+    assert changed <= {g.teacher_id for g in district.groups}
+    kept = [a for a in district.availability if a.teacher_id not in changed]
+    assert [a for a in next_week.availability if a.teacher_id not in changed] == kept
+
+
+def test_weekly_change_keeps_the_rest_and_is_deterministic(district: Problem, next_week: Problem) -> None:
+    assert next_week.communities == district.communities
+    settings = ("grid_min", "walk_speed_kmh", "travel_buffer_min")
+    assert all(getattr(next_week, s) == getattr(district, s) for s in settings)
+    assert weekly_change(district, seed=0) == next_week
+    assert weekly_change(district, seed=1) != next_week
+
+
+def test_weekly_change_can_change_nothing(small: Problem) -> None:
+    assert weekly_change(small, 4, new_share=0, closed_venues=0, changed_teachers=0) == small
+    small_week = weekly_change(small, 4)
+    assert len(small_week.groups) == 63
+    with pytest.raises(ValueError):
+        weekly_change(small, closed_venues=10_000)
+    with pytest.raises(ValueError):
+        weekly_change(small, changed_teachers=10_000)
