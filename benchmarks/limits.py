@@ -82,8 +82,8 @@ def main() -> None:
             run(["generate", str(city), "--preset", "city"])
             size_mb = sum(f.stat().st_size for f in city.iterdir()) / 2**20
             load = (
-                "import resource, kecheng; p = kecheng.load(%r); "
-                "print(len(p.groups), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)" % str(city)
+                f"import resource, kecheng; p = kecheng.load({str(city)!r}); "
+                "print(len(p.groups), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"
             )
             base = (
                 "import resource, kecheng; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"

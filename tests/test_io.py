@@ -17,15 +17,18 @@ from strategies import problems
 from kecheng.io import (
     InputError,
     LocatedIssue,
+    json_schema,
     load,
+    load_report,
     read_timetable,
     validate,
     write_json,
     write_problem,
     write_problem_json,
+    write_problem_xlsx,
     write_table,
 )
-from kecheng.model import TIMETABLE_COLUMNS, Problem
+from kecheng.model import TABLES, TIMETABLE_COLUMNS, Problem
 
 BASE = {
     "communities": """community_id,name,street,lat,lon
@@ -170,6 +173,33 @@ def test_round_trip_keeps_awkward_values(tmp_path):
     assert load(tmp_path) == problem
 
 
+def test_round_trip_through_a_workbook_keeps_awkward_values(tmp_path):
+    problem = Problem(
+        communities=[dict(community_id="007", name="NA", street="", lat=29.123456789012, lon=-0.5)],
+        venues=[dict(venue_id="=V1", name="=SUM(A1)", community_id="007", capacity=1, features="a;b")],
+        teachers=[dict(teacher_id="T", name="null", max_sessions_per_week=0)],
+        availability=[dict(teacher_id="T", weekday=7, start="00:00", end="24:00")],
+        groups=[
+            dict(group_id="G", name="x\ny", category="", community_id="007", size=1, sessions_per_week=7,
+                 duration_min=1440, teacher_id="T", max_walk_m=0.1)
+        ],
+    )  # fmt: skip
+    write_problem_xlsx(problem, tmp_path / "district.xlsx")
+    problem_again, report = load_report(tmp_path / "district.xlsx")
+    assert problem_again == problem
+    assert report.kind == "workbook" and report.encodings == {} and report.warnings == []
+    assert "district.xlsx, sheet groups: 1 row" in report.lines()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["district.xlsx"]
+
+
+@settings(max_examples=10, deadline=None)
+@given(problem=problems())
+def test_round_trip_of_generated_districts_through_workbooks(problem):
+    with tempfile.TemporaryDirectory() as folder:
+        write_problem_xlsx(problem, Path(folder) / "district.xlsx")
+        assert load(Path(folder) / "district.xlsx") == problem
+
+
 @settings(max_examples=25, deadline=None)
 @given(problem=problems())
 def test_round_trip_of_generated_districts(problem):
@@ -213,6 +243,45 @@ def test_json_grid_min_is_read_and_checked(tmp_path):
     issue = only(tmp_path / "c.json")
     assert (issue.file, issue.column, issue.value) == ("c.json", "grid_min", "0")
     assert "greater than 0" in issue.message
+
+
+def test_json_settings_round_trip(tmp_path):
+    problem = load(district(tmp_path / "csv")).model_copy(update={"grid_min": 30})
+    write_problem_json(problem, tmp_path / "a.json")
+    data = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    settings_ = [name for name in Problem.model_fields if name not in BASE]
+    assert settings_ and all(name in data for name in settings_)
+    assert load(tmp_path / "a.json") == problem
+
+
+def test_json_weekday_names_and_tag_lists(tmp_path):
+    problem = load(district(tmp_path / "csv"))
+    write_problem_json(problem, tmp_path / "a.json")
+    data = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    data["opening_hours"][0]["weekday"] = "周一"
+    data["venues"][0]["features"] = ["mirror", "piano"]
+    (tmp_path / "b.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert load(tmp_path / "b.json") == problem
+
+
+def test_json_schema_describes_the_json_input(tmp_path):
+    schema = json_schema()
+    assert schema["title"] == "kecheng input" and "weekday 1 is Monday" in schema["description"]
+    assert schema["type"] == "object" and "members" not in schema["required"]
+    assert set(schema["required"]) | {"members"} == set(BASE)
+    assert set(BASE) <= set(schema["properties"]) and "grid_min" in schema["properties"]
+    group = schema["$defs"]["Group"]
+    assert {"string", "array"} == {t["type"] for t in group["properties"]["required_features"]["anyOf"]}
+    assert set(group["required"]) <= set(group["properties"])
+    assert "周一" in schema["$defs"]["OpeningHours"]["properties"]["weekday"]["description"]
+    json.dumps(schema)  # plain JSON all the way down
+    # every row kecheng writes has only the properties the schema names, with its required ones
+    write_problem_json(load(district(tmp_path)), tmp_path / "x.json")
+    data = json.loads((tmp_path / "x.json").read_text(encoding="utf-8"))
+    for table, ref in ((t, schema["properties"][t]["items"]["$ref"].split("/")[-1]) for t in BASE):
+        props = schema["$defs"][ref]
+        for row in data[table]:
+            assert set(row) <= set(props["properties"]) and set(props["required"]) <= set(row)
 
 
 def test_validate_returns_the_issues_instead_of_raising(tmp_path):
@@ -384,7 +453,8 @@ def test_missing_required_file_names_it(tmp_path):
 def test_missing_columns_are_named_with_the_columns_found(tmp_path):
     issue = only(district(tmp_path, communities="community_id,name,street\nC1,a,b\n"))
     assert issue.file == "communities.csv" and issue.row == 1
-    assert '"lat", "lon"' in issue.message and 'found "community_id", "name", "street"' in issue.message
+    assert '"lat" (or 纬度), "lon" (or 经度)' in issue.message
+    assert 'found "community_id", "name", "street";' in issue.message
 
 
 def test_duplicate_header(tmp_path):
@@ -393,9 +463,220 @@ def test_duplicate_header(tmp_path):
     assert "twice" in issue.message
 
 
-def test_gbk_file_is_not_utf8(tmp_path):
-    issue = only(district(tmp_path, communities=BASE["communities"].encode("gbk")))
-    assert issue.file == "communities.csv" and "UTF-8" in issue.message and "CSV UTF-8" in issue.message
+# ---------------------------------------------------------------- encodings
+
+
+@pytest.mark.parametrize(
+    ("encode", "name"),
+    [
+        (lambda text: text.encode("utf-8"), "UTF-8"),
+        (lambda text: text.encode("utf-8-sig"), "UTF-8 with BOM"),
+        (lambda text: text.encode("gbk"), "GB18030"),
+        (lambda text: text.encode("gb18030"), "GB18030"),
+        (lambda text: text.replace(",", "\t").encode("utf-16"), "UTF-16"),  # Excel's "Unicode Text"
+    ],
+)
+def test_encodings_are_detected_and_reported(tmp_path, encode, name):
+    plain = load(district(tmp_path / "plain"))
+    folder = district(
+        tmp_path / "odd", communities=encode(BASE["communities"]), groups=encode(BASE["groups"])
+    )
+    problem, report = load_report(folder)
+    assert problem == plain
+    assert report.encodings["communities.csv"] == name and report.encodings["venues.csv"] == "UTF-8"
+    assert f"groups.csv: 2 rows, {name}" in report.lines()
+
+
+def test_a_rare_character_outside_gbk_still_reads_as_gb18030(tmp_path):
+    teachers = BASE["teachers"].replace("王老师", "𠮷老师")  # four bytes in GB18030
+    problem, report = load_report(district(tmp_path, teachers=teachers.encode("gb18030")))
+    assert problem.teacher["T1"].name == "𠮷老师" and report.encodings["teachers.csv"] == "GB18030"
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ("café,".encode("cp1252") + b"\n", "neither UTF-8 nor GBK text (the first odd byte is on line 1)"),
+        (b"x,Caf\xe9t\xe9ria\n", "neither UTF-8 nor GBK text"),  # cp1252 that decodes as rare GBK
+        (BASE["communities"].encode() + b"C3,\xff\xfe,x,1,1\n", "is UTF-8 text, but line 4 holds bytes"),
+        (
+            BASE["communities"].encode("utf-8-sig") + "C3,星光".encode("gbk") + b",x,1,1\n",
+            "line 4 holds bytes",
+        ),
+        (b"\xff\xfe" + b"a\x00\x00\xd8", "UTF-16"),
+        (BASE["communities"].encode() + b"C3,\x01\x02,x,1,1\n", "control characters"),
+    ],
+)
+def test_undecodable_files_are_located_errors_not_mojibake(tmp_path, data, words):
+    issue = only(district(tmp_path, communities=data))
+    assert issue.file == "communities.csv" and words in issue.message and "CSV UTF-8" in issue.message
+
+
+def test_utf8_with_one_broken_byte_is_not_read_as_gbk(tmp_path):
+    """Mostly-UTF-8 bytes could decode as GB18030 mojibake; they are an error on the right line."""
+    good = (
+        "community_id,name,street,lat,lon\nC1,星光社区,人和街道,29.60,106.50\nC2,远方社区,礼嘉,29.7,106.5\n"
+    )
+    data = good.encode() + "C3,中文社区".encode()[:-1] + b",x,1,1\n"  # a character cut short
+    issue = only(district(tmp_path, communities=data))
+    assert "is UTF-8 text, but line 4 holds bytes that are not" in issue.message and issue.row == 4
+
+
+# ---------------------------------------------------------------- Chinese headers and cells
+
+CHINESE = {
+    "communities": BASE["communities"].replace(
+        "community_id,name,street,lat,lon", "社区编号,社区名称,街道,纬度,经度"
+    ),
+    "venues": BASE["venues"].replace(
+        "venue_id,name,community_id,capacity,features,kind,lat,lon",
+        "场地编号,场地,所属社区,容量（人）,设施/特色,场地类型,纬度,经度",
+    ),
+    "opening_hours": BASE["opening_hours"].replace(
+        "venue_id,weekday,open,close", "场地,星期,开放时间,关闭时间"
+    ),
+    "teachers": BASE["teachers"].replace(
+        "teacher_id,name,community_id,max_sessions_per_week,max_sessions_per_day",
+        "教师编号,姓名,社区编号,每周最多次数,每天最多次数",
+    ),
+    "availability": BASE["availability"].replace(
+        "teacher_id,weekday,start,end", "老师编号,周几,开始时间,结束时间"
+    ),
+    "groups": BASE["groups"].replace(
+        GROUPS_HEADER := BASE["groups"].splitlines()[0],
+        "兴趣小组编号,兴趣小组,类别,社区编号,人数,每周次数,时长(分钟),老师编号,所需设施,最远步行(米),优先级",
+    ),
+    "members": BASE["members"].replace("member_id,group_id", "居民编号,兴趣小组编号"),
+}
+
+
+def test_chinese_headers_read_like_english_ones(tmp_path):
+    plain = load(district(tmp_path / "plain"))
+    problem, report = load_report(
+        district(tmp_path / "zh", **{k: v.encode("gbk") for k, v in CHINESE.items()})
+    )
+    assert problem == plain
+    line = next(line for line in report.lines() if line.startswith("groups.csv"))
+    assert line.startswith("groups.csv: 2 rows, GB18030; columns 兴趣小组编号 → group_id, 兴趣小组 → name")
+    assert report.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        (" Venue ID ", "venue_id"),
+        ("VENUE-ID", "venue_id"),
+        ("场地ＩＤ", "venue_id"),
+        ("容量(人)", "capacity"),
+    ],
+)
+def test_header_matching_ignores_case_width_separators_and_units(tmp_path, header, column):
+    venues = BASE["venues"].replace(column, header, 1)
+    assert load(district(tmp_path, venues=venues)) == load(district(tmp_path / "plain"))
+
+
+def test_errors_name_the_header_as_written_and_the_column_in_brackets(tmp_path):
+    groups = CHINESE["groups"].replace("C1,20,2", "C1,二十,2")
+    issue = only(district(tmp_path, groups=groups))
+    assert (issue.row, issue.column, issue.header) == (2, "size", "人数")
+    assert issue.render().startswith('groups.csv, row 2, column "人数" [size]: "二十" is not a whole number')
+    teachers = CHINESE["teachers"].replace("T2,李老师", "T1,李老师")
+    issue = problems_of(district(tmp_path / "dup", teachers=teachers))[0][0]
+    assert issue.render().startswith(
+        'teachers.csv, row 3, column "教师编号" [teacher_id]: "T1" this id appears'
+    )
+
+
+def test_missing_column_names_its_chinese_aliases(tmp_path):
+    issue = only(district(tmp_path, groups=CHINESE["groups"].replace("人数,", "人 数 量,")))
+    assert '"size" (or 人数/小组人数)' in issue.message and 'found "兴趣小组编号"' in issue.message
+
+
+def test_two_headers_meaning_one_column(tmp_path):
+    venues = "venue_id,场地编号,name,community_id,capacity\nV1,V1,a,C1,30\nV2,V2,b,C1,80\n"
+    issue = only(district(tmp_path, venues=venues))
+    assert (issue.file, issue.row, issue.column, issue.header) == ("venues.csv", 1, "venue_id", "场地编号")
+    assert 'and column "venue_id" both mean venue_id' in issue.message
+
+
+def test_one_word_means_different_columns_in_different_tables(tmp_path):
+    """场地 is the venue's name in venues.csv but the venue id in opening_hours.csv."""
+    venues = BASE["venues"].replace("venue_id,name", "场地编号,场地")
+    hours = BASE["opening_hours"].replace("venue_id", "场地")
+    problem = load(district(tmp_path, venues=venues, opening_hours=hours))
+    assert problem.venue["V1"].name == "活动室" and problem.opening_hours[0].venue_id == "V1"
+
+
+@pytest.mark.parametrize(
+    ("cell", "weekday"),
+    [("周一", 1), ("星期三", 3), ("星期日", 7), ("星期天", 7), ("周日", 7), ("礼拜六", 6)],
+)
+def test_weekday_names(tmp_path, cell, weekday):
+    problem = load(district(tmp_path, opening_hours=replace("opening_hours", "V1,1", f"V1,{cell}")))
+    assert problem.opening_hours[0].weekday == weekday
+
+
+@pytest.mark.parametrize("cell", ["Mon", "周八", "8", "0"])
+def test_other_weekdays_are_errors_that_say_what_is_accepted(tmp_path, cell):
+    issue = only(district(tmp_path, opening_hours=replace("opening_hours", "V1,1", f"V1,{cell}")))
+    assert (issue.row, issue.column, issue.value) == (2, "weekday", cell)
+    assert "1 = Monday … 7 = Sunday" in issue.message and "周一 … 周日" in issue.message
+
+
+@pytest.mark.skipif("preferred_weekdays" not in TABLES["groups"].model_fields, reason="no preferences")
+def test_preferred_weekdays_and_times_under_chinese_headers(tmp_path):
+    groups = (
+        BASE["groups"]
+        .replace("priority\n", "priority,偏好星期,偏好时段\n")
+        .replace("T1,,,\n", "T1,,,,周一；星期三,上午\n")
+        .replace("800,2\n", "800,2,,\n")
+    )
+    g1 = load(district(tmp_path, groups=groups)).groups[0]
+    assert g1.preferred_weekdays == {1, 3} and g1.preferred_times
+
+
+def test_full_width_digits_and_colons_are_read(tmp_path):
+    hours = replace("opening_hours", "V1,1,08:00,12:00", "V1,１,０８：００,１２：００")
+    venues = replace("venues", "V1,活动室,C1,30", "V1,活动室,C1,３０")
+    problem = load(district(tmp_path, opening_hours=hours, venues=venues))
+    assert load(district(tmp_path / "plain")) == problem
+
+
+def test_tag_separators_of_a_chinese_keyboard_are_read_with_a_warning(tmp_path):
+    venues = replace("venues", "piano;mirror", '" piano ；mirror、 镜子 "')
+    groups = replace("groups", "piano,800", "piano ; ,800")  # stray spaces: no warning
+    problem, report = load_report(district(tmp_path, venues=venues, groups=groups))
+    assert problem.venue["V1"].features == {"piano", "mirror", "镜子"}
+    assert problem.group["G2"].required_features == {"piano"}
+    assert [w.render() for w in report.warnings] == [
+        'venues.csv, row 2, column "features": "piano ；mirror、 镜子" read as the tags "piano", "mirror", '
+        '"镜子"; kecheng separates tags with ";"'
+    ]
+
+
+def test_invisible_characters_around_cells_are_trimmed(tmp_path):
+    venues = replace("venues", "V1,活动室,C1,30", "\u200bV1\u3000,活动室,C1,\xa030\ufeff")
+    assert load(district(tmp_path, venues=venues)) == load(district(tmp_path / "plain"))
+
+
+def test_title_rows_above_the_header_are_skipped_with_a_warning(tmp_path):
+    groups = "2024年兴趣小组名单,,,,,,,,,,\n导出时间: 2024-09-01,,,,,,,,,,\n" + BASE["groups"]
+    problem, report = load_report(district(tmp_path, groups=groups))
+    assert problem == load(district(tmp_path / "plain"))
+    assert report.warnings[0].render() == (
+        "groups.csv, row 1: rows 1–2 are above the header (row 3) and skipped as a title"
+    )
+    issue = only(district(tmp_path / "bad", groups=groups.replace("C1,20,", "C1,x,")))
+    assert (issue.row, issue.column) == (4, "size")
+
+
+def test_chinese_file_names(tmp_path):
+    folder = district(tmp_path, groups=None)
+    (folder / "兴趣小组.csv").write_text(BASE["groups"], encoding="utf-8")
+    assert load(folder) == load(district(tmp_path / "plain"))
+    (folder / "groups.csv").write_text(BASE["groups"], encoding="utf-8")
+    issue = only(folder)
+    assert issue.render() == "兴趣小组.csv: is the same table as groups.csv — keep one of them"
 
 
 @pytest.mark.parametrize("data", [b"PK\x03\x04\x14\x00\x06\x00binary", b"group_id\x00\x01\x02"])
@@ -436,7 +717,6 @@ def test_json_missing_a_table(tmp_path):
     ]
 
 
-GROUPS_HEADER = BASE["groups"].splitlines()[0]
 CSVISH = st.text(alphabet=st.sampled_from('G1,;:"\n\r \t\x00é社.-'), max_size=200)
 CELLS = st.sampled_from(
     ["G1", "G3", "T1", "T9", "C1", "C9", "", " ", "0", "20", "60", "50", "x", "1e3", "-1", "a;b"]
@@ -461,6 +741,130 @@ def test_arbitrary_bytes_give_an_input_error_or_a_problem(tmp_path, data):
         assert err.problems and all(p.render() for p in err.problems)
     else:
         assert isinstance(problem, Problem)
+
+
+# ---------------------------------------------------------------- workbooks
+
+
+def workbook(path: Path, typed: bool = False, **sheets: str | None) -> Path:
+    """The base district as an .xlsx workbook, one sheet per table; a keyword replaces (or, None,
+    drops) a sheet. ``typed``: numbers as number cells and times as time cells, as Excel makes them."""
+    import datetime
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, text in (BASE | sheets).items():
+        if text is None:
+            continue
+        sheet = book.create_sheet(name)
+        for line in pd.read_csv(StringIO(text), header=None, dtype=str, keep_default_na=False).values:
+            cells = list(line)
+            if typed:
+                for i, cell in enumerate(cells):
+                    if cell.replace(".", "", 1).isdigit() and not cell.startswith("0"):
+                        cells[i] = float(cell) if "." in cell else int(cell)
+                    elif len(cell) == 5 and cell[2] == ":" and cell != "24:00":
+                        cells[i] = datetime.time(int(cell[:2]), int(cell[3:]))
+            sheet.append(cells)
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("typed", [False, True])
+def test_workbook_reads_like_the_csv_folder(tmp_path, typed):
+    assert load(workbook(tmp_path / "district.xlsx", typed)) == load(district(tmp_path / "csv"))
+
+
+def test_workbook_errors_name_the_sheet_row_and_column(tmp_path):
+    book = workbook(tmp_path / "district.xlsx", groups=replace("groups", "C1,25,", "C1,0,"), venues=None)
+    problems, _ = problems_of(book)
+    assert [p.render() for p in problems] == [
+        'district.xlsx: has no sheet "venues" (sheets: "communities", "opening_hours", "teachers", '
+        '"availability", "groups", "members") — add it; a header row alone will do',
+        'district.xlsx, sheet groups, row 3, column "size": "0" must be greater than 0 — expected a whole '
+        "number greater than 0, e.g. 25",
+    ]
+
+
+def test_workbook_with_chinese_sheet_names_title_rows_and_extra_sheets(tmp_path):
+    from openpyxl import load_workbook
+
+    path = workbook(tmp_path / "district.xlsx", typed=True)
+    book = load_workbook(path)
+    book["groups"].title = "兴趣小组"
+    book["兴趣小组"].insert_rows(1)
+    book["兴趣小组"]["A1"] = "2024年秋季兴趣小组"
+    book.create_sheet("说明")["A1"] = "请勿修改表头"
+    book.save(path)
+    problem, report = load_report(path)
+    assert problem == load(district(tmp_path / "csv"))
+    assert [w.render() for w in report.warnings] == [
+        "district.xlsx, sheet 说明: is not a table kecheng reads; ignored",
+        "district.xlsx, sheet 兴趣小组, row 1: row 1 is above the header (row 2) and skipped as a title",
+    ]
+    book["兴趣小组"]["E3"] = "many"
+    book.save(path)
+    issue = only(path)
+    assert issue.render().startswith('district.xlsx, sheet 兴趣小组, row 3, column "size": "many"')
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"PK\x03\x04 not really a zip", "could not be read as an Excel workbook (it is damaged)"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 old xls", "old-style .xls workbook or has a password"),
+        ("社区,场地\n".encode(), "is not an Excel .xlsx workbook"),
+    ],
+)
+def test_broken_workbooks(tmp_path, data, words):
+    (tmp_path / "district.xlsx").write_bytes(data)
+    issue = only(tmp_path / "district.xlsx")
+    assert issue.file == "district.xlsx" and words in issue.message
+
+
+def test_an_excel_time_of_24_00_and_a_time_typed_as_a_fraction(tmp_path):
+    from openpyxl import load_workbook
+
+    path = workbook(tmp_path / "district.xlsx", typed=True)
+    book = load_workbook(path)
+    book["availability"]["D2"] = 1.0  # Excel's 24:00
+    book["availability"]["D2"].number_format = "hh:mm"
+    book["availability"]["C2"] = 0.3541666666666667  # 08:30
+    book["availability"]["C2"].number_format = "hh:mm"
+    book.save(path)
+    first = load(path).availability[0]
+    assert (first.start, first.end) == (8 * 60 + 30, 24 * 60)
+
+
+def test_a_folder_holding_only_a_workbook_points_at_it(tmp_path):
+    workbook(tmp_path / "district.xlsx")
+    _, text = problems_of(tmp_path)
+    assert "give that workbook instead of the folder" in text and "district.xlsx" in text
+
+
+# ---------------------------------------------------------------- limits
+
+
+def test_too_many_rows_and_too_big_files_are_refused_clearly(tmp_path, monkeypatch):
+    import kecheng.read_tables as read_tables
+
+    monkeypatch.setattr(read_tables, "MAX_ROWS", 2)
+    issue = only(district(tmp_path, members=BASE["members"]))
+    assert issue.render() == (
+        "members.csv: has 3 rows, more than kecheng reads (2 per table) — is this the right file?"
+    )
+    monkeypatch.setattr(read_tables, "MAX_FILE_BYTES", 100)
+    _, text = problems_of(tmp_path)
+    assert "groups.csv: is 0 MB, more than kecheng reads (0 MB)" in text
+
+
+def test_problems_are_listed_up_to_a_thousand_per_file(tmp_path):
+    members = "member_id,group_id\n" + "".join(f"M{i},G9\n" for i in range(1200))
+    problems, _ = problems_of(district(tmp_path, members=members))
+    assert len(problems) == 1001
+    assert problems[-1].render() == "members.csv: … and 200 more problems in this file, not listed"
 
 
 # ---------------------------------------------------------------- timetables and writing

@@ -14,7 +14,6 @@ from itertools import combinations
 from pathlib import Path
 
 import builders as b
-import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from strategies import BASE_LAT, BASE_LON, FEATURES, STEP_DEG, problems, valid_single_placements

@@ -44,7 +44,7 @@ def test_time_preferences_are_met_when_they_cost_nothing():
     assert check(problem, result.timetable) == []
     rows = {(p.group_id, p.weekday): p for p in result.placements}
     assert sorted(day for g, day in rows if g == "G1") == [2, 4]
-    assert all(18 * 60 <= p.start and p.end <= 22 * 60 for p in result.placements if p.group_id == "G1")
+    assert all(p.start >= 18 * 60 and p.end <= 22 * 60 for p in result.placements if p.group_id == "G1")
     assert rows["G2", 6].start >= 9 * 60 and rows["G2", 6].end <= 11 * 60
     assert result.terms["time_preference_share"] == 1.0
 
@@ -103,7 +103,8 @@ def test_last_weeks_sessions_are_kept_and_only_invalid_ones_move():
     kept = {(p.group_id, p.weekday, p.venue_id, p.start) for p in result.placements}
     assert ("G1", 3, "V1", 19 * 60 + 15) in kept
     assert ("G2", 2, "V2", 16 * 60 + 45) in kept
-    changed = dict(zip(zip(result.timetable.group_id, result.timetable.session), result.timetable.changed))
+    frame = result.timetable
+    changed = dict(zip(zip(frame.group_id, frame.session, strict=True), frame.changed, strict=True))
     assert sorted(changed.values()) == ["moved", "new", "no", "no"]
     assert result.summary()["changes"] == {"kept": 2, "moved": 1, "new": 1, "dropped": 1}
 

@@ -295,7 +295,8 @@ def _clash_rules(problem: Problem, rows: list[_Row]) -> list[Violation]:
             needed = math.ceil(metres / (problem.walk_speed_kmh * 1000 / 60)) + problem.travel_buffer_min
             if b.start - a.end < needed:
                 detail = (
-                    f"teacher {teacher_id} has {b.start - a.end} min to get from {a.venue_id} to {b.venue_id} "
+                    f"teacher {teacher_id} has {b.start - a.end} min to get "
+                    f"from {a.venue_id} to {b.venue_id} "
                     f"({metres:.0f} m), needs {needed} min"
                 )
                 pair("TRAVEL", a, b, detail)

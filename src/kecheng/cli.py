@@ -5,6 +5,7 @@ Exit codes: 0 done, 1 a timetable breaks a rule (check), 2 the input is wrong.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,8 @@ from kecheng.display import showing
 from kecheng.explain import explain_group
 from kecheng.generate import PRESETS
 from kecheng.generate import generate as generate_problem
+from kecheng.lint import lint
+from kecheng.model import Problem
 from kecheng.report import FORMATS, write_reports
 from kecheng.solver import LockError
 from kecheng.solver import solve as solve_problem
@@ -31,7 +34,9 @@ app = typer.Typer(
     help="kecheng: weekly timetables for community colleges (社区学院), solved with CP-SAT.",
 )
 
-InputPath = Annotated[Path, typer.Argument(help="A folder of CSV files, or one .json file.")]
+InputPath = Annotated[
+    Path, typer.Argument(help="A folder of CSV files, an .xlsx workbook, or one .json file.")
+]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -39,11 +44,17 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _load(path: Path):
+def _load(path: Path) -> tuple[Problem, io.LoadReport]:
     try:
-        return io.load(path)
+        return io.load_report(path)
     except io.InputError as err:
         raise _fail(f"{err}\nNothing was solved; fix the input and run again.") from None
+
+
+def _warn(problem: Problem, report: io.LoadReport) -> None:
+    """Suspicious but usable input: said on stderr, never stops the run."""
+    for warning in [w.render() for w in report.warnings] + lint(problem):
+        typer.echo(f"warning: {warning}", err=True)
 
 
 def _timetable(path: Path) -> list:
@@ -93,7 +104,9 @@ def solve(
         raise _fail(
             f"--formats: unknown {', '.join(sorted(unknown))}; choose from {', '.join(sorted(FORMATS))}"
         )
-    problem = _load(input)
+    problem, report = _load(input)
+    if not quiet:
+        _warn(problem, report)
     try:
         chosen_weights = load_weights(weights) if weights else Weights()
     except ValueError as err:
@@ -137,12 +150,21 @@ def solve(
 @app.command()
 def validate(input: InputPath) -> None:
     """Read the input and report every problem in it at once."""
-    problem = _load(input)
+    problem, report = _load(input)
     typer.echo(
         f"OK: {len(problem.communities)} communities, {len(problem.venues)} venues, "
         f"{len(problem.teachers)} teachers, {len(problem.groups)} groups, "
         f"{problem.sessions_total} sessions, {len(problem.members)} memberships"
     )
+    for line in report.lines():
+        typer.echo(f"  {line}")
+    _warn(problem, report)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the JSON input (the same tables as the CSV files)."""
+    typer.echo(json.dumps(io.json_schema(), ensure_ascii=False, indent=2))
 
 
 @app.command()
@@ -151,7 +173,7 @@ def check(
     timetable: Annotated[Path, typer.Argument(help="A timetable.csv to verify.")],
 ) -> None:
     """Verify a timetable against every rule, independently of the solver."""
-    problem = _load(input)
+    problem, _ = _load(input)
     try:
         table = io.read_timetable(timetable)
     except io.InputError as err:
@@ -196,7 +218,7 @@ def explain(
     time_limit: Annotated[float, typer.Option(help="Seconds of search when solving first.")] = 10.0,
 ) -> None:
     """Why a group is (or is not fully) on the timetable, in plain words."""
-    problem = _load(input)
+    problem, _ = _load(input)
     if group_id not in problem.group:
         raise _fail(
             f"no group {group_id!r} in {input}; group ids look like {problem.groups[0].group_id!r}"

@@ -211,7 +211,8 @@ def explain_group(
     opt = options[group_id]
     own = sorted((p for p in placements if p.group_id == group_id), key=lambda p: p.session)
     lines = [
-        f"{group_id} {group.name}: {group.size} people, {group.sessions_per_week} × {group.duration_min} min a week, "
+        f"{group_id} {group.name}: {group.size} people, "
+        f"{group.sessions_per_week} × {group.duration_min} min a week, "
         f"teacher {group.teacher_id}",
         f"fitting venues ({len(opt.venues)}): {', '.join(opt.venues[:8]) or 'none'}"
         + (f" and {len(opt.venues) - 8} more" if len(opt.venues) > 8 else ""),
@@ -219,7 +220,8 @@ def explain_group(
     ]
     for p in own:
         lines.append(
-            f"session {p.session}: {DAY_NAMES[p.weekday]} {format_clock(p.start)}–{format_clock(p.end)} at {p.venue_id}"
+            f"session {p.session}: {DAY_NAMES[p.weekday]} "
+            f"{format_clock(p.start)}–{format_clock(p.end)} at {p.venue_id}"
         )
     for u in unplaced_reasons(problem, placements, options):
         if u.group_id == group_id:

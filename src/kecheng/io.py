@@ -1,9 +1,15 @@
-"""Reading and writing a district's tables: a folder of CSV files, one JSON file, timetables.
+"""Reading and writing a district's tables: a folder of CSV files, one .xlsx workbook, one JSON
+file, timetables.
 
 Staff fix their own spreadsheets, so every problem is reported at once, as one plain line
-naming the file, the row as a spreadsheet shows it (the header is row 1), the column, the
-bad value, what was expected and how to fix it. The rules live in :mod:`kecheng.model`;
-this module only reads, writes and locates.
+naming the file (and sheet), the row as a spreadsheet shows it (the header is row 1), the
+column as written in their header (with kecheng's name in brackets when that differs), the
+bad value, what was expected and how to fix it. The rules live in :mod:`kecheng.model`; the
+encodings, Chinese headers and workbook sheets in :mod:`kecheng.read_tables`; this module
+puts them together, and writes.
+
+Accepted Chinese headers, file and sheet names, and weekday names are the tables
+``COLUMN_ALIASES``, ``TABLE_COLUMN_ALIASES``, ``TABLE_ALIASES`` and ``WEEKDAY_NAMES``.
 """
 
 from __future__ import annotations
@@ -11,25 +17,49 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from io import StringIO
+from itertools import groupby
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from kecheng import model as m
 from kecheng.model import TABLES, Problem
+from kecheng.read_tables import (
+    COLUMN_ALIASES,
+    MAX_PROBLEMS_PER_TABLE,
+    SAVE_AS,
+    TABLE_ALIASES,
+    TABLE_COLUMN_ALIASES,
+    WEEKDAY_NAMES,
+    LocatedIssue,
+    RawTable,
+    Unreadable,
+    clean_cells,
+    csv_grid,
+    find_csv_files,
+    find_sheets,
+    grid_table,
+    short,
+    workbook_grids,
+)
+from kecheng.read_tables import whole_file as _whole_file
+
+__all__ = [
+    "COLUMN_ALIASES", "SAVE_AS", "TABLE_ALIASES", "TABLE_COLUMN_ALIASES", "WEEKDAY_NAMES", "InputError",
+    "LoadReport", "LocatedIssue", "json_schema", "load", "load_report", "read_timetable", "validate",
+    "write_json", "write_problem", "write_problem_json", "write_problem_xlsx", "write_table",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
-SAVE_AS = 'in Excel or WPS use "Save as" → "CSV UTF-8 (comma delimited)"'
 _EXAMPLES = {
     "community_id": "C01", "venue_id": "V001", "teacher_id": "T001", "group_id": "G0001",
     "member_id": "M00001", "lat": "29.61", "lon": "106.55", "capacity": "30", "size": "25",
@@ -49,35 +79,21 @@ _PLAIN = {
 _BOUNDS = {"exclusiveMinimum": "greater than", "minimum": "at least", "exclusiveMaximum": "less than",
            "maximum": "at most"}  # fmt: skip
 _ROW_RULE_COLUMN = {"opening_hours": "close", "availability": "end"}  # where a whole-row rule points
-_GRID: int = Problem.model_fields["grid_min"].default
-
-
-@dataclass(frozen=True, slots=True)
-class LocatedIssue:
-    """One problem, located as staff see it: file, spreadsheet row (header = 1), column."""
-
-    file: str
-    row: int | None
-    column: str | None
-    value: str | None
-    message: str
-
-    def render(self) -> str:
-        where = [self.file] + [f"row {self.row}"] * (self.row is not None)
-        where += [f'column "{self.column}"'] * bool(self.column)
-        value = f'"{self.value}" ' if self.value else ""
-        return f"{', '.join(where)}: {value}{self.message}"
-
-
-def _whole_file(file: str, message: str, row: int | None = None) -> LocatedIssue:
-    return LocatedIssue(file, row, None, None, message)
+_SETTINGS = [name for name in Problem.model_fields if name not in TABLES]  # grid_min, …: JSON only
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
 class InputError(Exception):
-    """The input cannot be used; ``problems`` says everything that is wrong, at once."""
+    """The input cannot be used; ``problems`` says everything that is wrong, at once.
+    ``report`` (when the input could be opened) says how each file was read."""
 
-    def __init__(self, problems: list[LocatedIssue], warnings: list[LocatedIssue] | None = None):
-        self.problems, self.warnings = list(problems), list(warnings or [])
+    def __init__(
+        self,
+        problems: list[LocatedIssue],
+        warnings: list[LocatedIssue] | None = None,
+        report: LoadReport | None = None,
+    ):
+        self.problems, self.warnings, self.report = list(problems), list(warnings or []), report
         super().__init__(self.render(limit=100))
 
     def render(self, limit: int | None = None) -> str:
@@ -87,16 +103,41 @@ class InputError(Exception):
         return "\n".join(lines)
 
 
-@dataclass
-class _Table:
-    file: str  # as staff see it: "groups.csv" or "input.json (groups)"
-    first_row: int  # the row number of the first data row: 2 in a CSV (after the header), 1 in JSON
-    records: list[Any] = field(default_factory=list)
-    positions: list[int] = field(default_factory=list)  # each record's 0-based place in the file
-    complete: bool = True  # every row was read as a row, so all its ids are known
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """How one table was read: from which file or sheet, in which encoding, with which headers."""
 
-    def row(self, index: int) -> int:
-        return self.positions[index] + self.first_row
+    file: str
+    rows: int
+    encoding: str | None = None  # CSV only: "UTF-8", "UTF-8 with BOM", "UTF-16" or "GB18030"
+    renamed: dict[str, str] = field(default_factory=dict)  # header as written → kecheng's column
+
+    def describe(self) -> str:
+        text = f"{self.file}: {self.rows} row{'s' * (self.rows != 1)}"
+        text += f", {self.encoding}" if self.encoding else ""
+        if self.renamed:
+            text += "; columns " + ", ".join(f"{h} → {c}" for h, c in self.renamed.items())
+        return text
+
+
+@dataclass
+class LoadReport:
+    """What ``load_report`` read: the input's kind, each table's source, and the warnings —
+    things that look wrong but do not stop the run (an ignored column, ；between tags)."""
+
+    path: Path
+    kind: str  # "folder", "workbook" or "json" ("" when the path is none of them)
+    sources: list[SourceInfo] = field(default_factory=list)
+    warnings: list[LocatedIssue] = field(default_factory=list)
+
+    @property
+    def encodings(self) -> dict[str, str]:
+        """file → encoding, for every CSV file read: {"groups.csv": "GB18030", ...}."""
+        return {s.file: s.encoding for s in self.sources if s.encoding}
+
+    def lines(self) -> list[str]:
+        """One line per table read, e.g. "groups.csv: 60 rows, GB18030; columns 人数 → size"."""
+        return [source.describe() for source in self.sources]
 
 
 class _Unknown:
@@ -109,13 +150,21 @@ class _Unknown:
 
 
 def load(path: str | Path) -> Problem:
-    """Read a folder of CSV files or one .json file; raise InputError listing every problem."""
-    problem, problems, warnings = _read(Path(path))
-    if problem is None:
-        raise InputError(problems, warnings)
-    for warning in warnings:
+    """Read a folder of CSV files, an .xlsx workbook or a .json file; raise InputError listing
+    every problem. Warnings are logged; ``load_report`` returns them instead."""
+    problem, report = load_report(path)
+    for warning in report.warnings:
         log.warning(warning.render())
     return problem
+
+
+def load_report(path: str | Path) -> tuple[Problem, LoadReport]:
+    """Like ``load``, and also say how the input was read: ``report.lines()`` gives
+    "groups.csv: 60 rows, GB18030" per table, ``report.warnings`` the suspicious things."""
+    problem, problems, report = _read(Path(path))
+    if problem is None:
+        raise InputError(problems, report.warnings, report)
+    return problem, report
 
 
 def validate(path: str | Path) -> list[LocatedIssue]:
@@ -123,45 +172,113 @@ def validate(path: str | Path) -> list[LocatedIssue]:
     return _read(Path(path))[1]
 
 
-def _read(path: Path) -> tuple[Problem | None, list[LocatedIssue], list[LocatedIssue]]:
+def _read(path: Path) -> tuple[Problem | None, list[LocatedIssue], LoadReport]:
     problems: list[LocatedIssue] = []
-    warnings: list[LocatedIssue] = []
-    tables, grid = None, _GRID
+    suffix = path.suffix.lower()
+    kind = (
+        "folder"
+        if path.is_dir()
+        else {".json": "json", ".xlsx": "workbook", ".xlsm": "workbook"}.get(suffix, "")
+    )
+    report = LoadReport(path, kind)
+    tables, settings = None, {}
     if not path.exists():
         problems.append(_whole_file(str(path), "does not exist — check the path"))
     elif path.is_dir():
-        tables = _csv_tables(path, problems, warnings)
-    elif path.suffix.lower() == ".json":
-        tables, grid = _json_tables(path, problems)
-    else:
-        hint = f" ({path.parent})" if path.suffix.lower() == ".csv" else ""
-        msg = f"is not a folder or a .json file — give the folder of CSV files{hint}"
+        tables = _csv_tables(path, problems, report.warnings)
+    elif suffix == ".json":
+        tables, settings = _json_tables(path, problems, report.warnings)
+    elif suffix in WORKBOOK_SUFFIXES:
+        tables = _workbook_tables(path, problems, report.warnings)
+    elif suffix in (".xls", ".et"):
+        msg = "is an old Excel (or WPS) workbook — open it and save it as an Excel Workbook (.xlsx)"
         problems.append(_whole_file(str(path), msg))
-    return (None if tables is None else _validate(tables, grid, problems)), problems, warnings
+    else:
+        hint = f" ({path.parent})" if suffix == ".csv" else ""
+        msg = f"is not a folder, an .xlsx workbook or a .json file — give the folder of CSV files{hint}"
+        problems.append(_whole_file(str(path), msg))
+    if tables is None:
+        return None, problems, report
+    for table in tables.values():
+        if table.complete and (table.records or table.headers or table.encoding):
+            renamed = {header: column for column, header in table.headers.items()}
+            report.sources.append(SourceInfo(table.file, len(table.records), table.encoding, renamed))
+    return _validate(tables, settings, problems), problems, report
 
 
-def _csv_tables(folder: Path, problems: list, warnings: list) -> dict[str, _Table]:
+def _csv_tables(folder: Path, problems: list, warnings: list) -> dict[str, RawTable]:
+    files, _, clashes = find_csv_files(folder)
+    for first, second in clashes:
+        msg = f"is the same table as {first} — keep one of them"
+        problems.append(_whole_file(second, msg))
     tables = {}
     for name, model in TABLES.items():
-        table = tables[name] = _Table(f"{name}.csv", 2)
-        if not (folder / table.file).is_file():
+        file = files.get(name, f"{name}.csv")
+        table = tables[name] = RawTable(file)
+        if name not in files:
             if name not in m.OPTIONAL_TABLES:
-                found = ", ".join(sorted(p.name for p in folder.glob("*.[cC][sS][vV]"))) or "none"
-                msg = f"is missing from {folder} (CSV files there: {found}) — add it; a header alone will do"
-                problems.append(_whole_file(table.file, msg))
+                problems.append(_whole_file(file, _missing_file(folder)))
                 table.complete = False
             continue
-        required = [n for n, f in model.model_fields.items() if f.is_required()]
-        frame = _read_csv(folder / table.file, list(model.model_fields), required, problems, warnings)
-        if frame is None:
+        try:
+            grid, table.encoding = csv_grid(folder / file)
+        except Unreadable as exc:
+            problems.append(_whole_file(file, exc.message, exc.row))
             table.complete = False
             continue
-        table.positions, table.records = frame.index.tolist(), frame.to_dict("records")
-        _drop_blanks(table.records, model)
+        table.complete = _fill(table, grid, name, model, problems, warnings)
+        del grid  # the unused columns of a wide export go now, before the rows are validated
     return tables
 
 
-def _json_tables(path: Path, problems: list[LocatedIssue]) -> tuple[dict[str, _Table] | None, int]:
+def _missing_file(folder: Path) -> str:
+    found = ", ".join(sorted(p.name for p in folder.iterdir() if p.suffix.lower() == ".csv")) or "none"
+    msg = f"is missing from {folder} (CSV files there: {found}) — add it; a header alone will do"
+    if books := sorted(p.name for p in folder.iterdir() if p.suffix.lower() in WORKBOOK_SUFFIXES):
+        msg += f"; or, if the tables are sheets of {books[0]}, give that workbook instead of the folder"
+    return msg
+
+
+def _workbook_tables(path: Path, problems: list, warnings: list) -> dict[str, RawTable] | None:
+    try:
+        grids = workbook_grids(path)
+    except Unreadable as exc:
+        problems.append(_whole_file(path.name, exc.message))
+        return None
+    names = list(grids)
+    sheets, ignored, clashes = find_sheets(names)
+    for first, second in clashes:
+        msg = f'is the same table as sheet "{first}" — keep one of them'
+        problems.append(_whole_file(f"{path.name}, sheet {second}", msg))
+    for sheet in ignored:
+        warnings.append(_whole_file(f"{path.name}, sheet {sheet}", "is not a table kecheng reads; ignored"))
+    tables = {}
+    for name, model in TABLES.items():
+        sheet = sheets.get(name)
+        table = tables[name] = RawTable(f"{path.name}, sheet {sheet or name}")
+        if sheet is None:
+            if name not in m.OPTIONAL_TABLES:
+                found = ", ".join(f'"{s}"' for s in names) or "none"
+                msg = f'has no sheet "{name}" (sheets: {found}) — add it; a header row alone will do'
+                problems.append(_whole_file(path.name, msg))
+                table.complete = False
+        else:
+            table.complete = _fill(table, grids.pop(sheet), name, model, problems, warnings)
+    return tables
+
+
+def _fill(table: RawTable, grid: np.ndarray, name: str, model: Any, problems: list, warnings: list) -> bool:
+    """Read a grid of text cells into ``table``; False (problems said why) if it is not a table."""
+    required = [n for n, f in model.model_fields.items() if f.is_required()]
+    raw = grid_table(grid, table.file, name, list(model.model_fields), required, problems, warnings)
+    if raw is None:
+        return False
+    table.records, table.rows, table.headers = raw.records, raw.rows, raw.headers
+    _drop_blanks(table.records, model)
+    return True
+
+
+def _json_tables(path: Path, problems: list, warnings: list) -> tuple[dict[str, RawTable] | None, dict]:
     shape = 'the file must hold one object such as {"communities": [...], "venues": [...], ...}'
     try:
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
@@ -169,20 +286,24 @@ def _json_tables(path: Path, problems: list[LocatedIssue]) -> tuple[dict[str, _T
     except json.JSONDecodeError as exc:
         wrong = f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno} — {shape}"
     except (OSError, UnicodeDecodeError) as exc:
-        wrong = f"cannot be read as UTF-8 text ({exc}) — save it as UTF-8"
+        wrong = f"cannot be read as UTF-8 text ({short(exc, 120)}) — save it as UTF-8"
+    except RecursionError:
+        wrong = f"is nested too deeply to be a district — {shape}"
     if wrong:
         problems.append(_whole_file(path.name, wrong))
-        return None, _GRID
-    grid = _GRID if data.get("grid_min") is None else data["grid_min"]
-    try:
-        grid = _field_adapter(Problem, "grid_min").validate_python(grid)
-    except ValidationError as exc:
-        msg = _explain(exc.errors()[0], Problem, "grid_min")
-        problems.append(LocatedIssue(path.name, None, "grid_min", _show(grid), msg))
-        grid = _GRID
+        return None, {}
+    settings = {}
+    for name in _SETTINGS:
+        if data.get(name) is None:
+            continue
+        try:
+            settings[name] = _field_adapter(Problem, name).validate_python(data[name])
+        except ValidationError as exc:
+            msg = _explain(exc.errors()[0], Problem, name)
+            problems.append(LocatedIssue(path.name, None, name, _show(data[name]), msg))
     tables = {}
     for name, model in TABLES.items():
-        table = tables[name] = _Table(f"{path.name} ({name})", 1)
+        table = tables[name] = RawTable(f"{path.name} ({name})")
         rows = data.get(name)
         if rows is None and name in m.OPTIONAL_TABLES:
             continue
@@ -197,10 +318,12 @@ def _json_tables(path: Path, problems: list[LocatedIssue]) -> tuple[dict[str, _T
             else row
             for row in rows
         ]
-        table.positions = list(range(len(rows)))
+        table.rows = list(range(1, len(rows) + 1))
         table.complete = all(isinstance(row, dict) for row in rows)
+        dicts = [(r, i) for r, i in zip(table.records, table.rows, strict=True) if isinstance(r, dict)]
+        clean_cells(RawTable(table.file, [r for r, _ in dicts], [i for _, i in dicts]), name, warnings)
         _drop_blanks(table.records, model)
-    return tables, grid
+    return tables, settings
 
 
 def _drop_blanks(records: list[Any], model: type[BaseModel]) -> None:
@@ -212,7 +335,7 @@ def _drop_blanks(records: list[Any], model: type[BaseModel]) -> None:
                 del record[name]
 
 
-def _validate(tables: dict[str, _Table], grid: int, problems: list[LocatedIssue]) -> Problem | None:
+def _validate(tables: dict[str, RawTable], settings: dict, problems: list[LocatedIssue]) -> Problem | None:
     """Rows one by one, then how they fit together; every issue located back in its file."""
     rows: dict[str, list[Any]] = {}
     for name, model in TABLES.items():
@@ -227,17 +350,18 @@ def _validate(tables: dict[str, _Table], grid: int, problems: list[LocatedIssue]
                 record = table.records[index]
                 cell = rest[0] if rest and isinstance(rest[0], str) else None  # else a rule on the row
                 column = cell or (_ROW_RULE_COLUMN.get(name) if isinstance(record, dict) else None)
+                bad[index].add(column)
                 value = _show(record.get(cell) if isinstance(record, dict) else record)
                 message = _explain(error, model, cell)
-                problems.append(LocatedIssue(table.file, table.row(index), column, value, message))
-                bad[index].add(column)
+                header = table.headers.get(column) if column else None
+                problems.append(LocatedIssue(table.file, table.row(index), column, value, message, header))
         good = iter(_adapter(model).validate_python([r for i, r in enumerate(table.records) if i not in bad]))
         rows[name] = [
             _stand_in(model, r, bad[i]) if i in bad else next(good) for i, r in enumerate(table.records)
         ]
 
     try:
-        issues = m.consistency_issues(Problem.model_construct(**rows, grid_min=grid))
+        issues = m.consistency_issues(Problem.model_construct(**rows, **settings))
     except Exception:  # a stand-in for a failed row tripped a rule; that row is reported already
         if not problems:
             raise
@@ -261,10 +385,25 @@ def _validate(tables: dict[str, _Table], grid: int, problems: list[LocatedIssue]
         for target, other in tables.items():
             if message.endswith(f" {target}"):
                 message += f" — check the spelling, or add it to {other.file}"
-        problems.append(LocatedIssue(table.file, row, issue.column, value, message))
+        header = table.headers.get(issue.column) if issue.column else None
+        problems.append(LocatedIssue(table.file, row, issue.column, value, message, header))
     order = {t.file: i for i, t in enumerate(tables.values())}
     problems.sort(key=lambda p: (order.get(p.file, -1), p.row or 0))  # file by file, row by row
-    return None if problems else Problem(**rows, grid_min=grid)
+    problems[:] = _at_most(MAX_PROBLEMS_PER_TABLE, problems)
+    return None if problems else Problem(**rows, **settings)
+
+
+def _at_most(limit: int, problems: list[LocatedIssue]) -> list[LocatedIssue]:
+    """The first ``limit`` problems of each file, and a line counting the rest."""
+    kept: list[LocatedIssue] = []
+    for file, same in groupby(problems, key=lambda p: p.file):
+        listed = list(same)
+        kept += listed[:limit]
+        if len(listed) > limit:
+            kept.append(
+                _whole_file(file, f"… and {len(listed) - limit} more problems in this file, not listed")
+            )
+    return kept
 
 
 def _stand_in(model: type[BaseModel], record: Any, bad: set[str | None]) -> BaseModel:
@@ -305,6 +444,8 @@ def _explain(error: dict[str, Any], model: type[BaseModel], column: str | None =
     ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in (error.get("ctx") or {}).items()}
     if kind == "value_error":
         reason = str(ctx.get("error", error["msg"]))
+        if column and error.get("input") == "":
+            return f"the cell is empty — {reason}"
         return f"is not valid: {reason}" if column else f"this row {reason}"
     try:
         problem = _PLAIN[kind].format_map(ctx)
@@ -323,6 +464,7 @@ def _expected(model: type[BaseModel], column: str) -> str:
     kind = "an id" if column.endswith("_id") else kind
     bounds = " and ".join(f"{word} {prop[key]:g}" for key, word in _BOUNDS.items() if key in prop)
     text = f"{kind} {bounds}".strip() + (f" ({prop['description']})" if "description" in prop else "")
+    text += ", or 周一 … 周日" if column == "weekday" else ""
     example = prop.get("examples", [_EXAMPLES.get(column)])[0]
     text += f", e.g. {example}" if example else ""
     if "default" in outer:
@@ -338,84 +480,32 @@ def _show(value: Any) -> str | None:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def _read_csv(file: Path, known: list[str], required: list[str], problems: list, warnings: list) -> Any:
-    """The data rows of a CSV file as stripped strings of the known columns, indexed by their
-    0-based data position; None (with the reasons in problems) when it is not a usable table."""
-    fail = lambda message, row=None: problems.append(_whole_file(file.name, message, row))  # noqa: E731
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        return fail(f"could not be opened ({exc.strerror}) — close it in Excel or WPS and try again")
-    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        return fail(f"is an Excel workbook, not a CSV file — {SAVE_AS}")
-    if b"\x00" in data:
-        return fail(f"is not a text file (it holds binary data) — {SAVE_AS}")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        return fail(f"is not UTF-8 text (first odd byte on line {line}; perhaps GBK) — {SAVE_AS}")
-    if not text.strip():
-        return fail(f"is empty — row 1 must be the header: {', '.join(known)}")
-    try:
-        frame = pd.read_csv(
-            StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False
-        )
-    except Exception as exc:  # the parser's own words, located when it says where
-        return fail(*_parser_message(str(exc)))
-    frame = frame.fillna("").apply(lambda column: column.str.strip())
-    header, body = [str(name) for name in frame.iloc[0]], frame.iloc[1:]
-    body.index -= 1
-    where: dict[str, int] = {}
-    for position, name in enumerate(header):
-        if name in where:
-            msg = f'appears twice in the header — keep one column "{name}", rename or delete the other'
-            problems.append(LocatedIssue(file.name, 1, name, None, msg))
-        elif name in known:
-            where[name] = position
-        elif name:
-            warnings.append(LocatedIssue(file.name, 1, name, None, "is not a column kecheng uses; ignored"))
-    if missing := [c for c in required if c not in where]:
-        found = ", ".join(f'"{n}"' for n in header if n) or "no names"
-        wanted = ", ".join(f'"{n}"' for n in missing)
-        fail(f"is missing the column(s) {wanted} (found {found}) — row 1 must name: {', '.join(known)}", 1)
-    if missing or len(where) < sum(name in known for name in header):
-        return None
-    body = body[body.ne("").any(axis=1)]  # blank lines are skipped, yet rows keep their numbers
-    body = body[list(where.values())]
-    body.columns = list(where)
-    return body
-
-
-def _parser_message(text: str) -> tuple[str, int | None]:
-    if found := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text):
-        fix = "delete the extra cells, or put quotes around values that hold commas"
-        return f"has {found[3]} cells but the header has {found[1]} — {fix}", int(found[2])
-    if found := re.search(r"EOF inside string starting at row (\d+)", text):
-        return 'has a quote mark (") that is never closed — close or delete it', int(found[1]) + 1
-    return f"could not be read as CSV ({text.strip()}) — {SAVE_AS}", None
-
-
 def read_timetable(path: str | Path) -> pd.DataFrame:
     """A timetable.csv as a DataFrame (TIMETABLE_COLUMNS; session/weekday int, times "HH:MM")."""
     path, columns, problems = Path(path), list(m.TIMETABLE_COLUMNS), []
     if not path.is_file():
         raise InputError([_whole_file(str(path), "does not exist — check the path")])
-    frame = _read_csv(path, columns, columns, problems, [])
-    if frame is None:
+    try:
+        grid, _ = csv_grid(path)
+    except Unreadable as exc:
+        raise InputError([_whole_file(path.name, exc.message, exc.row)]) from None
+    raw = grid_table(grid, path.name, None, columns, columns, problems, [])
+    if raw is None:
         raise InputError(problems)
     out = {}
     for column in columns:
+        cells = [record[column] for record in raw.records]
         done, wrong = {}, {}
-        for value in frame[column].unique():
+        for value in set(cells):
             try:
                 done[value] = _timetable_cell(column, value)
             except ValueError as exc:
                 wrong[value] = ("the cell is empty" if value == "" else "is not valid") + f" — expected {exc}"
-        for position, value in frame[column].items():
+        for row, value in zip(raw.rows, cells, strict=True):
             if value in wrong:
-                problems.append(LocatedIssue(path.name, position + 2, column, value, wrong[value]))
-        out[column] = frame[column].map(done).tolist()
+                problems.append(LocatedIssue(path.name, row, column, value, wrong[value]))
+        out[column] = [done.get(value) for value in cells]
+    problems.sort(key=lambda p: p.row or 0)
     if problems:
         raise InputError(problems)
     return pd.DataFrame(out, columns=columns).astype({"session": "int64", "weekday": "int64"})
@@ -435,19 +525,83 @@ def _timetable_cell(column: str, value: str) -> Any:
 
 
 def write_problem(problem: Problem, folder: str | Path) -> None:
-    """The seven CSV files, such that ``load(folder) == problem`` (grid_min has no place in them)."""
+    """The seven CSV files, such that ``load(folder) == problem`` (the settings such as grid_min
+    have no place in them)."""
     cell = lambda v: "" if v is None else repr(v) if isinstance(v, float) else str(v)  # noqa: E731
-    for name, model in TABLES.items():
-        dumped = _adapter(model).dump_python(list(getattr(problem, name)), mode="json")
-        frame = pd.DataFrame({c: [cell(row[c]) for row in dumped] for c in model.model_fields}, dtype=object)
+    for name, rows in _dumped(problem).items():
+        frame = pd.DataFrame(
+            {c: [cell(row[c]) for row in rows] for c in TABLES[name].model_fields}, dtype=object
+        )
         write_table(frame, Path(folder) / f"{name}.csv")
 
 
 def write_problem_json(problem: Problem, path: str | Path) -> None:
-    """One JSON file holding every table and grid_min, readable by ``load``."""
-    tables = {name: _adapter(model).dump_python(list(getattr(problem, name)), mode="json")
-              for name, model in TABLES.items()}  # fmt: skip
-    write_json(tables | {"grid_min": problem.grid_min}, path)
+    """One JSON file holding every table and the settings (grid_min, …), readable by ``load``."""
+    settings = {name: getattr(problem, name) for name in _SETTINGS}
+    write_json(_dumped(problem) | settings, path)
+
+
+def write_problem_xlsx(problem: Problem, path: str | Path) -> None:
+    """One .xlsx workbook, a sheet per table, such that ``load(path) == problem`` (settings such
+    as grid_min have no place in it). Numbers are number cells; ids, names and times are text
+    cells, so that Excel keeps "007" and "08:30" as typed; so is a number that needs more than
+    the 15 digits Excel keeps (a generated 121.47489999999999)."""
+    from openpyxl import Workbook  # the edge: only writing workbooks needs it here
+
+    def kept(value: Any) -> Any:
+        exact = not isinstance(value, float) or float(f"{value:.15g}") == value
+        return value if exact else repr(value)
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in _dumped(problem).items():
+        sheet = book.create_sheet(name)
+        columns = list(TABLES[name].model_fields)
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([kept(row[c]) for c in columns])
+        for line in sheet.iter_rows(min_row=2):
+            for cell in line:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, even when it starts with "=" like a formula
+    _atomic_path(Path(path), book.save)
+
+
+def _dumped(problem: Problem) -> dict[str, list[dict[str, Any]]]:
+    """Each table as JSON-ready rows: times "HH:MM", tags "a;b", absent optional cells None."""
+    return {
+        name: _adapter(model).dump_python(list(getattr(problem, name)), mode="json")
+        for name, model in TABLES.items()
+    }
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of kecheng's JSON input (the tables and settings of ``Problem``), as
+    ``kecheng schema`` prints it. Generated from the pydantic models, so it cannot drift."""
+    schema = Problem.model_json_schema(mode="validation")
+    tags = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    for definition in schema.get("$defs", {}).values():
+        for prop in definition.get("properties", {}).values():
+            if prop.get("description") == "';'-separated tags":  # lists of tags are read too
+                prop |= tags | {"description": '";"-separated tags as one string, or a list of tags'}
+                prop.pop("type", None)
+            if prop.get("title") == "Weekday":
+                prop["description"] += " (周一 … 周日 are read as well)"
+    return (
+        {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "kecheng input",
+            "description": (
+                "A district's week for kecheng: one object whose keys are the tables (each a list of "
+                "rows, one object per row, as the CSV files' columns) and optional settings. Times are "
+                '"HH:MM" strings on a 24-hour clock; weekday 1 is Monday. "members" may be left out.'
+            ),
+        }
+        | {k: v for k, v in schema.items() if k not in ("title", "description")}
+        | {
+            "required": [name for name in TABLES if name not in m.OPTIONAL_TABLES],
+        }
+    )
 
 
 def write_table(df: pd.DataFrame, path: str | Path) -> None:
@@ -462,11 +616,20 @@ def write_json(obj: Any, path: str | Path) -> None:
 
 
 def _atomic(path: Path, write: Callable[[TextIO], Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+    def write_text(temp: Path) -> None:
+        with open(temp, "w", encoding="utf-8", newline="") as f:
             write(f)
+
+    _atomic_path(path, write_text)
+
+
+def _atomic_path(path: Path, write: Callable[[Path], Any]) -> None:
+    """Call ``write`` on a temporary file beside ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix or ".tmp")
+    os.close(fd)
+    try:
+        write(Path(temp))
         os.chmod(temp, 0o644)
         os.replace(temp, path)
     except BaseException:

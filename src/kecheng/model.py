@@ -128,7 +128,12 @@ def _to_weekdays(value: Any) -> Any:
     if isinstance(value, str):
         value = [token for token in value.replace("；", ";").split(";") if token.strip()]
     if isinstance(value, (list, tuple, set, frozenset)):
-        return frozenset(int(str(day).strip()) for day in value)
+        days = [str(day).strip() for day in value]
+        if not all(day.isdigit() for day in days):
+            raise ValueError(
+                f"{';'.join(days)!r} is not a list of weekdays; use numbers 1-7 separated by ';', e.g. 1;3"
+            )
+        return frozenset(int(day) for day in days)
     return value
 
 

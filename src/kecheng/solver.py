@@ -23,6 +23,7 @@ from ortools.sat.python import cp_model
 from kecheng.candidates import GroupOptions, Spans, group_options, member_cliques, start_spans
 from kecheng.changes import compare
 from kecheng.check import check
+from kecheng.decompose import MAX_PART_GROUPS, solve_in_parts
 from kecheng.explain import unplaced_reasons
 from kecheng.greedy import greedy, number_sessions
 from kecheng.model import Placement, Problem, merge_windows
@@ -471,6 +472,8 @@ def solve(
     log: bool = False,
     on_progress: Callable[[ProgressPoint], None] | None = None,
     cp_sat: dict[str, Any] | None = None,
+    warm_start: Iterable[Placement] = (),
+    max_part_groups: int = MAX_PART_GROUPS,
 ) -> Result:
     """Place the most priority-weighted sessions within time_limit seconds of search.
 
@@ -484,14 +487,31 @@ def solve(
     is called with each improving timetable (from the search thread). Ctrl-C ends
     the search early: the best timetable so far is returned, marked interrupted.
     ``cp_sat`` overrides CP-SAT parameters by name (for benchmarks and experiments).
+    ``warm_start`` placements seed the first fit (after locks, before ``previous``).
+    Above ``max_part_groups`` groups the problem is solved part by part (see
+    ``kecheng.decompose``); the bound is then a simple valid one, not CP-SAT's.
     """
     weights = weights or Weights()
     previous, locked = list(previous), list(locked)
     started = time.perf_counter()
     _check_locks(problem, locked)
+    if len(problem.groups) > max_part_groups:
+        return solve_in_parts(
+            problem,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            weights=weights,
+            previous=previous,
+            locked=locked,
+            on_progress=on_progress,
+            max_groups=max_part_groups,
+            cp_sat=cp_sat,
+        )
     options = group_options(problem)
     candidates_done = time.perf_counter()
-    first_fit = greedy(problem, options, locked=locked, previous=previous) if hint or locked else []
+    seeds = [*warm_start, *previous]
+    first_fit = greedy(problem, options, locked=locked, previous=seeds) if hint or locked else []
     greedy_done = time.perf_counter()
     model = TimetableModel(problem, options, weights, previous=previous, locked=locked)
     built = time.perf_counter()

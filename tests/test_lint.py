@@ -1,0 +1,136 @@
+"""Warnings: suspicious-but-usable inputs, each named in plain words, none for a sound district."""
+
+from __future__ import annotations
+
+import time
+
+from builders import FAR, district, group, venue
+
+from kecheng.generate import generate
+from kecheng.lint import lint
+from kecheng.model import Problem
+
+
+def sound(**changes) -> Problem:
+    """One venue, one teacher, one group that fit together; a keyword replaces a table."""
+    tables = dict(
+        venues=[venue("V1", capacity=30, features="piano")],
+        opening=[("V1", 1, "08:00", "12:00"), ("V1", 3, "08:00", "12:00")],
+        teachers=["T1"],
+        availability=[("T1", 1, "08:00", "12:00"), ("T1", 3, "09:00", "11:00")],
+        groups=[group("G1", "T1", size=20, sessions=2, minutes=90, required_features="piano")],
+    )
+    return district(**(tables | changes))
+
+
+def test_a_sound_district_has_no_warnings():
+    assert lint(sound()) == []
+
+
+def test_no_groups():
+    assert lint(sound(groups=[])) == ["there are no interest groups: there is nothing to schedule"]
+
+
+def test_group_larger_than_every_venue_within_its_walk():
+    far = venue("V2", capacity=100, community="C2", lat=FAR[0], lon=FAR[1])
+    problem = sound(venues=[venue("V1", capacity=30, features="piano"), far],
+                    groups=[group("G1", "T1", size=45, required_features="piano")])  # fmt: skip
+    assert lint(problem) == [
+        "venue V2 has no opening hours, so nothing can be held there",
+        "group G1: it has 45 members but the largest venue within 1000 m (V1) holds 30",
+    ]
+
+
+def test_no_venue_within_walk_at_all():
+    problem = sound(groups=[group("G1", "T1", community_id="C2")])
+    assert lint(problem) == ["group G1: no venue lies within its walk of 1000 m"]
+
+
+def test_required_features_that_no_venue_has():
+    problem = sound(groups=[group("G1", "T1", required_features="kiln;piano")])
+    assert lint(problem) == ["group G1: it needs kiln, which no venue has"]
+
+
+def test_capacity_and_features_only_apart():
+    venues = [venue("V1", capacity=30), venue("V2", capacity=10, features="piano")]
+    opening = [("V1", 1, "08:00", "12:00"), ("V2", 1, "08:00", "12:00")]
+    problem = sound(
+        venues=venues, opening=opening, groups=[group("G1", "T1", size=20, required_features="piano")]
+    )
+    assert lint(problem) == ["group G1: no venue within 1000 m both holds 20 and has piano"]
+
+
+def test_teacher_without_availability():
+    problem = sound(
+        teachers=["T1", "T2", "T3"],
+        availability=[("T1", 1, "08:00", "12:00")],
+        groups=[group("G1", "T1"), group("G2", "T2"), group("G3", "T2")],
+    )
+    assert lint(problem) == [
+        "teacher T2 has no availability rows, so the groups G2, G3 cannot be placed",
+        "teacher T3 has no availability rows (and teaches no group)",
+    ]
+
+
+def test_venue_without_opening_hours():
+    problem = sound(venues=[venue("V1", features="piano"), venue("V2"), venue("V3")])
+    assert lint(problem) == ["venues V2, V3 have no opening hours, so nothing can be held there"]
+
+
+def test_teacher_never_available_while_a_fitting_venue_is_open():
+    problem = sound(availability=[("T1", 1, "13:00", "18:00"), ("T1", 3, "11:00", "12:30")])
+    assert lint(problem) == [
+        "group G1: teacher T1 is never available while a venue that fits is open for 90 minutes"
+    ]
+
+
+def test_common_time_on_too_few_weekdays():
+    problem = sound(availability=[("T1", 1, "08:00", "12:00"), ("T1", 3, "11:00", "12:30")])
+    assert lint(problem) == [
+        "group G1 meets 2 times a week, on different days, but its teacher T1 and a venue that "
+        "fits share time on only 1 weekday (Monday)"
+    ]
+
+
+def test_common_time_respects_the_time_grid():
+    """08:10–09:40 is 90 minutes, but no start on the 15-minute grid fits in it."""
+    problem = sound(opening=[("V1", 1, "08:10", "09:40"), ("V1", 3, "08:00", "12:00")])
+    assert lint(problem)[0].startswith("group G1 meets 2 times a week")
+
+
+def test_teacher_limits():
+    teachers = [dict(teacher_id="T1", name="王老师", max_sessions_per_week=2, max_sessions_per_day=1)]
+    groups = [group("G1", "T1", sessions=2), group("G2", "T1", sessions=1)]
+    assert lint(sound(teachers=teachers, groups=groups)) == [
+        "teacher T1 (王老师) teaches 3 sessions a week (G1, G2) but max_sessions_per_week is 2",
+        "teacher T1 (王老师) teaches 3 sessions a week (G1, G2) but is available on 2 weekdays "
+        "at most 1 a day",
+    ]
+
+
+def test_more_sessions_than_the_teacher_has_weekdays():
+    problem = sound(groups=[group("G1", "T1", sessions=3)])
+    assert lint(problem) == [
+        "group G1 meets 3 times a week, on different days, but its teacher T1 is available on "
+        "only 2 weekdays (Monday, Wednesday)"
+    ]
+
+
+def test_many_ids_are_cut_short():
+    venues = [venue("V1", features="piano")] + [venue(f"V{i}") for i in range(2, 10)]
+    assert lint(sound(venues=venues)) == [
+        "venues V2, V3, V4, V5, V6 and 3 more have no opening hours, so nothing can be held there"
+    ]
+
+
+def test_fast_on_ten_thousand_groups():
+    district_ = generate("district", seed=3)  # 1000 groups; ten copies of each make 10 000
+    copies = [
+        g.model_copy(update={"group_id": f"{g.group_id}-{i}"}) for i in range(10) for g in district_.groups
+    ]
+    problem = district_.model_copy(update={"groups": tuple(copies), "members": ()})
+    started = time.perf_counter()
+    warnings = lint(problem)
+    assert time.perf_counter() - started < 5
+    assert all(isinstance(w, str) and w for w in warnings)
+    assert len(warnings) < len(problem.groups)
