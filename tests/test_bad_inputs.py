@@ -60,7 +60,8 @@ POSITIVE = frozenset(
 """The cases that must load (exit 0); every other case must exit 2."""
 
 LOCATED = re.compile(
-    r'^(warning: )?[^,:]+\.(csv|json|xlsx|xls)( \(\w+\))?(, sheet [^,:]+)?, row \d+(, column "[^"]+"( \[\w+\])?)?: \S'
+    r"^(warning: )?[^,:]+\.(csv|json|xlsx|xls)( \(\w+\))?(, sheet [^,:]+)?"
+    r', row \d+(, column "[^"]+"( \[\w+\])?)?: \S'
 )
 RESULTS: dict[str, bool] = {}
 
