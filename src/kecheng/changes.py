@@ -9,9 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kecheng.model import Placement, format_clock, parse_clock
-
-DAY_NAMES = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
+from kecheng.model import DAY_NAMES, Placement, format_clock, parse_clock
 
 
 def placements_from_frame(frame: pd.DataFrame) -> list[Placement]:

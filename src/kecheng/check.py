@@ -18,9 +18,15 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from kecheng.model import TIMETABLE_COLUMNS, Placement, Problem, distance_m, format_clock, parse_clock
-
-DAY_NAMES = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
+from kecheng.model import (
+    DAY_NAMES,
+    TIMETABLE_COLUMNS,
+    Placement,
+    Problem,
+    distance_m,
+    format_clock,
+    parse_clock,
+)
 
 RULES = frozenset(
     {

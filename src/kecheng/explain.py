@@ -17,10 +17,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kecheng.candidates import GroupOptions, VenueIndex, group_options, member_cliques
-from kecheng.model import Group, Placement, Problem, format_clock
+from kecheng.model import DAY_NAMES, Group, Placement, Problem, format_clock
 from kecheng.result import Unplaced
-
-DAY_NAMES = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
 
 
 def unplaced_reasons(

@@ -27,6 +27,7 @@ from pydantic import (
 
 MINUTES_PER_DAY = 24 * 60
 WEEKDAYS = range(1, 8)
+DAY_NAMES = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
 DEFAULT_MAX_WALK_M = 1000.0
 EARTH_RADIUS_M = 6_371_000.0
 
