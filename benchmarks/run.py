@@ -85,7 +85,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--preset", nargs="+", default=["small", "district"])
+    parser.add_argument("--preset", nargs="*", default=["small", "district"])
     parser.add_argument(
         "--groups", nargs="*", type=int, default=[], help="extra instances of the district kind"
     )
