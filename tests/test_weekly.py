@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from builders import HOME, district, group, venue
 from typer.testing import CliRunner
@@ -168,6 +170,10 @@ def test_cli_lock_error_exits_2_naming_the_lock(tmp_path):
     assert outcome.exit_code == 2
     assert "locked.csv" in outcome.output and "OPENING" in outcome.output and "G1" in outcome.output
     assert "Traceback" not in outcome.output
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "INFEASIBLE" and "OPENING" in summary["error"]
+    unscheduled = (tmp_path / "out" / "unscheduled.csv").read_text(encoding="utf-8")
+    assert "G1,1,LOCK_CONFLICT" in unscheduled  # nothing the user gave goes missing
 
 
 def test_a_teacher_gets_time_to_walk_between_venues():

@@ -23,6 +23,7 @@ from kecheng.generate import generate as generate_problem
 from kecheng.lint import lint
 from kecheng.model import Problem
 from kecheng.report import FORMATS, write_reports
+from kecheng.result import infeasible
 from kecheng.solver import LockError
 from kecheng.solver import solve as solve_problem
 from kecheng.weights import Weights, load_weights
@@ -127,6 +128,8 @@ def solve(
                 on_progress=display,
             )
     except LockError as err:
+        sessions = [(g.group_id, n) for g in problem.groups for n in range(1, g.sessions_per_week + 1)]
+        infeasible(sessions, "LOCK_CONFLICT", f"{locks_file}: {err}").write(out)
         raise _fail(f"{locks_file}: {err}\nRemove or correct the lock and run again.") from None
     result.write(out)
     write_reports(problem, result, out, chosen_formats)

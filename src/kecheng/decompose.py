@@ -115,7 +115,9 @@ def solve_in_parts(
 
     started = time.perf_counter()
     options = group_options(problem)
+    candidates_done = time.perf_counter()
     first_fit = greedy(problem, options, locked=locked, previous=previous)
+    greedy_done = time.perf_counter()
     points = [
         ProgressPoint(
             time.perf_counter() - started,
@@ -164,6 +166,7 @@ def solve_in_parts(
         if on_progress:
             on_progress(point)
 
+    parts_done = time.perf_counter()
     placements = [p for g in problem.groups for p in sorted(current[g.group_id], key=lambda p: p.session)]
     violations = check(problem, placements)
     if violations:  # a part broke a rule across its border: never hand that out
@@ -177,7 +180,13 @@ def solve_in_parts(
         placements=tuple(placements),
         unplaced=tuple(unplaced),
         sessions_total=problem.sessions_total,
-        timings={"wall_s": finished - started},
+        timings={
+            "candidates_s": candidates_done - started,
+            "greedy_s": greedy_done - candidates_done,
+            "parts_s": parts_done - greedy_done,
+            "check_and_explain_s": finished - parts_done,
+            "wall_s": finished - started,
+        },
         progress=tuple(points),
         greedy_objective=_priority(problem, first_fit),
         seed=seed,

@@ -53,6 +53,7 @@ class Result:
     terms: dict[str, Any] = field(default_factory=dict)
     changes: Changes | None = None  # against the previous timetable, when one was given
     interrupted: bool = False  # the search was stopped (Ctrl-C) before its time limit
+    error: str | None = None  # why nothing could be solved (e.g. conflicting locks)
 
     @property
     def sessions_scheduled(self) -> int:
@@ -95,6 +96,7 @@ class Result:
         return {
             "status": self.status,
             "interrupted": self.interrupted,
+            "error": self.error,
             "sessions_total": self.sessions_total,
             "sessions_scheduled": self.sessions_scheduled,
             "sessions_unscheduled": len(self.unplaced),
@@ -156,3 +158,18 @@ def _version(package: str) -> str | None:
         return version(package)
     except PackageNotFoundError:
         return None
+
+
+def infeasible(problem_sessions: list[tuple[str, int]], reason: str, detail: str) -> Result:
+    """The result of a run that cannot start (e.g. locks that break the rules): nothing
+    placed, every session listed with the reason, so the output folder stays consistent."""
+    return Result(
+        status="INFEASIBLE",
+        objective=0,
+        bound=math.nan,
+        placements=(),
+        unplaced=tuple(Unplaced(g, s, reason, detail) for g, s in problem_sessions),
+        sessions_total=len(problem_sessions),
+        timings={},
+        error=detail,
+    )
