@@ -81,9 +81,10 @@ def main() -> None:
             city = root / "city"
             run(["generate", str(city), "--preset", "city"])
             size_mb = sum(f.stat().st_size for f in city.iterdir()) / 2**20
-            load = (
-                f"import resource, kecheng; p = kecheng.load({str(city)!r}); "
-                "print(len(p.groups), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"
+            load = (  # peak while loading, and what stays held once the Problem is built
+                f"import gc, os, resource, kecheng; p = kecheng.load({str(city)!r}); gc.collect(); "
+                "held = int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE') >> 20; "
+                "print(len(p.groups), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, held)"
             )
             base = (
                 "import resource, kecheng; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"
@@ -95,14 +96,16 @@ def main() -> None:
             out = subprocess.run(
                 [sys.executable, "-c", load], capture_output=True, text=True, check=True
             ).stdout
-            groups, peak = map(int, out.split())
+            groups, peak, held = map(int, out.split())
             rows["city_load"] = {
                 "groups": groups,
                 "csv_mb": round(size_mb, 1),
                 "load_s": round(time.perf_counter() - started, 1),
                 "peak_rss_mb": peak,
                 "rss_after_import_mb": baseline,
-                "input_multiple": round((peak - baseline) / size_mb, 1),
+                "rss_held_after_load_mb": held,
+                "peak_input_multiple": round((peak - baseline) / size_mb, 1),
+                "held_input_multiple": round((held - baseline) / size_mb, 1),
             }
             print(rows["city_load"], flush=True)
     print(json.dumps(rows, indent=2))

@@ -28,7 +28,7 @@ from kecheng.io import (
     write_problem_xlsx,
     write_table,
 )
-from kecheng.model import TABLES, TIMETABLE_COLUMNS, Problem
+from kecheng.model import TIMETABLE_COLUMNS, Problem
 
 BASE = {
     "communities": """community_id,name,street,lat,lon
@@ -623,7 +623,6 @@ def test_other_weekdays_are_errors_that_say_what_is_accepted(tmp_path, cell):
     assert "1 = Monday … 7 = Sunday" in issue.message and "周一 … 周日" in issue.message
 
 
-@pytest.mark.skipif("preferred_weekdays" not in TABLES["groups"].model_fields, reason="no preferences")
 def test_preferred_weekdays_and_times_under_chinese_headers(tmp_path):
     groups = (
         BASE["groups"]

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def tricky() -> tuple[kecheng.Problem, Result]:
     problem = kecheng.Problem(
         **{
             **dict(problem),
-            "communities": [c.model_copy(update={"street": street}) for c in problem.communities],
+            "communities": [replace(c, street=street) for c in problem.communities],
         }
     )
     placements = (Placement("G<1>", 1, "V/1", "T1", 1, 8 * 60 + 15, 9 * 60),)

@@ -14,12 +14,13 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from kecheng.candidates import GroupOptions, group_options
 from kecheng.check import check
 from kecheng.explain import unplaced_reasons
 from kecheng.greedy import greedy
-from kecheng.model import Placement, Problem
+from kecheng.model import Availability, Membership, OpeningHours, Placement, Problem
 from kecheng.result import ProgressPoint, Result
 from kecheng.weights import Weights
 
@@ -65,36 +66,79 @@ def upper_bound(problem: Problem, options: dict[str, GroupOptions]) -> int:
     return total
 
 
-def _subproblem(
-    problem: Problem, part: set[str], current: dict[str, list[Placement]], options: dict[str, GroupOptions]
-) -> tuple[Problem, list[Placement]]:
-    """The part's groups in full, plus every placed outside session that touches them
-    (same teacher, shared members, a venue they could use), as locks."""
-    teachers = {problem.group[g].teacher_id for g in part}
-    venues = {v for g in part for v in options[g].venues}
-    members = {m for g in part for m in problem.group_members.get(g, ())}
-    touching = {
-        g.group_id
-        for g in problem.groups
-        if g.group_id not in part
-        and current[g.group_id]
-        and (
-            g.teacher_id in teachers
-            or any(p.venue_id in venues for p in current[g.group_id])
-            or not members.isdisjoint(problem.group_members.get(g.group_id, ()))
+class _Neighbours:
+    """The city's rows indexed once, so that cutting out a part and the sessions
+    around it costs the part's size, not the city's."""
+
+    def __init__(self, problem: Problem, current: dict[str, list[Placement]]) -> None:
+        self.problem = problem
+        self.current = current
+        self.position = {g.group_id: i for i, g in enumerate(problem.groups)}
+        self.by_teacher: dict[str, list[str]] = defaultdict(list)
+        self.by_member: dict[str, list[str]] = defaultdict(list)
+        self.memberships: dict[str, list[Membership]] = defaultdict(list)
+        self.opening_rows: dict[str, list[OpeningHours]] = defaultdict(list)
+        self.availability_rows: dict[str, list[Availability]] = defaultdict(list)
+        self.at_venue: dict[str, set[str]] = defaultdict(set)
+        for g in problem.groups:
+            self.by_teacher[g.teacher_id].append(g.group_id)
+        for m in problem.members:
+            self.by_member[m.member_id].append(m.group_id)
+            self.memberships[m.group_id].append(m)
+        for o in problem.opening_hours:
+            self.opening_rows[o.venue_id].append(o)
+        for a in problem.availability:
+            self.availability_rows[a.teacher_id].append(a)
+        for g, placed in current.items():
+            self.place(g, placed)
+
+    def place(self, group_id: str, placements: list[Placement]) -> None:
+        for p in self.current.get(group_id, ()):
+            self.at_venue[p.venue_id].discard(group_id)
+        self.current[group_id] = placements
+        for p in placements:
+            self.at_venue[p.venue_id].add(group_id)
+
+    def touching(self, part: set[str], options: dict[str, GroupOptions]) -> set[str]:
+        """Outside groups with a placed session that shares a teacher, a member or a
+        venue the part could use."""
+        near: set[str] = set()
+        for g in part:
+            near.update(self.by_teacher[self.problem.group[g].teacher_id])
+            for member in self.problem.group_members.get(g, ()):
+                near.update(self.by_member[member])
+            for venue in options[g].venues:
+                near.update(self.at_venue.get(venue, ()))
+        return {g for g in near if g not in part and self.current.get(g)}
+
+    def subproblem(self, part: set[str], options: dict[str, GroupOptions]) -> tuple[Problem, list[Placement]]:
+        """The part's groups in full, the touching outside groups' placed sessions as
+        locks, and only the venues, teachers and communities these can use."""
+        problem, current = self.problem, self.current
+        touching = self.touching(part, options)
+        keep = sorted(part | touching, key=self.position.__getitem__)
+        groups = [
+            problem.group[g] if g in part else replace(problem.group[g], sessions_per_week=len(current[g]))
+            for g in keep
+        ]
+        locks = [p for g in keep if g in touching for p in current[g]]
+        venue_ids = {v for g in part for v in options[g].venues} | {p.venue_id for p in locks}
+        venues = [problem.venue[v] for v in sorted(venue_ids)]
+        teachers = [problem.teacher[t] for t in sorted({g.teacher_id for g in groups})]
+        community_ids = {x.community_id for x in (*groups, *venues, *teachers)} - {None}
+        sub = Problem(
+            communities=tuple(problem.community[c] for c in sorted(community_ids)),
+            venues=tuple(venues),
+            opening_hours=tuple(o for v in venues for o in self.opening_rows[v.venue_id]),
+            teachers=tuple(teachers),
+            availability=tuple(a for t in teachers for a in self.availability_rows[t.teacher_id]),
+            groups=tuple(groups),
+            members=tuple(m for g in keep for m in self.memberships[g]),
+            grid_min=problem.grid_min,
+            walk_speed_kmh=problem.walk_speed_kmh,
+            travel_buffer_min=problem.travel_buffer_min,
         )
-    }
-    groups = [
-        g if g.group_id in part else g.model_copy(update={"sessions_per_week": len(current[g.group_id])})
-        for g in problem.groups
-        if g.group_id in part or g.group_id in touching
-    ]
-    keep = part | touching
-    tables = {name: getattr(problem, name) for name in Problem.model_fields}
-    members_kept = tuple(m for m in problem.members if m.group_id in keep)
-    sub = Problem(**tables | {"groups": tuple(groups), "members": members_kept})
-    locks = [p for g in sorted(touching) for p in current[g]]
-    return sub, locks
+        return sub, locks
 
 
 def solve_in_parts(
@@ -134,6 +178,10 @@ def solve_in_parts(
         current[p.group_id].append(p)
     cut = parts(problem, max_groups)
     total = sum(len(part) for part in cut)
+    city = _Neighbours(problem, current)
+    previous_of, locked_of = _by_group(previous), _by_group(locked)
+    objective, placed_count = points[0].objective, points[0].placed
+    build_s = 0.0
     interrupted = False
     for part in cut:
         elapsed = time.perf_counter() - started
@@ -142,26 +190,30 @@ def solve_in_parts(
         if budget < 1 or interrupted:
             continue
         members = set(part)
-        sub, locks = _subproblem(problem, members, current, options)
+        sub, locks = city.subproblem(members, options)
         result = solve(
             sub,
             time_limit=budget,
             seed=seed,
             workers=workers,
             weights=weights,
-            previous=[p for p in previous if p.group_id in members],
-            locked=locks + [p for p in locked if p.group_id in members],
+            previous=[p for g in part for p in previous_of[g]],
+            locked=locks + [p for g in part for p in locked_of[g]],
             warm_start=[p for g in part for p in current[g]],
             cp_sat=cp_sat,
             max_part_groups=len(sub.groups) + 1,
         )
         interrupted = result.interrupted
-        for g in part:
-            current[g] = [p for p in result.placements if p.group_id == g]
-        placed = [p for ps in current.values() for p in ps]
-        point = ProgressPoint(
-            time.perf_counter() - started, _priority(problem, placed), math.nan, len(placed), "part"
-        )
+        build_s += result.timings["build_s"]
+        placed_now: dict[str, list[Placement]] = {g: [] for g in part}
+        for p in result.placements:
+            if p.group_id in members:
+                placed_now[p.group_id].append(p)
+        for g, placed in placed_now.items():
+            objective += (len(placed) - len(current[g])) * problem.group[g].priority
+            placed_count += len(placed) - len(current[g])
+            city.place(g, placed)
+        point = ProgressPoint(time.perf_counter() - started, objective, math.nan, placed_count, "part")
         points.append(point)
         if on_progress:
             on_progress(point)
@@ -183,6 +235,7 @@ def solve_in_parts(
         timings={
             "candidates_s": candidates_done - started,
             "greedy_s": greedy_done - candidates_done,
+            "build_s": build_s,  # all the parts' models together
             "parts_s": parts_done - greedy_done,
             "check_and_explain_s": finished - parts_done,
             "wall_s": finished - started,
@@ -195,6 +248,13 @@ def solve_in_parts(
         model_size={"parts": len(cut), "largest_part": max((len(p) for p in cut), default=0)},
         interrupted=interrupted,
     )
+
+
+def _by_group(placements: Iterable[Placement]) -> dict[str, list[Placement]]:
+    found: dict[str, list[Placement]] = defaultdict(list)
+    for p in placements:
+        found[p.group_id].append(p)
+    return found
 
 
 def _priority(problem: Problem, placements: Iterable[Placement]) -> int:

@@ -37,6 +37,7 @@ from kecheng.model import (
     TimePreferences,
     Venue,
     Weekdays,
+    columns,
     distance_m,
     merge_windows,
     parse_clock,
@@ -260,7 +261,7 @@ def generate(preset: str = "district", seed: int = 0, *, groups: int | None = No
     across = _across_borders(communities) if knobs.border_share else {}
     teachers, availability = _teachers(knobs, drafts, rng, across)
     members = _members(knobs, communities, drafts, rng)
-    fields = set(Group.model_fields)
+    fields = set(columns(Group))
     plain = Problem(
         communities=tuple(communities),
         venues=tuple(venues),
@@ -712,7 +713,7 @@ def _with_preferences(
             ]
             if meetable and pick not in meetable:
                 pick = rng.choices(meetable, [o.weight for o in meetable])[0]
-        fields = {name: getattr(group, name) for name in Group.model_fields}
+        fields = {name: getattr(group, name) for name in columns(Group)}
         out.append(Group(**(fields | {"preferred_times": pick.times, "preferred_weekdays": pick.weekdays})))
     return out
 

@@ -28,10 +28,10 @@ from typing import Annotated, Any, TextIO
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from kecheng import model as m
-from kecheng.model import TABLES, Problem
+from kecheng.model import TABLES, Problem, columns
 from kecheng.read_tables import (
     COLUMN_ALIASES,
     MAX_PROBLEMS_PER_TABLE,
@@ -75,6 +75,7 @@ _PLAIN = {
     "greater_than": "must be greater than {gt}", "greater_than_equal": "must be at least {ge}",
     "less_than": "must be less than {lt}", "less_than_equal": "must be at most {le}",
     "model_type": 'is not a row — expected an object such as {{"column": "value", ...}}',
+    "dataclass_type": 'is not a row — expected an object such as {{"column": "value", ...}}',
 }  # fmt: skip
 _BOUNDS = {"exclusiveMinimum": "greater than", "minimum": "at least", "exclusiveMaximum": "less than",
            "maximum": "at most"}  # fmt: skip
@@ -269,8 +270,8 @@ def _workbook_tables(path: Path, problems: list, warnings: list) -> dict[str, Ra
 
 def _fill(table: RawTable, grid: np.ndarray, name: str, model: Any, problems: list, warnings: list) -> bool:
     """Read a grid of text cells into ``table``; False (problems said why) if it is not a table."""
-    required = [n for n, f in model.model_fields.items() if f.is_required()]
-    raw = grid_table(grid, table.file, name, list(model.model_fields), required, problems, warnings)
+    required = [n for n, f in columns(model).items() if f.is_required()]
+    raw = grid_table(grid, table.file, name, list(columns(model)), required, problems, warnings)
     if raw is None:
         return False
     table.records, table.rows, table.headers = raw.records, raw.rows, raw.headers
@@ -313,7 +314,7 @@ def _json_tables(path: Path, problems: list, warnings: list) -> tuple[dict[str, 
             table.complete = False
             continue
         table.records = [
-            {k: v.strip() if isinstance(v, str) else v for k, v in row.items() if k in model.model_fields}
+            {k: v.strip() if isinstance(v, str) else v for k, v in row.items() if k in columns(model)}
             if isinstance(row, dict)
             else row
             for row in rows
@@ -326,9 +327,9 @@ def _json_tables(path: Path, problems: list, warnings: list) -> tuple[dict[str, 
     return tables, settings
 
 
-def _drop_blanks(records: list[Any], model: type[BaseModel]) -> None:
+def _drop_blanks(records: list[Any], model: type) -> None:
     """An empty optional cell means "use the default", as if the column were absent."""
-    optional = [n for n, f in model.model_fields.items() if not f.is_required()]
+    optional = [n for n, f in columns(model).items() if not f.is_required()]
     for record in records if optional else ():
         for name in optional if isinstance(record, dict) else ():
             if record.get(name, 0) in ("", None):
@@ -375,7 +376,7 @@ def _validate(tables: dict[str, RawTable], settings: dict, problems: list[Locate
         if issue.index is not None:
             row, record = table.row(issue.index), table.records[issue.index]
             value = _show(record.get(issue.column, issue.value)) if isinstance(record, dict) else value
-            if issue.column == next(iter(TABLES[issue.table].model_fields)):  # a duplicate id: where first?
+            if issue.column == next(iter(columns(TABLES[issue.table]))):  # a duplicate id: where first?
                 if issue.table not in firsts:
                     firsts[issue.table] = seen = {}
                     for i, r in enumerate(rows[issue.table]):
@@ -406,10 +407,10 @@ def _at_most(limit: int, problems: list[LocatedIssue]) -> list[LocatedIssue]:
     return kept
 
 
-def _stand_in(model: type[BaseModel], record: Any, bad: set[str | None]) -> BaseModel:
+def _stand_in(model: type, record: Any, bad: set[str | None]) -> Any:
     """A failed row for the fit-together checks: its good cells as read, its bad ones unknown."""
     record, values = record if isinstance(record, dict) else {}, {}
-    for name, info in model.model_fields.items():
+    for name, info in columns(model).items():
         if name in bad or (name not in record and info.is_required()):
             values[name] = _Unknown()
         elif name not in record:
@@ -419,26 +420,29 @@ def _stand_in(model: type[BaseModel], record: Any, bad: set[str | None]) -> Base
                 values[name] = _field_adapter(model, name).validate_python(record[name])
             except ValidationError:
                 values[name] = _Unknown()
-    return model.model_construct(**values)
+    row = object.__new__(model)  # unvalidated on purpose: unknown cells stay unknown
+    for name, value in values.items():
+        object.__setattr__(row, name, value)
+    return row
 
 
 @cache
-def _adapter(model: type[BaseModel]) -> TypeAdapter:
+def _adapter(model: type) -> TypeAdapter:
     return TypeAdapter(list[model])
 
 
 @cache
-def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter:
-    info = model.model_fields[name]
+def _field_adapter(model: type, name: str) -> TypeAdapter:
+    info = columns(model)[name]
     return TypeAdapter(Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation)
 
 
 @cache
-def _schema(model: type[BaseModel]) -> dict[str, Any]:
-    return model.model_json_schema()["properties"]
+def _schema(model: type) -> dict[str, Any]:
+    return TypeAdapter(model).json_schema()["properties"]
 
 
-def _explain(error: dict[str, Any], model: type[BaseModel], column: str | None = None) -> str:
+def _explain(error: dict[str, Any], model: type, column: str | None = None) -> str:
     """A pydantic error in plain words, with the form the cell should take (no column: the row)."""
     kind = error["type"]
     ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in (error.get("ctx") or {}).items()}
@@ -455,7 +459,7 @@ def _explain(error: dict[str, Any], model: type[BaseModel], column: str | None =
     return f"{problem} — expected {_expected(model, column)}" if column else problem
 
 
-def _expected(model: type[BaseModel], column: str) -> str:
+def _expected(model: type, column: str) -> str:
     """What a cell should hold, read off the model's own JSON schema: type, bounds, examples."""
     outer = _schema(model)[column]
     prop = next((p for p in outer.get("anyOf", ()) if p.get("type") != "null"), {}) | outer
@@ -529,9 +533,7 @@ def write_problem(problem: Problem, folder: str | Path) -> None:
     have no place in them)."""
     cell = lambda v: "" if v is None else repr(v) if isinstance(v, float) else str(v)  # noqa: E731
     for name, rows in _dumped(problem).items():
-        frame = pd.DataFrame(
-            {c: [cell(row[c]) for row in rows] for c in TABLES[name].model_fields}, dtype=object
-        )
+        frame = pd.DataFrame({c: [cell(row[c]) for row in rows] for c in columns(TABLES[name])}, dtype=object)
         write_table(frame, Path(folder) / f"{name}.csv")
 
 
@@ -556,10 +558,10 @@ def write_problem_xlsx(problem: Problem, path: str | Path) -> None:
     book.remove(book.active)
     for name, rows in _dumped(problem).items():
         sheet = book.create_sheet(name)
-        columns = list(TABLES[name].model_fields)
-        sheet.append(columns)
+        names = list(columns(TABLES[name]))
+        sheet.append(names)
         for row in rows:
-            sheet.append([kept(row[c]) for c in columns])
+            sheet.append([kept(row[c]) for c in names])
         for line in sheet.iter_rows(min_row=2):
             for cell in line:
                 if isinstance(cell.value, str):

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kecheng.model import TABLES
+from kecheng.model import TABLES, columns
 
 SAVE_AS = 'in Excel or WPS use "Save as" → "CSV UTF-8 (comma delimited)"'
 MAX_FILE_BYTES = 256 * 2**20
@@ -133,7 +133,7 @@ def _key(header: str) -> str:
 
 def header_aliases(table: str) -> dict[str, str]:
     """Every accepted header of a table → its column: the column names themselves and aliases."""
-    fields = TABLES[table].model_fields
+    fields = columns(TABLES[table])
     found = {name: name for name in fields}
     found |= {alias: column for alias, column in COLUMN_ALIASES.items() if column in fields}
     return found | TABLE_COLUMN_ALIASES.get(table, {})
@@ -500,7 +500,7 @@ def _named(columns: list[str], required: list[str]) -> str:
 def clean_cells(raw: RawTable, table: str, warnings: list[LocatedIssue]) -> None:
     """Make text cells say what staff meant: full-width digits and colons as ASCII ("０８：３０"),
     weekday names as numbers (周三 → 3), and ；、， between tags as ";" (one warning per column)."""
-    fields = TABLES[table].model_fields
+    fields = columns(TABLES[table])
     numeric = [name for name, info in fields.items() if _is_number(info.annotation)]
     tags = [name for name in fields if name in TAG_COLUMNS]
     for record in raw.records:
