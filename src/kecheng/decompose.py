@@ -27,6 +27,11 @@ from kecheng.weights import Weights
 MAX_PART_GROUPS = 1500
 """Above this many groups, solve() works part by part (a district is ~1000 groups)."""
 
+MIN_PART_SECONDS = 20.0
+"""Less than this, and CP-SAT barely gets past presolve on a district-sized part (at 60 s
+for 10 000 groups, seven parts of 8 s placed nothing more than first fit): better give
+the parts with the most left to place a real chance, and the others none."""
+
 
 def parts(problem: Problem, max_groups: int = MAX_PART_GROUPS) -> list[list[str]]:
     """Groups cut into geographic parts of at most ~max_groups: communities in the
@@ -176,7 +181,7 @@ def solve_in_parts(
     current: dict[str, list[Placement]] = defaultdict(list)
     for p in first_fit:
         current[p.group_id].append(p)
-    cut = parts(problem, max_groups)
+    cut = sorted(parts(problem, max_groups), key=lambda part: -_room(problem, part, current, options))
     total = sum(len(part) for part in cut)
     city = _Neighbours(problem, current)
     previous_of, locked_of = _by_group(previous), _by_group(locked)
@@ -184,8 +189,8 @@ def solve_in_parts(
     build_s = 0.0
     interrupted = False
     for part in cut:
-        elapsed = time.perf_counter() - started
-        budget = (time_limit - elapsed) * len(part) / max(1, total)
+        remaining = time_limit - (time.perf_counter() - started)
+        budget = min(remaining, max(MIN_PART_SECONDS, remaining * len(part) / max(1, total)))
         total -= len(part)
         if budget < 1 or interrupted:
             continue
@@ -248,6 +253,13 @@ def solve_in_parts(
         model_size={"parts": len(cut), "largest_part": max((len(p) for p in cut), default=0)},
         interrupted=interrupted,
     )
+
+
+def _room(
+    problem: Problem, part: list[str], current: dict[str, list[Placement]], options: dict[str, GroupOptions]
+) -> int:
+    """Priority a part could still gain: its sessions not placed on a usable weekday."""
+    return sum(problem.group[g].priority * max(0, options[g].max_sessions - len(current[g])) for g in part)
 
 
 def _by_group(placements: Iterable[Placement]) -> dict[str, list[Placement]]:
