@@ -3,9 +3,11 @@ timetable is valid across the borders between parts."""
 
 from __future__ import annotations
 
-from kecheng import check, generate
+from collections import defaultdict
+
+from kecheng import check, decompose, generate
 from kecheng.candidates import group_options
-from kecheng.decompose import parts, upper_bound
+from kecheng.decompose import _CityIndex, parts, upper_bound
 from kecheng.greedy import greedy
 from kecheng.solver import solve
 
@@ -23,7 +25,29 @@ def test_parts_cover_every_group_once_and_respect_the_size():
     assert all(len(part) <= 80 + biggest_community for part in cut)
 
 
-def test_solving_in_parts_is_valid_across_borders_and_beats_first_fit():
+def test_a_part_carries_only_what_touches_it():
+    problem = generate("district", 0, groups=250)
+    options = group_options(problem)
+    current = defaultdict(list)
+    for p in greedy(problem, options):
+        current[p.group_id].append(p)
+    part = set(parts(problem, 80)[0])
+    sub, locks = _CityIndex(problem, current).subproblem(part, options)
+    usable = {v for g in part for v in options[g].venues}
+    assert {v.venue_id for v in sub.venues} == usable | {p.venue_id for p in locks}
+    assert len(sub.venues) < len(problem.venues)
+    locked = {p.group_id for p in locks}
+    assert locked and not locked & part
+    teachers = {problem.group[g].teacher_id for g in part}
+    for g in problem.groups:  # every placed outside group sharing a teacher is held in place
+        if g.group_id not in part and current[g.group_id] and g.teacher_id in teachers:
+            assert g.group_id in locked
+    assert {g.group_id for g in sub.groups} == part | locked
+    assert check(sub, locks) == []
+
+
+def test_solving_in_parts_is_valid_across_borders_and_beats_first_fit(monkeypatch):
+    monkeypatch.setattr(decompose, "MIN_PART_SECONDS", 2.0)  # let every part have a turn
     problem = generate("district", 0, groups=250)
     result = solve(problem, time_limit=12, workers=2, max_part_groups=80)
     assert result.model_size["parts"] >= 3

@@ -71,7 +71,7 @@ def upper_bound(problem: Problem, options: dict[str, GroupOptions]) -> int:
     return total
 
 
-class _Neighbours:
+class _CityIndex:
     """The city's rows indexed once, so that cutting out a part and the sessions
     around it costs the part's size, not the city's."""
 
@@ -183,7 +183,7 @@ def solve_in_parts(
         current[p.group_id].append(p)
     cut = sorted(parts(problem, max_groups), key=lambda part: -_room(problem, part, current, options))
     total = sum(len(part) for part in cut)
-    city = _Neighbours(problem, current)
+    city = _CityIndex(problem, current)
     previous_of, locked_of = _by_group(previous), _by_group(locked)
     objective, placed_count = points[0].objective, points[0].placed
     build_s = 0.0
