@@ -128,8 +128,7 @@ def solve(
                 on_progress=display,
             )
     except LockError as err:
-        sessions = [(g.group_id, n) for g in problem.groups for n in range(1, g.sessions_per_week + 1)]
-        infeasible(sessions, "LOCK_CONFLICT", f"{locks_file}: {err}").write(out)
+        infeasible(problem, "LOCK_CONFLICT", f"{locks_file}: {err}").write(out)
         raise _fail(f"{locks_file}: {err}\nRemove or correct the lock and run again.") from None
     result.write(out)
     write_reports(problem, result, out, chosen_formats)

@@ -170,7 +170,7 @@ def solve_in_parts(
     points = [
         ProgressPoint(
             time.perf_counter() - started,
-            _priority(problem, first_fit),
+            problem.placed_priority(first_fit),
             math.nan,
             len(first_fit),
             "first-fit",
@@ -178,9 +178,7 @@ def solve_in_parts(
     ]
     if on_progress:
         on_progress(points[0])
-    current: dict[str, list[Placement]] = defaultdict(list)
-    for p in first_fit:
-        current[p.group_id].append(p)
+    current = _by_group(first_fit)
     cut = sorted(parts(problem, max_groups), key=lambda part: -_room(problem, part, current, options))
     total = sum(len(part) for part in cut)
     city = _CityIndex(problem, current)
@@ -194,8 +192,7 @@ def solve_in_parts(
         total -= len(part)
         if budget < 1 or interrupted:
             continue
-        members = set(part)
-        sub, locks = city.subproblem(members, options)
+        sub, locks = city.subproblem(set(part), options)
         result = solve(
             sub,
             time_limit=budget,
@@ -210,11 +207,9 @@ def solve_in_parts(
         )
         interrupted = result.interrupted
         build_s += result.timings["build_s"]
-        placed_now: dict[str, list[Placement]] = {g: [] for g in part}
-        for p in result.placements:
-            if p.group_id in members:
-                placed_now[p.group_id].append(p)
-        for g, placed in placed_now.items():
+        placed_now = _by_group(result.placements)  # the part's groups, and the locked sessions around it
+        for g in part:
+            placed = placed_now[g]
             objective += (len(placed) - len(current[g])) * problem.group[g].priority
             placed_count += len(placed) - len(current[g])
             city.place(g, placed)
@@ -232,7 +227,7 @@ def solve_in_parts(
     finished = time.perf_counter()
     return Result(
         status="FEASIBLE",
-        objective=_priority(problem, placements),
+        objective=problem.placed_priority(placements),
         bound=upper_bound(problem, options),
         placements=tuple(placements),
         unplaced=tuple(unplaced),
@@ -246,7 +241,7 @@ def solve_in_parts(
             "wall_s": finished - started,
         },
         progress=tuple(points),
-        greedy_objective=_priority(problem, first_fit),
+        greedy_objective=problem.placed_priority(first_fit),
         seed=seed,
         workers=workers,
         time_limit=time_limit,
@@ -262,12 +257,8 @@ def _room(
     return sum(problem.group[g].priority * max(0, options[g].max_sessions - len(current[g])) for g in part)
 
 
-def _by_group(placements: Iterable[Placement]) -> dict[str, list[Placement]]:
-    found: dict[str, list[Placement]] = defaultdict(list)
+def _by_group(placements: Iterable[Placement]) -> defaultdict[str, list[Placement]]:
+    found: defaultdict[str, list[Placement]] = defaultdict(list)
     for p in placements:
         found[p.group_id].append(p)
     return found
-
-
-def _priority(problem: Problem, placements: Iterable[Placement]) -> int:
-    return sum(problem.group[p.group_id].priority for p in placements)

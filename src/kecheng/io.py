@@ -74,7 +74,6 @@ _PLAIN = {
     "too_short": "is empty", "string_too_short": "is empty",
     "greater_than": "must be greater than {gt}", "greater_than_equal": "must be at least {ge}",
     "less_than": "must be less than {lt}", "less_than_equal": "must be at most {le}",
-    "model_type": 'is not a row — expected an object such as {{"column": "value", ...}}',
     "dataclass_type": 'is not a row — expected an object such as {{"column": "value", ...}}',
 }  # fmt: skip
 _BOUNDS = {"exclusiveMinimum": "greater than", "minimum": "at least", "exclusiveMaximum": "less than",

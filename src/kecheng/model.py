@@ -438,6 +438,16 @@ class Problem(BaseModel):
     def sessions_total(self) -> int:
         return sum(g.sessions_per_week for g in self.groups)
 
+    def sessions(self) -> Iterator[tuple[str, int]]:
+        """Every (group_id, session) the week asks for: each ends on the timetable or unscheduled."""
+        for g in self.groups:
+            for session in range(1, g.sessions_per_week + 1):
+                yield g.group_id, session
+
+    def placed_priority(self, placements: Iterable[Placement]) -> int:
+        """What is maximised first: the priority of every placed session."""
+        return sum(self.group[p.group_id].priority for p in placements)
+
 
 def _windows(rows: Iterable[tuple[str, int, int, int]]) -> dict[tuple[str, int], list[tuple[int, int]]]:
     found: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)

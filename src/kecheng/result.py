@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from kecheng.changes import Changes
-from kecheng.model import TIMETABLE_COLUMNS, UNSCHEDULED_COLUMNS, Placement, format_clock
+from kecheng.model import TIMETABLE_COLUMNS, UNSCHEDULED_COLUMNS, Placement, Problem, format_clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +160,7 @@ def _version(package: str) -> str | None:
         return None
 
 
-def infeasible(problem_sessions: list[tuple[str, int]], reason: str, detail: str) -> Result:
+def infeasible(problem: Problem, reason: str, detail: str) -> Result:
     """The result of a run that cannot start (e.g. locks that break the rules): nothing
     placed, every session listed with the reason, so the output folder stays consistent."""
     return Result(
@@ -168,8 +168,8 @@ def infeasible(problem_sessions: list[tuple[str, int]], reason: str, detail: str
         objective=0,
         bound=math.nan,
         placements=(),
-        unplaced=tuple(Unplaced(g, s, reason, detail) for g, s in problem_sessions),
-        sessions_total=len(problem_sessions),
+        unplaced=tuple(Unplaced(g, s, reason, detail) for g, s in problem.sessions()),
+        sessions_total=problem.sessions_total,
         timings={},
         error=detail,
     )

@@ -119,10 +119,6 @@ class _Search:
         return solver, outcome["status"]
 
 
-def _objective(problem: Problem, placements: list[Placement]) -> int:
-    return sum(problem.group[p.group_id].priority for p in placements)
-
-
 def _set_parameters(params, *, time_limit: float, seed: int, workers: int, log: bool) -> None:
     """Pick a search portfolio that proves a bound on small machines too.
 
@@ -210,7 +206,7 @@ def solve(
     search = _Search(seed, workers, log, started, on_progress, dict(cp_sat or {}))
     if first_fit:
         first = ProgressPoint(
-            greedy_done - started, _objective(problem, first_fit), math.nan, len(first_fit), "first-fit"
+            greedy_done - started, problem.placed_priority(first_fit), math.nan, len(first_fit), "first-fit"
         )
         search.record(first)
 
@@ -234,7 +230,7 @@ def solve(
     # Phase 2: with that fixed, meet time preferences and prefer near venues.
     remaining = time_limit - (time.perf_counter() - built)
     if polish and placements and remaining >= 1 and not search.interrupted:
-        placed, kept = _objective(problem, placements), _kept_points(model, placements)
+        placed, kept = problem.placed_priority(placements), _kept_points(model, placements)
         model.polish(placed, kept, placements)
         solver2, status2 = search.run(model, remaining, "polish")
         if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -244,7 +240,7 @@ def solve(
     finished = time.perf_counter()
     return Result(
         status=status_name,
-        objective=_objective(problem, placements),
+        objective=problem.placed_priority(placements),
         bound=bound,
         placements=tuple(placements),
         unplaced=tuple(unplaced),
@@ -260,7 +256,7 @@ def solve(
         },
         progress=tuple(search.points),
         interrupted=search.interrupted,
-        greedy_objective=_objective(problem, first_fit),
+        greedy_objective=problem.placed_priority(first_fit),
         seed=seed,
         workers=workers,
         time_limit=time_limit,
@@ -303,7 +299,7 @@ def objective_terms(
     old = {(p.group_id, p.weekday, p.venue_id, p.start) for p in previous}
     kept = sum((p.group_id, p.weekday, p.venue_id, p.start) in old for p in placements)
     return {
-        "placed_priority": _objective(problem, placements),
+        "placed_priority": problem.placed_priority(placements),
         "sessions_with_time_preference": len(with_pref),
         "time_preference_met": met,
         "time_preference_share": round(met / len(with_pref), 4) if with_pref else None,
