@@ -1,6 +1,6 @@
 """Limits honoured: time-limit overshoot, same-seed determinism, memory of loading.
 
-    python benchmarks/limits.py [--limits 10 60] [--skip-city]
+    python benchmarks/limits.py [--limits 10 60] [--skip-city | --city-only]
 
 Every measurement runs the real CLI (or a loader) in a process of its own.
 Overshoot = wall time of `kecheng solve` minus --time-limit; it includes reading,
@@ -36,13 +36,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limits", nargs="+", type=float, default=[10.0, 60.0])
     parser.add_argument("--skip-city", action="store_true")
+    parser.add_argument("--city-only", action="store_true", help="measure only the city load")
     args = parser.parse_args()
     rows: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         district = root / "district"
         run(["generate", str(district), "--preset", "district"])
-        for limit in args.limits:
+        for limit in [] if args.city_only else args.limits:
             wall = run(
                 ["solve", str(district), "--out", str(root / f"out{limit:g}"), "--time-limit", str(limit)]
             )
@@ -56,7 +57,7 @@ def main() -> None:
             print(rows[f"overshoot_{limit:g}s"], flush=True)
 
         outs = [root / "det1", root / "det2"]
-        for out in outs:
+        for out in [] if args.city_only else outs:
             run(
                 [
                     "solve",
@@ -71,11 +72,12 @@ def main() -> None:
                     "7",
                 ]
             )
-        rows["same_seed_one_worker"] = {
-            name: filecmp.cmp(outs[0] / name, outs[1] / name, shallow=False)
-            for name in ("timetable.csv", "unscheduled.csv")
-        }
-        print(rows["same_seed_one_worker"], flush=True)
+        if not args.city_only:
+            rows["same_seed_one_worker"] = {
+                name: filecmp.cmp(outs[0] / name, outs[1] / name, shallow=False)
+                for name in ("timetable.csv", "unscheduled.csv")
+            }
+            print(rows["same_seed_one_worker"], flush=True)
 
         if not args.skip_city:
             city = root / "city"
@@ -97,6 +99,16 @@ def main() -> None:
                 [sys.executable, "-c", load], capture_output=True, text=True, check=True
             ).stdout
             groups, peak, held = map(int, out.split())
+            objects = (  # the Python objects the Problem holds, apart from allocator slack
+                "import gc, tracemalloc, kecheng; tracemalloc.start(); "
+                f"p = kecheng.load({str(city)!r}); gc.collect(); "
+                "print(tracemalloc.get_traced_memory()[0] / 2**20)"
+            )
+            held_objects = float(
+                subprocess.run(
+                    [sys.executable, "-c", objects], capture_output=True, text=True, check=True
+                ).stdout
+            )
             rows["city_load"] = {
                 "groups": groups,
                 "csv_mb": round(size_mb, 1),
@@ -106,6 +118,8 @@ def main() -> None:
                 "rss_held_after_load_mb": held,
                 "peak_input_multiple": round((peak - baseline) / size_mb, 1),
                 "held_input_multiple": round((held - baseline) / size_mb, 1),
+                "held_objects_mb": round(held_objects, 1),
+                "held_objects_input_multiple": round(held_objects / size_mb, 1),
             }
             print(rows["city_load"], flush=True)
     print(json.dumps(rows, indent=2))

@@ -12,7 +12,19 @@ from kecheng.greedy import greedy
 from kecheng.io import InputError, load
 from kecheng.model import Problem
 from kecheng.result import Result
+from kecheng.rows import Rows
 from kecheng.solver import solve
 
 __version__ = "0.1.0"
-__all__ = ["InputError", "Problem", "Result", "Violation", "check", "generate", "greedy", "load", "solve"]
+__all__ = [
+    "InputError",
+    "Problem",
+    "Result",
+    "Rows",
+    "Violation",
+    "check",
+    "generate",
+    "greedy",
+    "load",
+    "solve",
+]

@@ -20,7 +20,7 @@ from kecheng.candidates import GroupOptions, group_options
 from kecheng.check import check
 from kecheng.explain import unplaced_reasons
 from kecheng.greedy import greedy
-from kecheng.model import Availability, Membership, OpeningHours, Placement, Problem
+from kecheng.model import Placement, Problem
 from kecheng.result import ProgressPoint, Result
 from kecheng.weights import Weights
 
@@ -81,19 +81,22 @@ class _CityIndex:
         self.position = {g.group_id: i for i, g in enumerate(problem.groups)}
         self.by_teacher: dict[str, list[str]] = defaultdict(list)
         self.by_member: dict[str, list[str]] = defaultdict(list)
-        self.memberships: dict[str, list[Membership]] = defaultdict(list)
-        self.opening_rows: dict[str, list[OpeningHours]] = defaultdict(list)
-        self.availability_rows: dict[str, list[Availability]] = defaultdict(list)
+        self.member_rows: dict[str, list[int]] = defaultdict(list)  # positions in problem.members
+        self.opening_rows: dict[str, list[int]] = defaultdict(list)
+        self.availability_rows: dict[str, list[int]] = defaultdict(list)
         self.at_venue: dict[str, set[str]] = defaultdict(set)
         for g in problem.groups:
             self.by_teacher[g.teacher_id].append(g.group_id)
-        for m in problem.members:
-            self.by_member[m.member_id].append(m.group_id)
-            self.memberships[m.group_id].append(m)
-        for o in problem.opening_hours:
-            self.opening_rows[o.venue_id].append(o)
-        for a in problem.availability:
-            self.availability_rows[a.teacher_id].append(a)
+        members = problem.members
+        for i, (member, group) in enumerate(
+            zip(members.column("member_id"), members.column("group_id"), strict=True)
+        ):
+            self.by_member[member].append(group)
+            self.member_rows[group].append(i)
+        for i, venue in enumerate(problem.opening_hours.column("venue_id")):
+            self.opening_rows[venue].append(i)
+        for i, teacher in enumerate(problem.availability.column("teacher_id")):
+            self.availability_rows[teacher].append(i)
         for g, placed in current.items():
             self.place(g, placed)
 
@@ -134,11 +137,15 @@ class _CityIndex:
         sub = Problem(
             communities=tuple(problem.community[c] for c in sorted(community_ids)),
             venues=tuple(venues),
-            opening_hours=tuple(o for v in venues for o in self.opening_rows[v.venue_id]),
+            opening_hours=problem.opening_hours.take(
+                i for v in venues for i in self.opening_rows[v.venue_id]
+            ),
             teachers=tuple(teachers),
-            availability=tuple(a for t in teachers for a in self.availability_rows[t.teacher_id]),
+            availability=problem.availability.take(
+                i for t in teachers for i in self.availability_rows[t.teacher_id]
+            ),
             groups=tuple(groups),
-            members=tuple(m for g in keep for m in self.memberships[g]),
+            members=problem.members.take(i for g in keep for i in self.member_rows[g]),
             grid_min=problem.grid_min,
             walk_speed_kmh=problem.walk_speed_kmh,
             travel_buffer_min=problem.travel_buffer_min,

@@ -19,7 +19,7 @@ import logging
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import groupby
@@ -33,6 +33,7 @@ from pydantic import TypeAdapter, ValidationError
 from kecheng import model as m
 from kecheng.model import TABLES, Problem, columns
 from kecheng.read_tables import (
+    ABSENT,
     COLUMN_ALIASES,
     MAX_PROBLEMS_PER_TABLE,
     SAVE_AS,
@@ -51,6 +52,7 @@ from kecheng.read_tables import (
     workbook_grids,
 )
 from kecheng.read_tables import whole_file as _whole_file
+from kecheng.rows import Rows
 
 __all__ = [
     "COLUMN_ALIASES", "SAVE_AS", "TABLE_ALIASES", "TABLE_COLUMN_ALIASES", "WEEKDAY_NAMES", "InputError",
@@ -181,13 +183,14 @@ def _read(path: Path) -> tuple[Problem | None, list[LocatedIssue], LoadReport]:
         else {".json": "json", ".xlsx": "workbook", ".xlsm": "workbook"}.get(suffix, "")
     )
     report = LoadReport(path, kind)
-    tables, settings = None, {}
+    settings: dict[str, Any] = {}
+    tables: Iterator[tuple[str, RawTable]] = iter(())
     if not path.exists():
         problems.append(_whole_file(str(path), "does not exist — check the path"))
     elif path.is_dir():
         tables = _csv_tables(path, problems, report.warnings)
     elif suffix == ".json":
-        tables, settings = _json_tables(path, problems, report.warnings)
+        tables = _json_tables(path, problems, report.warnings, settings)
     elif suffix in WORKBOOK_SUFFIXES:
         tables = _workbook_tables(path, problems, report.warnings)
     elif suffix in (".xls", ".et"):
@@ -197,38 +200,43 @@ def _read(path: Path) -> tuple[Problem | None, list[LocatedIssue], LoadReport]:
         hint = f" ({path.parent})" if suffix == ".csv" else ""
         msg = f"is not a folder, an .xlsx workbook or a .json file — give the folder of CSV files{hint}"
         problems.append(_whole_file(str(path), msg))
-    if tables is None:
-        return None, problems, report
-    for table in tables.values():
-        if table.complete and (table.records or table.headers or table.encoding):
+    read: dict[str, RawTable] = {}
+    rows: dict[str, Any] = {}
+    for name, table in tables:  # one table at a time: its text goes once it is rows
+        read[name], rows[name] = table, _rows_of(table, name, problems)
+        table.cells, table.not_rows = {}, {}
+        if table.complete and (len(table) or table.headers or table.encoding):
             renamed = {header: column for column, header in table.headers.items()}
-            report.sources.append(SourceInfo(table.file, len(table.records), table.encoding, renamed))
-    return _validate(tables, settings, problems), problems, report
+            report.sources.append(SourceInfo(table.file, len(table), table.encoding, renamed))
+    if len(read) < len(TABLES):
+        return None, problems, report
+    return _fit_together(read, rows, settings, problems), problems, report
 
 
-def _csv_tables(folder: Path, problems: list, warnings: list) -> dict[str, RawTable]:
+def _csv_tables(folder: Path, problems: list, warnings: list) -> Iterator[tuple[str, RawTable]]:
     files, _, clashes = find_csv_files(folder)
     for first, second in clashes:
         msg = f"is the same table as {first} — keep one of them"
         problems.append(_whole_file(second, msg))
-    tables = {}
     for name, model in TABLES.items():
         file = files.get(name, f"{name}.csv")
-        table = tables[name] = RawTable(file)
+        table = RawTable(file)
         if name not in files:
             if name not in m.OPTIONAL_TABLES:
                 problems.append(_whole_file(file, _missing_file(folder)))
                 table.complete = False
+            yield name, table
             continue
         try:
             grid, table.encoding = csv_grid(folder / file)
         except Unreadable as exc:
             problems.append(_whole_file(file, exc.message, exc.row))
             table.complete = False
+            yield name, table
             continue
         table.complete = _fill(table, grid, name, model, problems, warnings)
         del grid  # the unused columns of a wide export go now, before the rows are validated
-    return tables
+        yield name, table
 
 
 def _missing_file(folder: Path) -> str:
@@ -239,12 +247,12 @@ def _missing_file(folder: Path) -> str:
     return msg
 
 
-def _workbook_tables(path: Path, problems: list, warnings: list) -> dict[str, RawTable] | None:
+def _workbook_tables(path: Path, problems: list, warnings: list) -> Iterator[tuple[str, RawTable]]:
     try:
         grids = workbook_grids(path)
     except Unreadable as exc:
         problems.append(_whole_file(path.name, exc.message))
-        return None
+        return
     names = list(grids)
     sheets, ignored, clashes = find_sheets(names)
     for first, second in clashes:
@@ -252,10 +260,9 @@ def _workbook_tables(path: Path, problems: list, warnings: list) -> dict[str, Ra
         problems.append(_whole_file(f"{path.name}, sheet {second}", msg))
     for sheet in ignored:
         warnings.append(_whole_file(f"{path.name}, sheet {sheet}", "is not a table kecheng reads; ignored"))
-    tables = {}
     for name, model in TABLES.items():
         sheet = sheets.get(name)
-        table = tables[name] = RawTable(f"{path.name}, sheet {sheet or name}")
+        table = RawTable(f"{path.name}, sheet {sheet or name}")
         if sheet is None:
             if name not in m.OPTIONAL_TABLES:
                 found = ", ".join(f'"{s}"' for s in names) or "none"
@@ -264,7 +271,7 @@ def _workbook_tables(path: Path, problems: list, warnings: list) -> dict[str, Ra
                 table.complete = False
         else:
             table.complete = _fill(table, grids.pop(sheet), name, model, problems, warnings)
-    return tables
+        yield name, table
 
 
 def _fill(table: RawTable, grid: np.ndarray, name: str, model: Any, problems: list, warnings: list) -> bool:
@@ -273,12 +280,13 @@ def _fill(table: RawTable, grid: np.ndarray, name: str, model: Any, problems: li
     raw = grid_table(grid, table.file, name, list(columns(model)), required, problems, warnings)
     if raw is None:
         return False
-    table.records, table.rows, table.headers = raw.records, raw.rows, raw.headers
-    _drop_blanks(table.records, model)
+    table.cells, table.rows, table.headers = raw.cells, raw.rows, raw.headers
     return True
 
 
-def _json_tables(path: Path, problems: list, warnings: list) -> tuple[dict[str, RawTable] | None, dict]:
+def _json_tables(
+    path: Path, problems: list, warnings: list, settings: dict[str, Any]
+) -> Iterator[tuple[str, RawTable]]:
     shape = 'the file must hold one object such as {"communities": [...], "venues": [...], ...}'
     try:
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
@@ -291,8 +299,7 @@ def _json_tables(path: Path, problems: list, warnings: list) -> tuple[dict[str, 
         wrong = f"is nested too deeply to be a district — {shape}"
     if wrong:
         problems.append(_whole_file(path.name, wrong))
-        return None, {}
-    settings = {}
+        return
     for name in _SETTINGS:
         if data.get(name) is None:
             continue
@@ -301,65 +308,72 @@ def _json_tables(path: Path, problems: list, warnings: list) -> tuple[dict[str, 
         except ValidationError as exc:
             msg = _explain(exc.errors()[0], Problem, name)
             problems.append(LocatedIssue(path.name, None, name, _show(data[name]), msg))
-    tables = {}
     for name, model in TABLES.items():
-        table = tables[name] = RawTable(f"{path.name} ({name})")
-        rows = data.get(name)
+        table = RawTable(f"{path.name} ({name})")
+        rows = data.pop(name, None)
         if rows is None and name in m.OPTIONAL_TABLES:
+            yield name, table
             continue
         if not isinstance(rows, list):
             what = "is missing" if rows is None else "is not a list of rows"
             problems.append(_whole_file(table.file, f'{what} — add "{name}": [...] to the file ([] if none)'))
             table.complete = False
+            yield name, table
             continue
-        table.records = [
-            {k: v.strip() if isinstance(v, str) else v for k, v in row.items() if k in columns(model)}
-            if isinstance(row, dict)
-            else row
-            for row in rows
-        ]
-        table.rows = list(range(1, len(rows) + 1))
-        table.complete = all(isinstance(row, dict) for row in rows)
-        dicts = [(r, i) for r, i in zip(table.records, table.rows, strict=True) if isinstance(r, dict)]
-        clean_cells(RawTable(table.file, [r for r, _ in dicts], [i for _, i in dicts]), name, warnings)
-        _drop_blanks(table.records, model)
-    return tables, settings
+        strip = lambda v: v.strip() if isinstance(v, str) else v  # noqa: E731
+        table.cells = {
+            c: [strip(row.get(c, ABSENT)) if isinstance(row, dict) else ABSENT for row in rows]
+            for c in columns(model)
+        }
+        table.not_rows = {i: row for i, row in enumerate(rows) if not isinstance(row, dict)}
+        table.rows = range(1, len(rows) + 1)
+        table.complete = not table.not_rows
+        del rows
+        clean_cells(table, name, warnings)
+        yield name, table
 
 
-def _drop_blanks(records: list[Any], model: type) -> None:
-    """An empty optional cell means "use the default", as if the column were absent."""
+CHUNK_ROWS = 20_000
+"""Rows validated at a time: a city's members.csv as dicts at once took 38 MB."""
+
+
+def _rows_of(table: RawTable, name: str, problems: list[LocatedIssue]) -> list[Any] | Rows:
+    """A table's rows, validated a chunk at a time; a failed row, located in problems, is kept
+    as a stand-in (its bad cells unknown) so that the fit-together checks can still run."""
+    model = TABLES[name]
     optional = [n for n, f in columns(model).items() if not f.is_required()]
-    for record in records if optional else ():
-        for name in optional if isinstance(record, dict) else ():
-            if record.get(name, 0) in ("", None):
-                del record[name]
+
+    def rows() -> Iterator[Any]:
+        for start in range(0, len(table), CHUNK_ROWS):
+            records = table.records(start, start + CHUNK_ROWS, optional)
+            try:
+                yield from _adapter(model).validate_python(records)
+                continue
+            except ValidationError as exc:
+                bad: dict[int, set[str | None]] = defaultdict(set)
+                for error in exc.errors(include_url=False):
+                    index, *rest = error["loc"]
+                    record = records[index]
+                    cell = rest[0] if rest and isinstance(rest[0], str) else None  # else a rule on the row
+                    column = cell or (_ROW_RULE_COLUMN.get(name) if isinstance(record, dict) else None)
+                    bad[index].add(column)
+                    value = _show(record.get(cell) if isinstance(record, dict) else record)
+                    message = _explain(error, model, cell)
+                    header = table.headers.get(column) if column else None
+                    at = table.row(start + index)
+                    problems.append(LocatedIssue(table.file, at, column, value, message, header))
+            good = iter(_adapter(model).validate_python([r for i, r in enumerate(records) if i not in bad]))
+            for i, record in enumerate(records):
+                yield _stand_in(model, record, bad[i]) if i in bad else next(good)
+
+    return Rows(model, rows()) if name in m.LONG_TABLES else list(rows())
 
 
-def _validate(tables: dict[str, RawTable], settings: dict, problems: list[LocatedIssue]) -> Problem | None:
-    """Rows one by one, then how they fit together; every issue located back in its file."""
-    rows: dict[str, list[Any]] = {}
-    for name, model in TABLES.items():
-        table = tables[name]
-        try:
-            rows[name] = _adapter(model).validate_python(table.records)
-            continue
-        except ValidationError as exc:
-            bad: dict[int, set[str | None]] = defaultdict(set)
-            for error in exc.errors(include_url=False):
-                index, *rest = error["loc"]
-                record = table.records[index]
-                cell = rest[0] if rest and isinstance(rest[0], str) else None  # else a rule on the row
-                column = cell or (_ROW_RULE_COLUMN.get(name) if isinstance(record, dict) else None)
-                bad[index].add(column)
-                value = _show(record.get(cell) if isinstance(record, dict) else record)
-                message = _explain(error, model, cell)
-                header = table.headers.get(column) if column else None
-                problems.append(LocatedIssue(table.file, table.row(index), column, value, message, header))
-        good = iter(_adapter(model).validate_python([r for i, r in enumerate(table.records) if i not in bad]))
-        rows[name] = [
-            _stand_in(model, r, bad[i]) if i in bad else next(good) for i, r in enumerate(table.records)
-        ]
-
+def _fit_together(
+    tables: dict[str, RawTable], rows: dict[str, Any], settings: dict, problems: list[LocatedIssue]
+) -> Problem | None:
+    """How the rows fit together (ids unique and known, durations on the grid); every issue
+    located back in its file."""
     try:
         issues = m.consistency_issues(Problem.model_construct(**rows, **settings))
     except Exception:  # a stand-in for a failed row tripped a rule; that row is reported already
@@ -373,8 +387,7 @@ def _validate(tables: dict[str, RawTable], settings: dict, problems: list[Locate
             continue  # follows from a problem already reported
         table, message, row, value = tables[issue.table], issue.message, None, _show(issue.value)
         if issue.index is not None:
-            row, record = table.row(issue.index), table.records[issue.index]
-            value = _show(record.get(issue.column, issue.value)) if isinstance(record, dict) else value
+            row = table.row(issue.index)
             if issue.column == next(iter(columns(TABLES[issue.table]))):  # a duplicate id: where first?
                 if issue.table not in firsts:
                     firsts[issue.table] = seen = {}
@@ -497,7 +510,7 @@ def read_timetable(path: str | Path) -> pd.DataFrame:
         raise InputError(problems)
     out = {}
     for column in columns:
-        cells = [record[column] for record in raw.records]
+        cells = raw.cells[column]
         done, wrong = {}, {}
         for value in set(cells):
             try:

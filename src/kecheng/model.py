@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Annotated, Any
 
 from pydantic import (
@@ -23,11 +22,15 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PlainValidator,
+    TypeAdapter,
     WithJsonSchema,
     model_validator,
 )
 from pydantic import dataclasses as pydantic_dataclasses
 from pydantic.fields import FieldInfo
+
+from kecheng.rows import Rows
 
 MINUTES_PER_DAY = 24 * 60
 WEEKDAYS = range(1, 8)
@@ -57,19 +60,11 @@ def parse_clock(value: Any) -> int:
     return minutes
 
 
-_MINUTES = tuple(range(MINUTES_PER_DAY + 1))
-_NO_TAGS: frozenset = frozenset()
-
-
-def _shared_minute(minutes: int) -> int:
-    """The one int object for this minute: Python caches only ints up to 256, and a city
-    has 200 000 opening and availability times."""
-    return _MINUTES[minutes]
-
-
-def _shared_if_empty(values: frozenset) -> frozenset:
-    """Most rows have no tags: let them share one empty set (216 bytes each otherwise)."""
-    return values or _NO_TAGS
+@lru_cache(maxsize=4096, typed=True)
+def _shared(value: Any) -> Any:
+    """One object per distinct value: a city's 6100 venues have 75 distinct feature sets and
+    its 10 000 groups 11 distinct time preferences (a set or tuple takes 200 bytes or more)."""
+    return value
 
 
 def format_clock(minutes: int) -> str:
@@ -157,12 +152,11 @@ def _to_weekdays(value: Any) -> Any:
     return value
 
 
-Id = Annotated[str, BeforeValidator(_to_id), Field(min_length=1), AfterValidator(sys.intern)]
-"""An id; interned, because a city's 200 000 memberships repeat a few thousand ids."""
+Id = Annotated[str, BeforeValidator(_to_id), Field(min_length=1)]
+"""An id, stripped; a number typed into an id column (7, 7.0) reads as "7"."""
 Clock = Annotated[
     int,
     BeforeValidator(parse_clock),
-    AfterValidator(_shared_minute),
     PlainSerializer(format_clock, return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^\d{1,2}:\d{2}$", "examples": ["08:30"]}),
 ]
@@ -170,13 +164,14 @@ Weekday = Annotated[int, Field(ge=1, le=7, description="1 = Monday … 7 = Sunda
 Tags = Annotated[
     frozenset[str],
     BeforeValidator(_to_tags),
-    AfterValidator(_shared_if_empty),
+    AfterValidator(_shared),
     PlainSerializer(lambda tags: ";".join(sorted(tags)), return_type=str),
     WithJsonSchema({"type": "string", "description": "';'-separated tags", "examples": ["piano;mirror"]}),
 ]
 TimePreferences = Annotated[
     tuple[tuple[Annotated[int, Field(ge=0, le=7)], int, int], ...],
     BeforeValidator(_to_time_preferences),
+    AfterValidator(_shared),
     PlainSerializer(_format_time_preferences, return_type=str),
     WithJsonSchema(
         {
@@ -190,7 +185,7 @@ TimePreferences = Annotated[
 Weekdays = Annotated[
     frozenset[Annotated[int, Field(ge=1, le=7)]],
     BeforeValidator(_to_weekdays),
-    AfterValidator(_shared_if_empty),
+    AfterValidator(_shared),
     PlainSerializer(lambda days: ";".join(str(d) for d in sorted(days)), return_type=str),
     WithJsonSchema({"type": "string", "description": "';'-separated weekdays 1-7", "examples": ["1;3"]}),
 ]
@@ -294,7 +289,9 @@ class Group:
     duration_min: Annotated[int, Field(gt=0, le=MINUTES_PER_DAY)]
     teacher_id: Id
     required_features: Tags = frozenset()
-    max_walk_m: float = Field(default=DEFAULT_MAX_WALK_M, gt=0, allow_inf_nan=False)
+    max_walk_m: Annotated[float, AfterValidator(_shared)] = Field(
+        default=DEFAULT_MAX_WALK_M, gt=0, allow_inf_nan=False
+    )
     priority: int = Field(default=1, ge=1)
     preferred_times: TimePreferences = ()
     preferred_weekdays: Weekdays = frozenset()
@@ -351,23 +348,50 @@ TABLES: dict[str, type] = {
 """Table name → row model, in the order the tables are read and reported."""
 
 OPTIONAL_TABLES = frozenset({"members"})
+LONG_TABLES = frozenset({"opening_hours", "availability", "members"})
+"""Tables of many small rows: held as ``Rows`` (columns), not as a tuple of row objects."""
+
+
+def _long_table(row_type: type) -> Any:
+    """A table of many small rows, held as ``Rows`` (columns); given as ``Rows``, rows or dicts."""
+    adapter = TypeAdapter(row_type)
+
+    def validate(value: Any) -> Rows:
+        if isinstance(value, Rows) and value.row_type is row_type:
+            return value
+        if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
+            raise ValueError(f"expected a list of {row_type.__name__} rows")
+        return Rows(row_type, (r if isinstance(r, row_type) else adapter.validate_python(r) for r in value))
+
+    return Annotated[
+        Rows,
+        PlainValidator(validate, json_schema_input_type=list[row_type]),
+        PlainSerializer(list, return_type=list[row_type]),
+        Field(default=(), validate_default=True),
+    ]
+
+
+OpeningHoursRows = _long_table(OpeningHours)
+AvailabilityRows = _long_table(Availability)
+MembershipRows = _long_table(Membership)
 
 
 class Problem(BaseModel):
     """A district's week: everything the solver and the checker need, nothing else.
 
-    ``grid_min`` is the step of start times; session durations must be whole steps.
+    ``grid_min`` is the step of start times; session durations must be whole steps. The long
+    tables (``LONG_TABLES``) are ``Rows``: they read like tuples of rows, held as columns.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     communities: tuple[Community, ...] = ()
     venues: tuple[Venue, ...] = ()
-    opening_hours: tuple[OpeningHours, ...] = ()
+    opening_hours: OpeningHoursRows
     teachers: tuple[Teacher, ...] = ()
-    availability: tuple[Availability, ...] = ()
+    availability: AvailabilityRows
     groups: tuple[Group, ...] = ()
-    members: tuple[Membership, ...] = ()
+    members: MembershipRows
     grid_min: int = Field(default=15, gt=0, le=MINUTES_PER_DAY)
     walk_speed_kmh: float = Field(default=4.0, gt=0, allow_inf_nan=False)
     travel_buffer_min: int = Field(default=10, ge=0)
@@ -399,19 +423,22 @@ class Problem(BaseModel):
     @cached_property
     def opening(self) -> dict[tuple[str, int], list[tuple[int, int]]]:
         """(venue_id, weekday) → sorted, merged opening windows in minutes."""
-        return _windows((o.venue_id, o.weekday, o.open, o.close) for o in self.opening_hours)
+        rows = self.opening_hours
+        return _windows(zip(*map(rows.column, ("venue_id", "weekday", "open", "close")), strict=True))
 
     @cached_property
     def available(self) -> dict[tuple[str, int], list[tuple[int, int]]]:
         """(teacher_id, weekday) → sorted, merged availability windows in minutes."""
-        return _windows((a.teacher_id, a.weekday, a.start, a.end) for a in self.availability)
+        rows = self.availability
+        return _windows(zip(*map(rows.column, ("teacher_id", "weekday", "start", "end")), strict=True))
 
     @cached_property
     def group_members(self) -> dict[str, frozenset[str]]:
         """group_id → its member ids (groups without members are absent)."""
         found: dict[str, set[str]] = defaultdict(set)
-        for m in self.members:
-            found[m.group_id].add(m.member_id)
+        members = self.members
+        for member, group in zip(members.column("member_id"), members.column("group_id"), strict=True):
+            found[group].add(member)
         return {g: frozenset(ms) for g, ms in found.items()}
 
     def venue_location(self, venue_id: str) -> tuple[float, float]:
@@ -502,12 +529,12 @@ def consistency_issues(problem: Problem) -> list[Issue]:
                 issues.append(Issue(table, index, column, value, f"no such id in {target}"))
 
     refer("venues", "community_id", (v.community_id for v in problem.venues), communities, "communities")
-    refer("opening_hours", "venue_id", (o.venue_id for o in problem.opening_hours), venues, "venues")
+    refer("opening_hours", "venue_id", problem.opening_hours.column("venue_id"), venues, "venues")
     refer("teachers", "community_id", (t.community_id for t in problem.teachers), communities, "communities")
-    refer("availability", "teacher_id", (a.teacher_id for a in problem.availability), teachers, "teachers")
+    refer("availability", "teacher_id", problem.availability.column("teacher_id"), teachers, "teachers")
     refer("groups", "community_id", (g.community_id for g in problem.groups), communities, "communities")
     refer("groups", "teacher_id", (g.teacher_id for g in problem.groups), teachers, "teachers")
-    refer("members", "group_id", (m.group_id for m in problem.members), groups, "groups")
+    refer("members", "group_id", problem.members.column("group_id"), groups, "groups")
 
     for index, group in enumerate(problem.groups):
         if group.duration_min % problem.grid_min:

@@ -22,10 +22,11 @@ import re
 import typing
 import unicodedata
 import zipfile
+from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from io import StringIO
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -197,19 +198,47 @@ def short(text: Any, limit: int = 60) -> str:
 # ---------------------------------------------------------------- raw tables
 
 
+ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT", "__slots__": ()})()
+"""A JSON row's cell that is not there at all (a CSV row has every column of its header)."""
+
+
 @dataclass
 class RawTable:
-    """One table as read: records of stripped text (or JSON values), each with its row number."""
+    """One table as read, column by column: stripped text (or JSON values), each row with its
+    row number. Held as columns rather than a dict per row: a city's 205 000 memberships as
+    dicts took 38 MB, as columns they take the lists of cells the file already gave."""
 
     file: str  # as staff see it: "groups.csv", "district.xlsx, sheet groups", "input.json (groups)"
-    records: list[Any] = field(default_factory=list)
-    rows: list[int] = field(default_factory=list)  # each record's row as a spreadsheet shows it
+    cells: dict[str, list[Any]] = field(default_factory=dict)  # column → its cells, row by row
+    rows: Sequence[int] = ()  # each row's number as a spreadsheet shows it
     headers: dict[str, str] = field(default_factory=dict)  # column → header as written, if different
     encoding: str | None = None  # of a CSV file: "UTF-8", "UTF-8 with BOM", "UTF-16", "GB18030"
     complete: bool = True  # every row was read as a row, so all its ids are known
+    not_rows: dict[int, Any] = field(default_factory=dict)  # JSON items that are not objects, by index
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
     def row(self, index: int) -> int:
         return self.rows[index]
+
+    def records(self, start: int, stop: int, optional: Iterable[str] = ()) -> list[Any]:
+        """Rows ``start:stop`` as dicts for validation. Absent cells and blank optional ones are
+        left out, so that the column's default applies."""
+        optional = frozenset(optional)
+        chunk = [(name, column[start:stop], name in optional) for name, column in self.cells.items()]
+        out: list[Any] = []
+        for k, index in enumerate(range(start, min(stop, len(self)))):
+            if index in self.not_rows:
+                out.append(self.not_rows[index])
+                continue
+            record = {}
+            for name, column, blank_means_default in chunk:
+                value = column[k]
+                if value is not ABSENT and not (blank_means_default and (value is None or value == "")):
+                    record[name] = value
+            out.append(record)
+        return out
 
 
 class Unreadable(Exception):
@@ -322,13 +351,27 @@ def csv_grid(path: Path) -> tuple[np.ndarray, str]:
         return np.empty((0, 0), dtype=object), encoding
     first = text.lstrip(_BLANKS).split("\n", 1)[0]
     sep = "\t" if "\t" in first and "," not in first else ","  # Excel's "Unicode Text" is tab-separated
+    data = BytesIO(
+        text.encode("utf-8")
+    )  # the parser reads UTF-8 bytes: a StringIO would copy 4 bytes a character
+    del text
     try:
-        grid = pd.read_csv(
-            StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False, skip_blank_lines=False
+        frame = pd.read_csv(
+            data,
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            encoding="utf-8",
         )
     except Exception as exc:  # the parser's own words, located when it says where
         raise Unreadable(*_parser_message(str(exc))) from None
-    return grid.fillna("").to_numpy(dtype=object), encoding
+    del data
+    grid = frame.to_numpy(dtype=object, copy=True)  # writable: pandas may hand out a read-only view
+    del frame
+    grid[pd.isna(grid)] = ""  # the missing cells of a short row
+    return grid, encoding
 
 
 def _parser_message(text: str) -> tuple[str, int | None]:
@@ -480,13 +523,12 @@ def grid_table(
             f"has {count:,} rows, more than kecheng reads ({MAX_ROWS:,} per table) — is this the right file?"
         )
     names = list(where)
-    trimmed = [[cell.strip(_BLANKS) for cell in cells[at + 1 :, where[name]]] for name in names]
-    records, rows = [], []
-    for row, values in enumerate(zip(*trimmed, strict=True), start=at + 2):
-        if any(values):  # blank rows are skipped, yet rows keep their numbers
-            records.append(dict(zip(names, values, strict=True)))
-            rows.append(row)
-    raw = RawTable(file, records, rows, {c: written[c] for c in names if written[c] != c})
+    cells_of = {name: [cell.strip(_BLANKS) for cell in cells[at + 1 :, where[name]]] for name in names}
+    kept = [i for i, values in enumerate(zip(*cells_of.values(), strict=True)) if any(values)]
+    if len(kept) < len(cells) - at - 1:  # blank rows are skipped, yet rows keep their numbers
+        cells_of = {name: [column[i] for i in kept] for name, column in cells_of.items()}
+    rows = array("I", (i + at + 2 for i in kept))
+    raw = RawTable(file, cells_of, rows, {c: written[c] for c in names if written[c] != c})
     if table:
         clean_cells(raw, table, warnings)
     return raw
@@ -501,32 +543,30 @@ def clean_cells(raw: RawTable, table: str, warnings: list[LocatedIssue]) -> None
     """Make text cells say what staff meant: full-width digits and colons as ASCII ("０８：３０"),
     weekday names as numbers (周三 → 3), and ；、， between tags as ";" (one warning per column)."""
     fields = columns(TABLES[table])
-    numeric = [name for name, info in fields.items() if _is_number(info.annotation)]
-    tags = [name for name in fields if name in TAG_COLUMNS]
-    for record in raw.records:
-        for name in numeric:
-            value = record.get(name)
+    for name in (name for name, info in fields.items() if _is_number(info.annotation)):
+        column = raw.cells.get(name, ())
+        for index, value in enumerate(column):
             if isinstance(value, str) and not value.isascii():
-                value = record[name] = unicodedata.normalize("NFKC", value).strip(_BLANKS)
+                value = column[index] = unicodedata.normalize("NFKC", value).strip(_BLANKS)
                 if name == "weekday" and value in WEEKDAY_NAMES:
-                    record[name] = str(WEEKDAY_NAMES[value])
+                    column[index] = str(WEEKDAY_NAMES[value])
                 elif name.endswith("weekdays"):  # a list of weekdays, e.g. preferred_weekdays "周一；周三"
                     days = (day.strip(_BLANKS) for day in TAG_SEPARATORS.split(value))
-                    record[name] = ";".join(str(WEEKDAY_NAMES.get(day, day)) for day in days if day)
-    for name in tags:
+                    column[index] = ";".join(str(WEEKDAY_NAMES.get(day, day)) for day in days if day)
+    for name in (name for name in fields if name in TAG_COLUMNS):
+        column = raw.cells.get(name, ())
         odd: list[tuple[int, str]] = []
-        for index, record in enumerate(raw.records):
-            value = record.get(name)
+        for index, value in enumerate(column):
             if isinstance(value, str) and not (value.isascii() and "," not in value):
                 parts = (
                     unicodedata.normalize("NFKC", tag).strip(_BLANKS) for tag in TAG_SEPARATORS.split(value)
                 )
-                record[name] = ";".join(tag for tag in parts if tag)
+                column[index] = ";".join(tag for tag in parts if tag)
                 if any(sep in value for sep in "；、，,"):
                     odd.append((index, value))
         if odd:
             index, value = odd[0]
-            tags_read = ", ".join(f'"{tag}"' for tag in raw.records[index][name].split(";"))
+            tags_read = ", ".join(f'"{tag}"' for tag in column[index].split(";"))
             more = f" (and {len(odd) - 1} more cells like it)" if len(odd) > 1 else ""
             msg = f'read as the tags {tags_read}; kecheng separates tags with ";"{more}'
             warnings.append(
