@@ -933,3 +933,21 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
         write_json({"a": object()}, target)
     assert json.loads(target.read_text(encoding="utf-8")) == {"a": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
+
+
+def test_rows_are_validated_in_chunks_yet_located_as_if_at_once(tmp_path, monkeypatch):
+    """Errors, blank rows and stand-ins across chunk borders: the same problems, the same rows,
+    the same Problem, whatever the chunk size."""
+    members = "member_id,group_id\n" + "".join(
+        "\n" if i % 7 == 3 else f"M{i},{'G9' if i % 5 == 0 else 'G1'}\n" for i in range(40)
+    )
+    venues = BASE["venues"] + "V3,小屋,C1,x,,,,\n\nV4,亭,C1,-2,,,,\n"
+    broken = district(tmp_path / "broken", members=members, venues=venues)
+    good = district(tmp_path / "good", members=members.replace("G9", "G2"))
+    whole = problems_of(broken)[0], load(good)
+    for size in (1, 3, 8):
+        monkeypatch.setattr("kecheng.io.CHUNK_ROWS", size)
+        assert (problems_of(broken)[0], load(good)) == whole
+    rows = {(p.file, p.row) for p in whole[0]}
+    assert {("venues.csv", 4), ("venues.csv", 6), ("members.csv", 2), ("members.csv", 37)} <= rows
+    assert len(whole[1].members) == 40 - 6
