@@ -351,9 +351,8 @@ def csv_grid(path: Path) -> tuple[np.ndarray, str]:
         return np.empty((0, 0), dtype=object), encoding
     first = text.lstrip(_BLANKS).split("\n", 1)[0]
     sep = "\t" if "\t" in first and "," not in first else ","  # Excel's "Unicode Text" is tab-separated
-    data = BytesIO(
-        text.encode("utf-8")
-    )  # the parser reads UTF-8 bytes: a StringIO would copy 4 bytes a character
+    # The parser reads UTF-8 bytes: a StringIO of the text would hold 4 bytes a character.
+    data = BytesIO(text.encode("utf-8"))
     del text
     try:
         frame = pd.read_csv(

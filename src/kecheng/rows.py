@@ -2,7 +2,7 @@
 
 A city has 205 000 memberships and 110 000 opening and availability windows: as row objects
 they took 27 MB (a row object and its slot in a tuple cost more than the CSV line it came
-from); as columns of 4-byte codes into the distinct values they take 2.5 MB. ``Rows`` reads
+from); as columns of 4-byte codes into the distinct values they take 6.4 MB. ``Rows`` reads
 like the tuple of rows it replaces — ``len``, iteration, indexing, ``==``, ``+`` — and
 ``column`` gives one column without building any row.
 """
@@ -44,7 +44,10 @@ class Rows(Sequence[R], Generic[R]):
 
     def column(self, name: str) -> Iterator[Any]:
         """One column's values, row by row, without building the rows."""
-        return map(self._values[name].__getitem__, self._codes[name])
+        values = self._values[name]
+        if isinstance(values, Text):  # split once, not once a row
+            values = list(values)
+        return map(values.__getitem__, self._codes[name])
 
     def take(self, positions: Iterable[int]) -> Rows[R]:
         """The rows at these positions, in this order, without building them (the distinct
@@ -66,7 +69,7 @@ class Rows(Sequence[R], Generic[R]):
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
-            return Rows(self.row_type, (self[i] for i in range(*index.indices(len(self)))))
+            return self.take(range(*index.indices(len(self))))
         position = range(len(self))[index]  # IndexError and negative indices as a tuple has them
         return self._make(tuple(self._values[n][self._codes[n][position]] for n in self._names))
 
@@ -103,7 +106,7 @@ class Rows(Sequence[R], Generic[R]):
 
 def _stored(values: tuple[Any, ...], rows: int) -> Sequence[Any]:
     """A column's distinct values; as one string when they are mostly distinct strings (a city's
-    153 000 member ids: 8.6 MB as str objects, 1.1 MB joined)."""
+    153 000 member ids: 8.6 MB as str objects, 1.7 MB joined with their offsets)."""
     if len(values) > max(1000, rows // 2) and all(type(v) is str for v in values):
         return Text(values)
     return values
@@ -116,10 +119,16 @@ class Text(Sequence[str]):
 
     def __init__(self, values: Sequence[str]) -> None:
         self._text = "".join(values)
-        self._ends = array("L", accumulate(map(len, values)))
+        self._ends = array("I", accumulate(map(len, values)))  # a file is at most 256 MB
 
     def __len__(self) -> int:
         return len(self._ends)
+
+    def __iter__(self) -> Iterator[str]:
+        text, start = self._text, 0
+        for end in self._ends:
+            yield text[start:end]
+            start = end
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
