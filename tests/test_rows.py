@@ -28,6 +28,7 @@ def test_rows_read_back_as_the_rows_given(rows):
     assert table == tuple(rows) and table == rows
     assert [table[i] for i in range(-len(rows), len(rows))] == rows + rows
     assert list(table.column("group_id")) == [r.group_id for r in rows]
+    assert list(table.select("group_id", "member_id")) == [(r.group_id, r.member_id) for r in rows]
     assert table[1:-1] == rows[1:-1]
     positions = list(range(len(rows)))[::-2]
     assert list(table.take(positions)) == [rows[i] for i in positions]

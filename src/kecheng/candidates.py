@@ -143,8 +143,7 @@ def member_cliques(problem: Problem) -> list[tuple[str, ...]]:
     larger set already covers; each set becomes a NoOverlap per weekday.
     """
     by_member: dict[str, set[str]] = defaultdict(set)
-    members = problem.members
-    for member, group in zip(members.column("member_id"), members.column("group_id"), strict=True):
+    for member, group in problem.members.select("member_id", "group_id"):
         by_member[member].add(group)
     sets = {frozenset(groups) for groups in by_member.values() if len(groups) > 1}
     containing: dict[str, list[frozenset[str]]] = defaultdict(list)

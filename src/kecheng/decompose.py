@@ -87,10 +87,7 @@ class _CityIndex:
         self.at_venue: dict[str, set[str]] = defaultdict(set)
         for g in problem.groups:
             self.by_teacher[g.teacher_id].append(g.group_id)
-        members = problem.members
-        for i, (member, group) in enumerate(
-            zip(members.column("member_id"), members.column("group_id"), strict=True)
-        ):
+        for i, (member, group) in enumerate(problem.members.select("member_id", "group_id")):
             self.by_member[member].append(group)
             self.member_rows[group].append(i)
         for i, venue in enumerate(problem.opening_hours.column("venue_id")):

@@ -423,21 +423,18 @@ class Problem(BaseModel):
     @cached_property
     def opening(self) -> dict[tuple[str, int], list[tuple[int, int]]]:
         """(venue_id, weekday) → sorted, merged opening windows in minutes."""
-        rows = self.opening_hours
-        return _windows(zip(*map(rows.column, ("venue_id", "weekday", "open", "close")), strict=True))
+        return _windows(self.opening_hours.select("venue_id", "weekday", "open", "close"))
 
     @cached_property
     def available(self) -> dict[tuple[str, int], list[tuple[int, int]]]:
         """(teacher_id, weekday) → sorted, merged availability windows in minutes."""
-        rows = self.availability
-        return _windows(zip(*map(rows.column, ("teacher_id", "weekday", "start", "end")), strict=True))
+        return _windows(self.availability.select("teacher_id", "weekday", "start", "end"))
 
     @cached_property
     def group_members(self) -> dict[str, frozenset[str]]:
         """group_id → its member ids (groups without members are absent)."""
         found: dict[str, set[str]] = defaultdict(set)
-        members = self.members
-        for member, group in zip(members.column("member_id"), members.column("group_id"), strict=True):
+        for member, group in self.members.select("member_id", "group_id"):
             found[group].add(member)
         return {g: frozenset(ms) for g, ms in found.items()}
 

@@ -49,6 +49,10 @@ class Rows(Sequence[R], Generic[R]):
             values = list(values)
         return map(values.__getitem__, self._codes[name])
 
+    def select(self, *names: str) -> Iterator[tuple[Any, ...]]:
+        """These columns' values, a tuple a row, without building the rows."""
+        return zip(*map(self.column, names), strict=True)
+
     def take(self, positions: Iterable[int]) -> Rows[R]:
         """The rows at these positions, in this order, without building them (the distinct
         values are shared with this table)."""
@@ -64,7 +68,7 @@ class Rows(Sequence[R], Generic[R]):
 
     def __iter__(self) -> Iterator[R]:
         make = self._make
-        for values in zip(*(self.column(name) for name in self._names), strict=True):
+        for values in self.select(*self._names):
             yield make(values)
 
     def __getitem__(self, index: Any) -> Any:
