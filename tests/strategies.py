@@ -15,11 +15,11 @@ from kecheng.model import (
     Group,
     Membership,
     OpeningHours,
-    Placement,
     Problem,
     Teacher,
     Venue,
 )
+from kecheng.timetable import Placement
 
 GRID = 15
 FEATURES = ("piano", "mirror", "kitchen", "computers")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import kecheng
-from kecheng import io
+from kecheng import reading, writing
 from kecheng.batch import FAILED, SUMMARY_FILE, BatchOutcome, DaskMissing, solve_batch, solve_district
 from kecheng.generate import generate
 
@@ -27,7 +27,7 @@ def make_city(root: Path) -> Path:
     """Two small generated districts and one whose folder lacks most tables."""
     city = root / "city"
     for name, seed in GOOD.items():
-        io.write_problem(generate("small", seed), city / name)
+        writing.write_problem(generate("small", seed), city / name)
     (city / "broken").mkdir()
     (city / "broken" / "groups.csv").write_text("group_id\nG1\n", encoding="utf-8")
     return city
@@ -57,8 +57,8 @@ def test_good_districts_are_solved_and_pass_the_checker(solved) -> None:
             "unscheduled.csv",
             "summary.json",
         }
-        problem = io.load(city / name)
-        timetable = io.read_timetable(out / name / "timetable.csv")
+        problem = reading.load(city / name)
+        timetable = reading.read_timetable(out / name / "timetable.csv")
         assert kecheng.check(problem, timetable) == []
         assert len(timetable) == outcome.placed > 0
         assert outcome.total == problem.sessions_total
@@ -99,12 +99,12 @@ def test_default_local_cluster_runs_json_inputs(tmp_path: Path) -> None:
 
 
 def test_any_exception_in_a_task_becomes_its_outcome(tmp_path: Path, monkeypatch) -> None:
-    io.write_problem(generate("small", 1), tmp_path / "d")
+    writing.write_problem(generate("small", 1), tmp_path / "d")
 
     def crash(*args, **kwargs):
         raise RuntimeError("solver crashed")
 
-    monkeypatch.setattr("kecheng.solver.solve", crash)
+    monkeypatch.setattr("kecheng.batch.solve_folder", crash)
     outcome = solve_district("d", str(tmp_path / "d"), str(tmp_path / "out"), 1, 0, 1)
     assert outcome.status == FAILED and outcome.error == "RuntimeError: solver crashed"
 
@@ -131,7 +131,7 @@ def test_missing_dask_says_how_to_install_it(tmp_path: Path, monkeypatch) -> Non
 def test_an_unreachable_scheduler_is_named(tmp_path: Path) -> None:
     from dask import config
 
-    io.write_problem(generate("small", 1), tmp_path / "city" / "d")
+    writing.write_problem(generate("small", 1), tmp_path / "city" / "d")
     with (
         pytest.raises(ConnectionError, match=r"tcp://127\.0\.0\.1:1"),
         config.set({"distributed.comm.timeouts.connect": "1s"}),
@@ -144,3 +144,42 @@ def test_an_unreachable_scheduler_is_named(tmp_path: Path) -> None:
             seed=0,
             workers_per_task=1,
         )
+
+
+def test_a_batch_keeps_each_districts_locks_and_writes_its_formats(tmp_path: Path) -> None:
+    """The same folder means the same to `solve` and to `solve-batch`."""
+    city = tmp_path / "city"
+    problem = generate("small", 1)
+    writing.write_problem(problem, city / "d")
+    lock = next(p for p in kecheng.greedy(problem) if p.session == 1)
+    (city / "d" / "locked.csv").write_text(
+        "group_id,session,venue_id,teacher_id,weekday,start,end\n"
+        f"{lock.group_id},1,{lock.venue_id},{lock.teacher_id},{lock.weekday},"
+        f"{lock.start // 60:02d}:{lock.start % 60:02d},{lock.end // 60:02d}:{lock.end % 60:02d}\n",
+        encoding="utf-8",
+    )
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as c:
+        [outcome] = solve_batch(
+            city, tmp_path / "out", scheduler=c.scheduler_address, time_limit=2, seed=0, workers_per_task=1,
+            formats="csv,xlsx",
+        )  # fmt: skip
+    assert outcome.ok, outcome.error
+    out = tmp_path / "out" / "d"
+    assert (out / "timetable.xlsx").is_file()
+    placed = kecheng.read_placements(out / "timetable.csv")
+    assert lock in placed
+
+
+def test_a_batch_district_with_a_broken_lock_fails_alone(tmp_path: Path) -> None:
+    city = tmp_path / "city"
+    writing.write_problem(generate("small", 1), city / "d")
+    (city / "d" / "locked.csv").write_text(
+        "group_id,session,venue_id,teacher_id,weekday,start,end\nG0001,1,V0001,T0001,1,03:00,04:00\n",
+        encoding="utf-8",
+    )
+    outcome = solve_district("d", str(city / "d"), str(tmp_path / "out" / "d"), 2, 0, 1)
+    assert outcome.status == FAILED and outcome.error.startswith("LockError:")
+    summary = json.loads((tmp_path / "out" / "d" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "INFEASIBLE"

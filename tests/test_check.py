@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from strategies import problems, timetables, valid_single_placements
 
 from kecheng.check import RULES, Violation, check, format_violations
-from kecheng.model import TIMETABLE_COLUMNS, Placement, Problem, format_clock
+from kecheng.model import Problem, format_clock
+from kecheng.timetable import TIMETABLE_COLUMNS, Placement
 
 HOME = (29.60, 106.50)
 FAR = (29.70, 106.50)  # about 11 km north of HOME

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -269,3 +270,45 @@ def test_generate_rejects_an_unknown_preset(tmp_path: Path):
     assert result.exit_code == 2
     assert "unknown preset" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_same_input_and_seed_with_one_worker_give_the_same_files_in_every_process(tmp_path: Path):
+    """Whatever Python's string hashing (PYTHONHASHSEED), the model is built in one order."""
+    outs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"out{hash_seed}"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        command = [sys.executable, "-m", "kecheng", "solve", str(EXAMPLE), "--out", str(out)]
+        done = subprocess.run(
+            [*command, "--time-limit", "6", "--workers", "1", "--seed", "3", "-q"],
+            env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        outs.append(out)
+    for name in ("timetable.csv", "unscheduled.csv"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+
+
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [
+        (["--time-limit", "-5"], "time limit must be a number of seconds greater than 0, not -5"),
+        (["--time-limit", "0"], "time limit must be a number of seconds greater than 0"),
+        (["--time-limit", "nan"], "not nan"),
+        (["--workers", "-3"], "workers must be a whole number: 0 (every core) or more, not -3"),
+        (["--seed", "-1"], "seed must be a whole number 0 or more"),
+        (["--formats", "csv,pdf"], "--formats: unknown pdf"),
+    ],
+)
+def test_wrong_options_exit_2_with_a_plain_message_and_write_nothing(tmp_path: Path, option, words):
+    result = invoke("solve", EXAMPLE, "--out", tmp_path / "out", *option)
+    assert result.exit_code == 2 and words in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_version_and_python_dash_m(tmp_path: Path):
+    from kecheng import __version__
+
+    assert invoke("--version").output.strip() == f"kecheng {__version__}"
+    done = subprocess.run([sys.executable, "-m", "kecheng", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == f"kecheng {__version__}"

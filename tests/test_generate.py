@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
+import math
+import os
 import re
 import statistics
+import subprocess
+import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import replace
@@ -12,17 +18,23 @@ from pathlib import Path
 
 import pytest
 
-from kecheng import io
+from kecheng import check, reading, solve, writing
+from kecheng.candidates import group_options
 from kecheng.generate import (
     ACTIVITIES,
     BORDER_KM,
     CATEGORIES,
     MAX_GROUPS_PER_TEACHER,
     PRESETS,
+    SHAPES,
+    SIX_KINDS,
+    Shape,
     district_of,
     generate,
+    shape_from,
     weekly_change,
 )
+from kecheng.generate.people import spread
 from kecheng.model import Availability, Group, Problem, distance_m
 
 LIANGJIANG_STREETS = {
@@ -371,7 +383,8 @@ def test_preferences_are_mostly_ones_the_teacher_can_meet(district: Problem) -> 
 
 def test_preferences_leave_everything_else_as_it_was(small: Problem, monkeypatch: pytest.MonkeyPatch) -> None:
     """Preferences draw from a stream of their own: without them, every other row is the same."""
-    generating = importlib.import_module("kecheng.generate")  # kecheng.generate is also the function
+    # kecheng.generate is also the function: import the module by name
+    generating = importlib.import_module("kecheng.generate.preferences")
     nothing = generating._Preference(1, (), frozenset())
     monkeypatch.setattr(generating, "_OPTIONS", dict.fromkeys(generating._OPTIONS, (nothing,)))
     plain = generate("small", 0)
@@ -385,8 +398,8 @@ def test_preferences_leave_everything_else_as_it_was(small: Problem, monkeypatch
 @pytest.mark.parametrize("seed", [0, 1])
 def test_preferences_survive_the_csv_files(tmp_path: Path, small: Problem, seed: int) -> None:
     problem = weekly_change(small, seed)
-    io.write_problem(problem, tmp_path)
-    loaded = io.load(tmp_path)
+    writing.write_problem(problem, tmp_path)
+    loaded = reading.load(tmp_path)
     assert loaded == problem
     assert [g.preferred_times for g in loaded.groups] == [g.preferred_times for g in problem.groups]
     assert [g.preferred_weekdays for g in loaded.groups] == [g.preferred_weekdays for g in problem.groups]
@@ -395,8 +408,8 @@ def test_preferences_survive_the_csv_files(tmp_path: Path, small: Problem, seed:
 
 
 def test_the_district_survives_the_csv_files(tmp_path: Path, district: Problem) -> None:
-    io.write_problem(district, tmp_path)
-    assert io.load(tmp_path) == district
+    writing.write_problem(district, tmp_path)
+    assert reading.load(tmp_path) == district
 
 
 # --- Next week ---------------------------------------------------------------------------------
@@ -477,3 +490,312 @@ def test_weekly_change_can_change_nothing(small: Problem) -> None:
         weekly_change(small, closed_venues=10_000)
     with pytest.raises(ValueError):
         weekly_change(small, changed_teachers=10_000)
+
+
+# --- Shapes ------------------------------------------------------------------------------------
+
+FINGERPRINT_COLUMNS = {
+    "communities": ("community_id", "name", "street", "lat", "lon"),
+    "venues": ("venue_id", "name", "community_id", "capacity", "features", "kind", "lat", "lon"),
+    "opening_hours": ("venue_id", "weekday", "open", "close"),
+    "teachers": ("teacher_id", "name", "community_id", "max_sessions_per_week", "max_sessions_per_day"),
+    "availability": ("teacher_id", "weekday", "start", "end"),
+    "groups": (
+        "group_id", "name", "category", "community_id", "size", "sessions_per_week", "duration_min",
+        "teacher_id", "required_features", "max_walk_m", "priority", "preferred_times", "preferred_weekdays",
+    ),
+    "members": ("member_id", "group_id"),
+}  # fmt: skip
+"""The columns the generator wrote before shapes existed: columns added to the model later (with
+defaults the generator leaves alone) do not change a district's fingerprint."""
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, frozenset):
+        return sorted(map(_canonical, value))
+    if isinstance(value, tuple | list):
+        return [_canonical(v) for v in value]
+    return repr(value) if isinstance(value, float) else value
+
+
+def fingerprint(problem: Problem) -> str:
+    """sha256 of every generated cell and the settings, in row order."""
+    tables = {
+        name: [[_canonical(getattr(row, c)) for c in cols] for row in getattr(problem, name)]
+        for name, cols in FINGERPRINT_COLUMNS.items()
+    }
+    tables["settings"] = [problem.grid_min, repr(problem.walk_speed_kmh), problem.travel_buffer_min]
+    text = json.dumps(tables, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+ORIGINAL = {
+    ("small", 1): "afc35b29258e47f207f4b357e6feef9512e1d0b743a534499f43f8c8e58ccc0d",
+    ("district", 0): "5ea2f44adf4eecb70f6012380cbb70b293fd559350cd71211a93d4ce1471a0ef",
+}
+"""Fingerprints of the generator's districts taken before shapes were added (generate.py at be40ad5)."""
+
+
+def test_the_original_shape_makes_the_original_districts(small: Problem, district: Problem) -> None:
+    assert fingerprint(generate("small", 1)) == ORIGINAL["small", 1]
+    assert fingerprint(district) == ORIGINAL["district", 0]
+    assert fingerprint(generate("district", 0, shape="generator")) == ORIGINAL["district", 0]
+    assert fingerprint(generate("district", 0, shape=Shape())) == ORIGINAL["district", 0]
+    assert fingerprint(weekly_change(district, 0)) == (
+        "a227a46d02af6b62da85b2965e1d35d0efc62b69eee85e2236fe40e170ccc625"
+    )
+    assert fingerprint(small) != fingerprint(generate("small", 1))  # the fingerprint sees a change
+
+
+def test_the_bundled_example_is_the_original_small_district() -> None:
+    assert reading.load(Path(__file__).parents[1] / "examples" / "small") == generate("small", 1)
+
+
+SHAPE_FINGERPRINTS = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from test_generate import fingerprint
+from kecheng.generate import SHAPES, generate
+print(json.dumps({name: fingerprint(generate("district", 4, groups=150, shape=name)) for name in SHAPES}))
+"""
+
+
+def test_every_shape_is_deterministic_across_processes() -> None:
+    """Same seed, same district, whatever the string hashing of the process (no set order leaks)."""
+    runs = []
+    for hash_seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", SHAPE_FINGERPRINTS, str(Path(__file__).parent)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=os.environ | {"PYTHONHASHSEED": hash_seed},
+        )
+        runs.append(json.loads(done.stdout))
+    assert runs[0] == runs[1]
+    assert runs[0].keys() == SHAPES.keys()
+    assert len(set(runs[0].values())) == len(SHAPES)  # every shape is a different district
+
+
+@pytest.fixture(scope="module")
+def itinerant() -> Problem:
+    return generate("district", seed=0, shape="itinerant")
+
+
+@pytest.fixture(scope="module")
+def rotating() -> Problem:
+    return generate("district", seed=0, shape="rotating")
+
+
+def spans_m(problem: Problem) -> list[float]:
+    """Per teacher with two or more groups: the greatest distance between their groups' communities."""
+    taught: dict[str, list[str]] = defaultdict(list)
+    for g in problem.groups:
+        taught[g.teacher_id].append(g.community_id)
+    c = problem.community
+    return [
+        max(distance_m(c[a].lat, c[a].lon, c[b].lat, c[b].lon) for a in homes for b in homes)
+        for homes in taught.values()
+        if len(homes) > 1
+    ]
+
+
+def far_share(problem: Problem, metres: float = 5000) -> float:
+    spans = spans_m(problem)
+    return sum(s > metres for s in spans) / len(spans)
+
+
+def test_roaming_teachers_teach_all_over_the_district(
+    district: Problem, itinerant: Problem, rotating: Problem
+) -> None:
+    """Neighbouring runs stay within a few kilometres; roaming teachers' groups lie across the district."""
+    assert far_share(district) <= 0.25
+    assert statistics.median(spans_m(district)) < 3000
+    assert far_share(itinerant) >= 0.7  # a random pair of the district's communities: mostly > 5 km apart
+    assert statistics.median(spans_m(itinerant)) > 8000
+    several = [len({g.community_id for g in gs}) > 1 for gs in _taught(itinerant).values() if len(gs) > 1]
+    assert sum(several) / len(several) >= 0.95
+    assert far_share(district) + 0.15 <= far_share(rotating) <= far_share(itinerant) - 0.15
+    # a teacher still teaches one activity, within one district
+    activity = {g.group_id: re.sub(r"（.+）$", "", g.name.split(" ", 1)[1]) for g in itinerant.groups}
+    assert all(len({activity[g.group_id] for g in gs}) == 1 for gs in _taught(itinerant).values())
+
+
+def _taught(problem: Problem) -> dict[str, list[Group]]:
+    found: dict[str, list[Group]] = defaultdict(list)
+    for g in problem.groups:
+        found[g.teacher_id].append(g)
+    return found
+
+
+def test_walks_lie_in_the_range_and_reach_dozens_of_venues(district: Problem, itinerant: Problem) -> None:
+    walks = [g.max_walk_m for g in itinerant.groups]
+    assert all(800 <= w <= 2500 and w % 50 == 0 for w in walks)
+    assert min(walks) <= 900 and max(walks) >= 2400
+    assert 1500 <= statistics.median(walks) <= 1800  # uniform over the range
+    reach = lambda p: [len(o.venues) for o in group_options(p).values()]  # noqa: E731
+    assert statistics.median(reach(itinerant)) >= 2 * statistics.median(reach(district))
+    assert max(reach(itinerant)) >= 36  # a long walk sees dozens of venues
+
+
+def test_venue_kinds_are_the_ones_asked_for(itinerant: Problem) -> None:
+    assert {v.kind for v in itinerant.venues} == set(SIX_KINDS)
+    assert len(itinerant.venues) == 610
+    only = generate("small", 0, shape=Shape(venue_kinds=("square", "cafe")))
+    assert {v.kind for v in only.venues} == {"square", "cafe"}
+
+
+def test_a_loose_week_opens_everything_to_everyone(itinerant: Problem) -> None:
+    loose = generate("district", seed=0, shape="loose")
+    days = defaultdict(set)
+    for o in loose.opening_hours:
+        assert (o.open, o.close) == (8 * 60, 21 * 60)
+        days[o.venue_id].add(o.weekday)
+    assert days.keys() == loose.venue.keys() and all(d == set(range(1, 8)) for d in days.values())
+    assert len(loose.opening_hours) == 7 * len(loose.venues)
+    free = defaultdict(set)
+    for a in loose.availability:
+        assert (a.start, a.end) == (8 * 60, 21 * 60)
+        free[a.teacher_id].add(a.weekday)
+    assert free.keys() == loose.teacher.keys() and all(d == set(range(1, 8)) for d in free.values())
+    assert all(t.max_sessions_per_week is None and t.max_sessions_per_day is None for t in loose.teachers)
+    assert any(t.max_sessions_per_day is not None for t in itinerant.teachers)
+    # the same district as the itinerant one, in a looser week
+    assert (loose.communities, loose.venues, loose.members) == (
+        itinerant.communities,
+        itinerant.venues,
+        itinerant.members,
+    )
+    cleared = {"preferred_times": (), "preferred_weekdays": frozenset()}
+    assert [replace(g, **cleared) for g in loose.groups] == [replace(g, **cleared) for g in itinerant.groups]
+    # every session with a fitting venue has a time: the week is no constraint
+    options = group_options(loose).values()
+    assert all(o.max_sessions == o.group.sessions_per_week for o in options if o.venues)
+
+
+def test_a_tight_week_closes_half_the_venues(district: Problem) -> None:
+    tight = generate("district", seed=0, shape="tight")
+    open_ = {o.venue_id for o in tight.opening_hours}
+    assert len(tight.venues) - len(open_) == len(tight.venues) // 2
+    assert tight.opening_hours == tuple(o for o in district.opening_hours if o.venue_id in open_)
+    assert (tight.venues, tight.teachers, tight.availability, tight.members) == (
+        district.venues,
+        district.teachers,
+        district.availability,
+        district.members,
+    )
+    kinds = Counter(tight.venue[v].kind for v in tight.venue.keys() - open_)
+    assert len(kinds) >= 6  # drawn among all venues, not one kind
+    placeable = lambda p: sum(o.max_sessions for o in group_options(p).values())  # noqa: E731
+    assert placeable(tight) < 0.95 * placeable(district)
+
+
+def test_residents_join_as_many_groups_as_asked() -> None:
+    one = generate("district", 0, groups=250, shape=Shape(groups_per_resident=1))
+    assert set(Counter(one.members.column("member_id")).values()) == {1}
+    many = generate("district", 0, groups=250, shape=Shape(groups_per_resident=2.5))
+    per_member = Counter(many.members.column("member_id"))
+    assert set(per_member.values()) == {1, 2, 3}
+    assert statistics.mean(per_member.values()) >= 2.0
+    for problem in (one, many):
+        assert all(g.size == len(problem.group_members[g.group_id]) for g in problem.groups)
+
+
+def test_residents_mean_follows_the_knob(rotating: Problem, district: Problem) -> None:
+    mean = lambda p: statistics.mean(Counter(p.members.column("member_id")).values())  # noqa: E731
+    assert 1.25 <= mean(district) <= 1.45
+    assert 1.5 <= mean(rotating) <= 1.6
+
+
+def test_teachers_take_one_to_eight_groups(rotating: Problem) -> None:
+    taught = Counter(g.teacher_id for g in rotating.groups)
+    assert len(rotating.teachers) == 500 == len(taught)  # two groups per teacher on average
+    assert min(taught.values()) == 1 and max(taught.values()) == 8
+    assert len(set(taught.values())) == 8  # every load from one to eight occurs
+    capped = generate("district", 0, groups=250, shape=Shape(max_groups_per_teacher=2, groups_per_teacher=2))
+    assert set(Counter(g.teacher_id for g in capped.groups).values()) <= {1, 2}
+
+
+def test_session_lengths_lie_on_the_grid_in_the_range(rotating: Problem) -> None:
+    lengths = Counter(g.duration_min for g in rotating.groups)
+    assert set(lengths) == {45, 60, 75, 90, 105, 120}
+    assert min(lengths.values()) >= 100  # drawn evenly
+
+
+@pytest.mark.parametrize(
+    ("preset", "groups"), [("small", None), ("district", 250), ("large", 2000), ("city", 1500)]
+)
+def test_shapes_work_with_every_preset_size(preset: str, groups: int | None) -> None:
+    for name in ("itinerant", "rotating"):
+        problem = generate(preset, 2, groups=groups, shape=name)
+        assert len(problem.groups) == (groups or PRESETS[preset].groups)
+        assert all(g.teacher_id in problem.teacher for g in problem.groups)
+        if PRESETS[preset].districts > 1:  # roaming stays within a district; only border crossers leave it
+            assert max(len(names) for names in teachers_by_district(problem).values()) <= 2
+            assert len(set(districts(problem).values())) > 1
+
+
+@pytest.mark.parametrize("name", ["generator", "itinerant", "loose", "tight", "rotating"])
+def test_every_shape_is_solvable_and_checks(name: str) -> None:
+    problem = generate("small", 3, shape=name)
+    result = solve(problem, time_limit=2, seed=0, workers=1)
+    assert result.status in ("OPTIMAL", "FEASIBLE")
+    assert result.sessions_scheduled > 0.5 * problem.sessions_total or name == "tight"
+    assert result.sessions_scheduled > 0
+    assert check(problem, result.timetable) == []
+
+
+def test_shape_from_reads_the_command_line() -> None:
+    assert shape_from("generator", []) == Shape()
+    shape = shape_from(
+        "itinerant", ["roaming=0.5", "walk-m=800-2000", "slack=Tight", "venue_kinds=square,cafe"]
+    )
+    assert shape == replace(
+        SHAPES["itinerant"],
+        roaming=0.5,
+        walk_m=(800.0, 2000.0),
+        slack="tight",
+        venue_kinds=("square", "cafe"),
+    )
+    assert shape_from(
+        "rotating", ["duration_min=60-90", "max_groups_per_teacher=4", "groups_per_teacher=1.5"]
+    ) == (
+        replace(SHAPES["rotating"], duration_min=(60, 90), max_groups_per_teacher=4, groups_per_teacher=1.5)
+    )
+    assert shape_from("itinerant", ["walk_m=default"]).walk_m is None
+    assert shape_from("generator", ["walk_m=1200"]).walk_m == (1200.0, 1200.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "settings", "message"),
+    [
+        ("metropolis", [], "unknown shape 'metropolis'; choose one of: generator"),
+        ("generator", ["roaming"], "'roaming' is not knob=value"),
+        ("generator", ["speed=3"], "unknown knob 'speed'"),
+        ("generator", ["roaming=lots"], "roaming takes a number, not 'lots'"),
+        ("generator", ["roaming=1.5"], "roaming must be between 0 and 1"),
+        ("generator", ["walk_m=2500-800"], "walk_m must be LOW-HIGH metres"),
+        ("generator", ["walk_m=far"], "walk_m takes LOW-HIGH metres"),
+        ("generator", ["slack=relaxed"], "slack must be one of loose, normal, tight"),
+        ("generator", ["duration_min=50-120"], "multiples of 15"),
+        ("generator", ["groups_per_resident=4"], "between 1 and 3"),
+        ("generator", ["max_groups_per_teacher=2.5"], "a whole number"),
+        ("generator", ["groups_per_teacher=7"], "between 1 and max_groups_per_teacher (6)"),
+        ("generator", ["venue_kinds=castle"], "unknown: castle"),
+    ],
+)
+def test_shape_from_refuses_bad_settings_in_plain_words(name: str, settings: list[str], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        shape_from(name, settings)
+
+
+def test_generate_refuses_an_unknown_shape() -> None:
+    with pytest.raises(ValueError, match="unknown shape 'round'"):
+        generate("small", 0, shape="round")
+
+
+def test_spread_keeps_its_mean() -> None:
+    for extra in (0, 0.3, 1, 1 / 0.7, 1.6, 2):
+        chances = spread(extra)
+        assert min(chances) >= 0 and math.isclose(sum(chances), 1)
+        assert math.isclose(chances[1] + 2 * chances[2], extra)

@@ -18,7 +18,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from strategies import BASE_LAT, BASE_LON, FEATURES, STEP_DEG, problems, valid_single_placements
 
-from kecheng import io
+from kecheng import reading, solve
 from kecheng.check import check
 from kecheng.greedy import greedy
 from kecheng.model import (
@@ -27,12 +27,11 @@ from kecheng.model import (
     Group,
     Membership,
     OpeningHours,
-    Placement,
     Problem,
     Teacher,
     Venue,
 )
-from kecheng.solver import solve
+from kecheng.timetable import Placement
 
 GRID = 15
 REASONS = {"NO_VENUE_FITS", "NO_COMMON_TIME", "TEACHER_LIMIT", "CROWDED_OUT", "SEARCH_LIMIT"}
@@ -112,7 +111,7 @@ def test_written_timetable_reads_back_and_still_checks(problem: Problem):
     result = solve(problem, time_limit=2, workers=1, seed=0)
     with tempfile.TemporaryDirectory() as folder:
         result.write(folder)
-        table = io.read_timetable(Path(folder) / "timetable.csv")
+        table = reading.read_timetable(Path(folder) / "timetable.csv")
     assert list(table.columns) == list(result.timetable.columns)
     assert table.to_dict("records") == result.timetable.to_dict("records")
     assert check(problem, table) == []

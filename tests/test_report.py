@@ -1,7 +1,7 @@
-"""Reports: timetable.xlsx, the iCalendar files and report.html, read back as their readers do.
+"""Reports: timetable.xlsx and report.html, read back as their readers do (the iCalendar
+feeds are in test_report_ics.py).
 
-The workbook is reopened with openpyxl, the calendars parsed with icalendar and checked
-against RFC 5545's must-haves, and report.html is rendered in headless Chromium (skipped
+The workbook is reopened with openpyxl, and report.html is rendered in headless Chromium (skipped
 with a message where no Chromium is installed; `.ci/install-browser` installs it).
 """
 
@@ -14,18 +14,18 @@ import subprocess
 import time
 from collections import Counter
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
-import icalendar
 import openpyxl
 import pytest
 from builders import district, group, venue
 
 import kecheng
-from kecheng.model import Placement
-from kecheng.report import next_monday, write_reports
-from kecheng.result import Result, Unplaced
+from kecheng.report import write_reports
+from kecheng.report.frames import next_monday
+from kecheng.result import Result
+from kecheng.timetable import Placement, Unplaced
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "small"
 MONDAY = date(2026, 3, 2)
@@ -152,61 +152,6 @@ def test_district_workbook_is_quick():
     began = time.perf_counter()
     data = xlsx.render(problem, result)
     assert time.perf_counter() - began < 10 and len(data) > 100_000
-
-
-# --- iCalendar --------------------------------------------------------------------------------
-
-
-def test_one_calendar_per_teacher_and_venue_with_every_session(solved, reports):
-    problem, result = solved
-    teachers = sorted((reports / "ics" / "teachers").glob("*.ics"))
-    venues = sorted((reports / "ics" / "venues").glob("*.ics"))
-    assert [p.stem for p in teachers] == sorted(t.teacher_id for t in problem.teachers)
-    assert [p.stem for p in venues] == sorted(v.venue_id for v in problem.venues)
-    for files, key in ((teachers, "teacher_id"), (venues, "venue_id")):
-        found = {}
-        for path in files:
-            for event in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT"):
-                found[str(event["UID"])] = path.stem
-        assert found == {f"{p.group_id}-{p.session}@kecheng": getattr(p, key) for p in result.placements}
-
-
-def test_calendars_are_valid_rfc_5545(solved, reports):
-    problem, result = solved
-    placed = {f"{p.group_id}-{p.session}@kecheng": p for p in result.placements}
-    paths = sorted((reports / "ics").rglob("*.ics"))
-    assert paths
-    for path in paths:
-        data = path.read_bytes()
-        assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")  # CRLF only
-        assert max(len(line) for line in data.split(b"\r\n")) <= 75  # folded at 75 octets
-        cal = icalendar.Calendar.from_ical(data)
-        assert str(cal["VERSION"]) == "2.0" and str(cal["PRODID"]).startswith("-//kecheng//")
-        assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Asia/Shanghai"]
-        for event in cal.walk("VEVENT"):
-            for prop in ("UID", "DTSTAMP", "DTSTART", "DTEND", "RRULE", "SUMMARY", "LOCATION", "DESCRIPTION"):
-                assert prop in event, (path.name, prop)
-            assert event["DTSTART"].params["TZID"] == "Asia/Shanghai"
-            assert event["RRULE"]["FREQ"] == ["WEEKLY"]
-            p, start = placed[str(event["UID"])], event.decoded("DTSTART")
-            assert start.isoweekday() == p.weekday and MONDAY <= start.date() < MONDAY + timedelta(days=7)
-            assert (start.hour * 60 + start.minute, str(start.tzinfo)) == (p.start, "Asia/Shanghai")
-            assert event.decoded("DTEND") - start == timedelta(minutes=p.end - p.start)
-            assert str(event["SUMMARY"]) == problem.group[p.group_id].name
-            assert problem.venue[p.venue_id].name in str(event["LOCATION"])
-            assert p.teacher_id in str(event["DESCRIPTION"]) and p.group_id in str(event["DESCRIPTION"])
-
-
-def test_calendar_uids_are_stable_and_files_safe():
-    problem, result = tricky()
-    from kecheng.report import ics
-
-    stamp = datetime(2026, 1, 1, 12)
-    first = ics.render(problem, result, MONDAY, stamp)
-    assert first == ics.render(problem, result, MONDAY, stamp)
-    assert set(first) == {"ics/teachers/T1.ics", "ics/venues/V_1.ics", "ics/venues/V2.ics"}
-    empty = icalendar.Calendar.from_ical(first["ics/venues/V2.ics"])
-    assert not empty.walk("VEVENT") and empty.walk("VTIMEZONE")  # still a valid calendar
 
 
 # --- report.html ------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ def test_problem_takes_rows_dicts_or_row_objects_and_holds_rows():
     assert from_dicts.group_members == {"G1": frozenset({"M1"})}
     with pytest.raises(ValueError, match="no such id in groups"):
         Problem(**tables, members=[{"member_id": "M1", "group_id": "G2"}])
-    with pytest.raises(ValueError, match="list of Membership rows"):
+    with pytest.raises(ValueError, match="is not a list of rows"):
         Problem(**tables, members="M1,G1")
 
 

@@ -21,15 +21,25 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from kecheng import io, solver
+from kecheng import writing
+from kecheng.errors import DaskMissing, InputError, LockError
+from kecheng.reading import WORKBOOK_SUFFIXES
+from kecheng.report import parse_formats
+from kecheng.solve import check_options
+from kecheng.workflow import solve_folder
 
 SUMMARY_FILE = "batch_summary.json"
-INPUT_SUFFIXES = (".json", *io.WORKBOOK_SUFFIXES)
+INPUT_SUFFIXES = (".json", *WORKBOOK_SUFFIXES)
 FAILED = "FAILED"
-
-
-class DaskMissing(ImportError):
-    """solve_batch was called without the optional Dask extra installed."""
+__all__ = [
+    "FAILED",
+    "SUMMARY_FILE",
+    "BatchOutcome",
+    "DaskMissing",
+    "find_districts",
+    "solve_batch",
+    "solve_district",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,16 +80,15 @@ def find_districts(input_root: Path) -> dict[str, Path]:
 
 
 def solve_district(
-    name: str, source: str, out: str, time_limit: float, seed: int, workers: int
+    name: str, source: str, out: str, time_limit: float, seed: int, workers: int, formats: str = "csv"
 ) -> BatchOutcome:
-    """The Dask task: load, solve, write ``out``; every failure is caught into the outcome."""
+    """The Dask task: ``kecheng solve`` of one district (locks, formats and all) into ``out``;
+    every failure is caught into the outcome."""
     started = time.perf_counter()
     try:
-        problem = io.load(source)
-        result = solver.solve(problem, time_limit=time_limit, seed=seed, workers=workers)
-        result.write(out)
-    except io.InputError as err:
-        return _failed(name, source, started, f"InputError: {err}")
+        result = solve_folder(source, out, time_limit=time_limit, seed=seed, workers=workers, formats=formats)
+    except (InputError, LockError) as err:
+        return _failed(name, source, started, f"{type(err).__name__}: {err}")
     except Exception as err:
         return _failed(name, source, started, f"{type(err).__name__}: {err}")
     return BatchOutcome(
@@ -106,6 +115,7 @@ def solve_batch(
     time_limit: float,
     seed: int,
     workers_per_task: int,
+    formats: str = "csv",
     on_done: Callable[[BatchOutcome], None] | None = None,
 ) -> list[BatchOutcome]:
     """Solve every district under input_root in parallel; outcomes sorted by district name.
@@ -128,8 +138,8 @@ def solve_batch(
         raise ValueError(f"{input_root} is not a folder of district inputs")
     if out_root == input_root or input_root in out_root.parents:
         raise ValueError(f"the output folder {out_root} is inside the input {input_root}; choose another")
-    if workers_per_task < 0:
-        raise ValueError("workers_per_task must be 0 (every core) or more")
+    check_options(time_limit=time_limit, seed=seed, workers=workers_per_task)
+    parse_formats(formats)
     districts = find_districts(input_root)
     if not districts:
         raise ValueError(f"no district folders or .json files directly under {input_root}")
@@ -147,6 +157,7 @@ def solve_batch(
                 time_limit,
                 seed,
                 workers_per_task,
+                formats,
                 key=f"kecheng-{name}-{os.urandom(4).hex()}",
                 pure=False,
             ): name
@@ -162,7 +173,7 @@ def solve_batch(
             if on_done:
                 on_done(outcome)
     ordered = [outcomes[name] for name in sorted(outcomes)]
-    io.write_json(
+    writing.write_json(
         _summary(ordered, input_root, out_root, scheduler, time_limit, seed, workers_per_task, started),
         out_root / SUMMARY_FILE,
     )

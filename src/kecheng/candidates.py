@@ -1,8 +1,10 @@
-"""Where and when each group could meet, worked out before any variable exists.
+"""Where and when each group could meet, worked out once per solve, before any variable exists.
 
 Filtering first keeps the CP-SAT model small: a group only gets variables for the
 venues that fit it (capacity, features, walking distance) and for the start times
 that lie in both the venue's opening hours and the teacher's availability.
+``Candidates`` holds these per group, the sets of groups that share members, and the
+venue index; first fit, the CP-SAT model and the explanations all read the same object.
 Times here are in grid steps after midnight (``minute // grid_min``).
 """
 
@@ -101,7 +103,7 @@ def start_spans(windows: Iterable[tuple[int, int]], duration_min: int, grid_min:
     return tuple(spans)
 
 
-def fits(problem: Problem, group: Group, venue_id: str) -> bool:
+def holds(problem: Problem, group: Group, venue_id: str) -> bool:
     """Capacity and features; distance is checked by the caller's spatial look-up."""
     venue = problem.venue[venue_id]
     return venue.capacity >= group.size and group.required_features <= venue.features
@@ -117,7 +119,7 @@ def group_options(problem: Problem, index: VenueIndex | None = None) -> dict[str
         if key not in near_cache:
             home = problem.community[group.community_id]
             near_cache[key] = index.near(home.lat, home.lon, group.max_walk_m)
-        venues = tuple(v for _, v in near_cache[key] if fits(problem, group, v))
+        venues = tuple(v for _, v in near_cache[key] if holds(problem, group, v))
         starts: dict[tuple[int, str], Spans] = {}
         for day in WEEKDAYS:
             teacher_windows = problem.available.get((group.teacher_id, day))
@@ -159,3 +161,53 @@ def member_cliques(problem: Problem) -> list[tuple[str, ...]]:
                 continue
         kept.append(tuple(sorted(s)))
     return sorted(kept)
+
+
+def neighbours_of(cliques: Iterable[tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """group → the groups it shares a member with, sorted."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for clique in cliques:
+        for g in clique:
+            found[g].update(clique)
+    return {g: tuple(sorted(others - {g})) for g, others in found.items()}
+
+
+class Candidates:
+    """Everything about where and when groups could meet, built once per solve: per group its
+    options, the sets of groups sharing a member (``cliques``) and each group's ``neighbours``,
+    and the venue index."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.index = VenueIndex(problem)
+        self.options = group_options(problem, self.index)
+        self.cliques = member_cliques(problem)
+        self.neighbours = neighbours_of(self.cliques)
+
+    def __getitem__(self, group_id: str) -> GroupOptions:
+        return self.options[group_id]
+
+    @cached_property
+    def features(self) -> frozenset[str]:
+        """Every feature some venue has."""
+        return frozenset(tag for venue in self.problem.venues for tag in venue.features)
+
+    def upper_bound(self) -> int:
+        """A valid bound on the placed priority, from the candidates alone: every session that has
+        a fitting venue and time on a weekday of its own, within its teacher's weekly and daily
+        limits (a teacher's sessions spent on their highest priorities)."""
+        by_teacher: dict[str, list[GroupOptions]] = defaultdict(list)
+        for opt in self.options.values():
+            by_teacher[opt.group.teacher_id].append(opt)
+        total = 0
+        for teacher_id, opts in by_teacher.items():
+            teacher = self.problem.teacher[teacher_id]
+            priorities = sorted((o.group.priority for o in opts for _ in range(o.max_sessions)), reverse=True)
+            cap = len(priorities)
+            if teacher.max_sessions_per_week is not None:
+                cap = min(cap, teacher.max_sessions_per_week)
+            if teacher.max_sessions_per_day is not None:
+                per_day = [sum(day in o.days for o in opts) for day in WEEKDAYS]
+                cap = min(cap, sum(min(teacher.max_sessions_per_day, n) for n in per_day))
+            total += sum(priorities[:cap])
+        return total

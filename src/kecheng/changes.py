@@ -7,29 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import pandas as pd
-
-from kecheng.model import DAY_NAMES, Placement, format_clock, parse_clock
-
-
-def placements_from_frame(frame: pd.DataFrame) -> list[Placement]:
-    """Rows of a timetable.csv (times as HH:MM) back into placements."""
-    return [
-        Placement(
-            str(row.group_id),
-            int(row.session),
-            str(row.venue_id),
-            str(row.teacher_id),
-            int(row.weekday),
-            parse_clock(row.start),
-            parse_clock(row.end),
-        )
-        for row in frame.itertuples(index=False)
-    ]
-
-
-def _slot(p: Placement) -> tuple[str, int, str, int, int]:
-    return (p.group_id, p.weekday, p.venue_id, p.start, p.end)
+from kecheng.model import DAY_NAMES, format_clock
+from kecheng.timetable import Placement
 
 
 @dataclass(frozen=True)
@@ -49,13 +28,13 @@ def compare(previous: Iterable[Placement], current: Iterable[Placement]) -> Chan
     Previous sessions matched by nothing are dropped."""
     old_slots: dict[str, set] = defaultdict(set)
     for p in previous:
-        old_slots[p.group_id].add(_slot(p))
+        old_slots[p.group_id].add(p.slot)
     current = list(current)
-    kept_slots = {_slot(p) for p in current if _slot(p) in old_slots[p.group_id]}
+    kept_slots = {p.slot for p in current if p.slot in old_slots[p.group_id]}
     spare: dict[str, int] = {g: len(s - kept_slots) for g, s in old_slots.items()}
     status, moved, new = {}, 0, 0
     for p in sorted(current):
-        if _slot(p) in kept_slots:
+        if p.slot in kept_slots:
             status[p.group_id, p.session] = "no"
         elif spare.get(p.group_id, 0) > 0:
             spare[p.group_id] -= 1
@@ -77,11 +56,11 @@ def diff(old: Iterable[Placement], new: Iterable[Placement]) -> dict[str, dict[s
     """Per teacher and per venue ("teacher T0001" / "venue V0001"), the sessions
     removed ("-") and added ("+"); only those with a change appear."""
     old, new = list(old), list(new)
-    old_set, new_set = {_slot(p) for p in old}, {_slot(p) for p in new}
+    old_set, new_set = {p.slot for p in old}, {p.slot for p in new}
     found: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"-": [], "+": []})
     for sign, placements, other in (("-", old, new_set), ("+", new, old_set)):
         for p in sorted(placements, key=lambda p: (p.weekday, p.start, p.group_id)):
-            if _slot(p) not in other:
+            if p.slot not in other:
                 found[f"teacher {p.teacher_id}"][sign].append(_describe(p))
                 found[f"venue {p.venue_id}"][sign].append(_describe(p))
     return dict(sorted(found.items()))

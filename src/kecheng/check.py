@@ -18,15 +18,8 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from kecheng.model import (
-    DAY_NAMES,
-    TIMETABLE_COLUMNS,
-    Placement,
-    Problem,
-    distance_m,
-    format_clock,
-    parse_clock,
-)
+from kecheng.model import DAY_NAMES, Problem, distance_m, format_clock, parse_clock
+from kecheng.timetable import TIMETABLE_COLUMNS, Placement
 
 RULES = frozenset(
     {

@@ -11,22 +11,23 @@ from typing import Annotated
 
 import typer
 
-from kecheng import io
+from kecheng import workflow, writing
 from kecheng.changes import diff as diff_timetables
-from kecheng.changes import format_diff, placements_from_frame
+from kecheng.changes import format_diff
 from kecheng.check import check as check_timetable
 from kecheng.check import format_violations
 from kecheng.display import showing
+from kecheng.errors import DaskMissing, InputError, LockError, OptionError
 from kecheng.explain import explain_group
 from kecheng.generate import PRESETS
 from kecheng.generate import generate as generate_problem
 from kecheng.lint import lint
 from kecheng.model import Problem
-from kecheng.report import FORMATS, write_reports
-from kecheng.result import infeasible
-from kecheng.solver import LockError
-from kecheng.solver import solve as solve_problem
-from kecheng.weights import Weights, load_weights
+from kecheng.reading import LoadReport, load_report, read_placements, read_timetable
+from kecheng.report import parse_formats
+from kecheng.solve import check_options
+from kecheng.solve import solve as solve_problem
+from kecheng.timetable import Placement
 
 app = typer.Typer(
     add_completion=False,
@@ -34,6 +35,24 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="kecheng: weekly timetables for community colleges (社区学院), solved with CP-SAT.",
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from kecheng import __version__
+
+        typer.echo(f"kecheng {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """kecheng: weekly timetables for community colleges (社区学院), solved with CP-SAT."""
+
 
 InputPath = Annotated[
     Path, typer.Argument(help="A folder of CSV files, an .xlsx workbook, or one .json file.")
@@ -45,23 +64,23 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _load(path: Path) -> tuple[Problem, io.LoadReport]:
+def _load(path: Path) -> tuple[Problem, LoadReport]:
     try:
-        return io.load_report(path)
-    except io.InputError as err:
+        return load_report(path)
+    except InputError as err:
         raise _fail(f"{err}\nNothing was solved; fix the input and run again.") from None
 
 
-def _warn(problem: Problem, report: io.LoadReport) -> None:
+def _warn(warnings: list[str] | tuple[str, ...]) -> None:
     """Suspicious but usable input: said on stderr, never stops the run."""
-    for warning in [w.render() for w in report.warnings] + lint(problem):
+    for warning in warnings:
         typer.echo(f"warning: {warning}", err=True)
 
 
-def _timetable(path: Path) -> list:
+def _timetable(path: Path) -> list[Placement]:
     try:
-        return placements_from_frame(io.read_timetable(path))
-    except io.InputError as err:
+        return read_placements(path)
+    except InputError as err:
         raise _fail(str(err)) from None
 
 
@@ -96,42 +115,29 @@ def solve(
 
     Rows of INPUT/locked.csv (same columns as timetable.csv) are kept exactly.
     """
-    if out.resolve() == input.resolve() or (input.is_dir() and input.resolve() in out.resolve().parents):
-        raise _fail(f"the output folder {out} is inside the input {input}; choose another --out")
-    if out.exists() and not out.is_dir():
-        raise _fail(f"--out {out} is a file; give a folder for timetable.csv and the rest")
-    chosen_formats = {f.strip().lower() for f in formats.split(",") if f.strip()} | {"csv"}
-    if unknown := chosen_formats - FORMATS:
-        raise _fail(
-            f"--formats: unknown {', '.join(sorted(unknown))}; choose from {', '.join(sorted(FORMATS))}"
-        )
-    problem, report = _load(input)
+    try:
+        check_options(time_limit=time_limit, seed=seed, workers=workers)
+        parse_formats(formats)
+        workflow.check_output(input, out)
+        job = workflow.prepare(input, previous=previous, weights=weights)
+    except (OptionError, InputError) as err:
+        nothing = "\nNothing was solved; fix the input and run again." if isinstance(err, InputError) else ""
+        raise _fail(f"{err}{nothing}") from None
     if not quiet:
-        _warn(problem, report)
+        _warn(job.warnings)
     try:
-        chosen_weights = load_weights(weights) if weights else Weights()
-    except ValueError as err:
-        raise _fail(str(err)) from None
-    last_week = _timetable(previous) if previous else []
-    locks_file = input / "locked.csv" if input.is_dir() else None
-    locked = _timetable(locks_file) if locks_file and locks_file.exists() else []
-    try:
-        with showing(time_limit, problem.sessions_total, quiet=quiet, log=log) as display:
-            result = solve_problem(
-                problem,
+        with showing(time_limit, job.problem.sessions_total, quiet=quiet, log=log) as display:
+            result = workflow.run(
+                job,
+                out,
                 time_limit=time_limit,
                 seed=seed,
                 workers=workers,
-                weights=chosen_weights,
-                previous=last_week,
-                locked=locked,
+                formats=formats,
                 on_progress=display,
             )
     except LockError as err:
-        infeasible(problem, "LOCK_CONFLICT", f"{locks_file}: {err}").write(out)
-        raise _fail(f"{locks_file}: {err}\nRemove or correct the lock and run again.") from None
-    result.write(out)
-    write_reports(problem, result, out, chosen_formats)
+        raise _fail(f"{err}\nRemove or correct the lock and run again.") from None
     if not quiet:
         s = result.summary()
         typer.echo(
@@ -147,6 +153,8 @@ def solve(
             typer.echo(
                 f"  vs previous: {c['kept']} kept, {c['moved']} moved, {c['new']} new, {c['dropped']} dropped"
             )
+        for note in result.notes:
+            typer.echo(f"  note: {note}")
 
 
 @app.command()
@@ -160,13 +168,13 @@ def validate(input: InputPath) -> None:
     )
     for line in report.lines():
         typer.echo(f"  {line}")
-    _warn(problem, report)
+    _warn([w.render() for w in report.warnings] + lint(problem))
 
 
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the JSON input (the same tables as the CSV files)."""
-    typer.echo(json.dumps(io.json_schema(), ensure_ascii=False, indent=2))
+    typer.echo(json.dumps(writing.json_schema(), ensure_ascii=False, indent=2))
 
 
 @app.command()
@@ -177,8 +185,8 @@ def check(
     """Verify a timetable against every rule, independently of the solver."""
     problem, _ = _load(input)
     try:
-        table = io.read_timetable(timetable)
-    except io.InputError as err:
+        table = read_timetable(timetable)
+    except InputError as err:
         raise _fail(str(err)) from None
     violations = check_timetable(problem, table)
     if violations:
@@ -200,9 +208,9 @@ def generate(
         raise _fail(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
     problem = generate_problem(preset, seed, groups=groups)
     if out.suffix.lower() == ".json":
-        io.write_problem_json(problem, out)
+        writing.write_problem_json(problem, out)
     else:
-        io.write_problem(problem, out)
+        writing.write_problem(problem, out)
     typer.echo(
         f"wrote {len(problem.groups)} groups, {len(problem.venues)} venues, "
         f"{len(problem.teachers)} teachers, {len(problem.members)} memberships → {out}"
@@ -220,6 +228,10 @@ def explain(
     time_limit: Annotated[float, typer.Option(help="Seconds of search when solving first.")] = 10.0,
 ) -> None:
     """Why a group is (or is not fully) on the timetable, in plain words."""
+    try:
+        check_options(time_limit=time_limit)
+    except OptionError as err:
+        raise _fail(str(err)) from None
     problem, _ = _load(input)
     if group_id not in problem.group:
         raise _fail(
@@ -260,10 +272,21 @@ def solve_batch(
     workers: Annotated[
         int, typer.Option(help="CP-SAT threads per district; a local cluster solves cores/workers at once.")
     ] = 1,
+    formats: Annotated[
+        str, typer.Option(help="Comma-separated outputs per district: csv (always), xlsx, ics, html.")
+    ] = "csv",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
-    """Solve every district under INPUT_ROOT in parallel on Dask; a failed district stops no other."""
+    """Solve every district under INPUT_ROOT in parallel on Dask; a failed district stops no other.
+
+    Each district is solved as `kecheng solve` solves it: its locked.csv is kept, --formats written."""
     from kecheng import batch  # Dask is an optional extra: imported only by this command
+
+    try:
+        check_options(time_limit=time_limit, seed=seed, workers=workers)
+        parse_formats(formats)
+    except OptionError as err:
+        raise _fail(str(err)) from None
 
     def report(o: batch.BatchOutcome) -> None:
         if o.ok and not quiet:
@@ -279,9 +302,10 @@ def solve_batch(
             time_limit=time_limit,
             seed=seed,
             workers_per_task=workers,
+            formats=formats,
             on_done=report,
         )
-    except (batch.DaskMissing, ConnectionError, ValueError) as err:
+    except (DaskMissing, ConnectionError, ValueError) as err:
         raise _fail(str(err)) from None
     failed = sum(not o.ok for o in outcomes)
     if not quiet or failed:

@@ -1,4 +1,4 @@
-"""A city, part by part: CP-SAT on one district-sized part at a time, the rest held fixed.
+"""A city, part by part: the district solve on one district-sized part at a time, the rest held fixed.
 
 One model for a whole city (10 000 groups) is too big for CP-SAT on two cores: it
 barely improves on first fit in five minutes. Its districts are not independent
@@ -13,16 +13,18 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Sequence
 from dataclasses import replace
 
-from kecheng.candidates import GroupOptions, group_options
+from kecheng.candidates import Candidates, GroupOptions
 from kecheng.check import check
-from kecheng.explain import unplaced_reasons
+from kecheng.cpsat import SearchSettings
+from kecheng.district import TIMINGS, Outcome, solve_district
+from kecheng.errors import LockError
 from kecheng.greedy import greedy
-from kecheng.model import Placement, Problem
-from kecheng.result import ProgressPoint, Result
-from kecheng.weights import Weights
+from kecheng.model import Problem
+from kecheng.result import ProgressPoint
+from kecheng.timetable import Placement, by_group, in_group_order
 
 MAX_PART_GROUPS = 1500
 """Above this many groups, solve() works part by part (a district is ~1000 groups)."""
@@ -56,19 +58,6 @@ def _z_order(lat: float, lon: float) -> int:
     for bit in range(20):
         code |= ((x >> bit) & 1) << (2 * bit) | ((y >> bit) & 1) << (2 * bit + 1)
     return code
-
-
-def upper_bound(problem: Problem, options: dict[str, GroupOptions]) -> int:
-    """A valid bound without a global model: each group's usable weekdays, each
-    teacher's weekly maximum (spent on their highest priorities)."""
-    by_teacher: dict[str, list[int]] = defaultdict(list)
-    for opt in options.values():
-        by_teacher[opt.group.teacher_id] += [opt.group.priority] * opt.max_sessions
-    total = 0
-    for teacher_id, priorities in by_teacher.items():
-        cap = problem.teacher[teacher_id].max_sessions_per_week
-        total += sum(sorted(priorities, reverse=True)[:cap] if cap is not None else priorities)
-    return total
 
 
 class _CityIndex:
@@ -152,25 +141,23 @@ class _CityIndex:
 
 def solve_in_parts(
     problem: Problem,
+    candidates: Candidates,
+    settings: SearchSettings,
     *,
-    time_limit: float,
-    seed: int,
-    workers: int,
-    weights: Weights,
-    previous: list[Placement],
-    locked: list[Placement],
-    on_progress: Callable[[ProgressPoint], None] | None,
+    previous: Sequence[Placement],
+    locked: Sequence[Placement],
     max_groups: int = MAX_PART_GROUPS,
-    cp_sat: dict | None = None,
-) -> Result:
-    """First fit for the whole city, then CP-SAT part by part within time_limit."""
-    from kecheng.solver import solve  # the parts are ordinary, smaller problems
+    started: float | None = None,
+) -> Outcome:
+    """First fit for the whole city, then the district solve part by part within the time limit.
 
-    started = time.perf_counter()
-    options = group_options(problem)
-    candidates_done = time.perf_counter()
-    first_fit = greedy(problem, options, locked=locked, previous=previous)
-    greedy_done = time.perf_counter()
+    A part whose solve fails keeps its first-fit sessions, and a merged timetable that breaks a
+    rule across a border falls back to first fit: either is said in ``notes``, never silently."""
+    started = time.perf_counter() if started is None else started
+    timings = dict.fromkeys(TIMINGS, 0.0)
+    tick = time.perf_counter()
+    first_fit = greedy(problem, candidates, locked=locked, previous=previous)
+    timings["greedy_s"] = time.perf_counter() - tick
     points = [
         ProgressPoint(
             time.perf_counter() - started,
@@ -180,38 +167,51 @@ def solve_in_parts(
             "first-fit",
         )
     ]
-    if on_progress:
-        on_progress(points[0])
-    current = _by_group(first_fit)
+    if settings.on_progress:
+        settings.on_progress(points[0])
+    current = by_group(first_fit)
+    options = candidates.options
     cut = sorted(parts(problem, max_groups), key=lambda part: -_room(problem, part, current, options))
     total = sum(len(part) for part in cut)
     city = _CityIndex(problem, current)
-    previous_of, locked_of = _by_group(previous), _by_group(locked)
+    previous_of, locked_of = by_group(previous), by_group(locked)
     objective, placed_count = points[0].objective, points[0].placed
-    build_s = 0.0
+    notes: list[str] = []
     interrupted = False
-    for part in cut:
-        remaining = time_limit - (time.perf_counter() - started)
-        budget = min(remaining, max(MIN_PART_SECONDS, remaining * len(part) / max(1, total)))
+    part_progress = replace(settings, on_progress=None)  # the city reports one point per part
+    tick = time.perf_counter()
+    planned_left = settings.time_limit
+    for number, part in enumerate(cut, 1):
+        # Budgets are planned from the time limit alone (one worker then searches the same in every
+        # process); the clock only cuts a part short when the machine is slower than planned.
+        planned = min(planned_left, max(MIN_PART_SECONDS, planned_left * len(part) / max(1, total)))
         total -= len(part)
-        if budget < 1 or interrupted:
+        remaining = settings.time_limit - (time.perf_counter() - started)
+        if planned < 1 or interrupted:
+            continue
+        planned_left -= planned
+        budget = planned if settings.workers == 1 else min(planned, remaining)
+        if budget < 1:
             continue
         sub, locks = city.subproblem(set(part), options)
-        result = solve(
-            sub,
-            time_limit=budget,
-            seed=seed,
-            workers=workers,
-            weights=weights,
-            previous=[p for g in part for p in previous_of[g]],
-            locked=locks + [p for g in part for p in locked_of[g]],
-            warm_start=[p for g in part for p in current[g]],
-            cp_sat=cp_sat,
-            max_part_groups=len(sub.groups) + 1,
-        )
-        interrupted = result.interrupted
-        build_s += result.timings["build_s"]
-        placed_now = _by_group(result.placements)  # the part's groups, and the locked sessions around it
+        try:
+            outcome = solve_district(
+                sub,
+                Candidates(sub),
+                replace(part_progress, time_limit=budget),
+                previous=[p for g in part for p in previous_of[g]],
+                locked=locks + [p for g in part for p in locked_of[g]],
+                warm_start=[p for g in part for p in current[g]],
+            )
+        except (LockError, ValueError) as err:
+            notes.append(
+                f"part {number} of {len(cut)} ({len(part)} groups) kept its first-fit sessions: {err}"
+            )
+            continue
+        interrupted = outcome.interrupted
+        for key in ("build_s", "polish_s"):
+            timings[key] += outcome.timings[key]
+        placed_now = by_group(outcome.placements)  # the part's groups, and the locked sessions around it
         for g in part:
             placed = placed_now[g]
             objective += (len(placed) - len(current[g])) * problem.group[g].priority
@@ -219,39 +219,23 @@ def solve_in_parts(
             city.place(g, placed)
         point = ProgressPoint(time.perf_counter() - started, objective, math.nan, placed_count, "part")
         points.append(point)
-        if on_progress:
-            on_progress(point)
+        if settings.on_progress:
+            settings.on_progress(point)
+    timings["solve_s"] = time.perf_counter() - tick - timings["polish_s"]
 
-    parts_done = time.perf_counter()
-    placements = [p for g in problem.groups for p in sorted(current[g.group_id], key=lambda p: p.session)]
+    placements = in_group_order(
+        (g.group_id for g in problem.groups), (p for g in current.values() for p in g)
+    )
     violations = check(problem, placements)
     if violations:  # a part broke a rule across its border: never hand that out
+        notes.append(
+            f"the parts' timetables broke {len(violations)} rule(s) across their borders "
+            f"(first: {violations[0].rule}: {violations[0].message}); "
+            "the first-fit timetable is given instead"
+        )
         placements = first_fit
-    unplaced = unplaced_reasons(problem, placements, options)
-    finished = time.perf_counter()
-    return Result(
-        status="FEASIBLE",
-        objective=problem.placed_priority(placements),
-        bound=upper_bound(problem, options),
-        placements=tuple(placements),
-        unplaced=tuple(unplaced),
-        sessions_total=problem.sessions_total,
-        timings={
-            "candidates_s": candidates_done - started,
-            "greedy_s": greedy_done - candidates_done,
-            "build_s": build_s,  # all the parts' models together
-            "parts_s": parts_done - greedy_done,
-            "check_and_explain_s": finished - parts_done,
-            "wall_s": finished - started,
-        },
-        progress=tuple(points),
-        greedy_objective=problem.placed_priority(first_fit),
-        seed=seed,
-        workers=workers,
-        time_limit=time_limit,
-        model_size={"parts": len(cut), "largest_part": max((len(p) for p in cut), default=0)},
-        interrupted=interrupted,
-    )
+    size = {"parts": len(cut), "largest_part": max((len(p) for p in cut), default=0)}
+    return Outcome("FEASIBLE", placements, math.nan, first_fit, points, timings, size, interrupted, notes)
 
 
 def _room(
@@ -259,10 +243,3 @@ def _room(
 ) -> int:
     """Priority a part could still gain: its sessions not placed on a usable weekday."""
     return sum(problem.group[g].priority * max(0, options[g].max_sessions - len(current[g])) for g in part)
-
-
-def _by_group(placements: Iterable[Placement]) -> defaultdict[str, list[Placement]]:
-    found: defaultdict[str, list[Placement]] = defaultdict(list)
-    for p in placements:
-        found[p.group_id].append(p)
-    return found

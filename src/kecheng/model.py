@@ -11,7 +11,6 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Annotated, Any
 
@@ -24,13 +23,25 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     TypeAdapter,
+    ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     model_validator,
 )
 from pydantic import dataclasses as pydantic_dataclasses
 from pydantic.fields import FieldInfo
 
+from kecheng.errors import InputError, Issue, LocatedIssue
 from kecheng.rows import Rows
+from kecheng.validation import (
+    REFERENCE_MESSAGE,
+    PythonTable,
+    field_adapter,
+    locate,
+    show,
+    sort_and_cap,
+    validate_rows,
+)
 
 MINUTES_PER_DAY = 24 * 60
 WEEKDAYS = range(1, 8)
@@ -110,6 +121,10 @@ def _to_time_preferences(value: Any) -> Any:
     windows = []
     for token in value:
         if isinstance(token, (list, tuple)):
+            if len(token) != 3 or not all(isinstance(x, int) and not isinstance(x, bool) for x in token):
+                raise ValueError(
+                    f"{token!r} is not a time preference; give [weekday or 0, start, end] in minutes"
+                )
             windows.append(tuple(token))
             continue
         name = PERIOD_ALIASES.get(str(token), str(token).lower())
@@ -265,6 +280,8 @@ class Teacher:
     community_id: Id | None = None
     max_sessions_per_week: int | None = Field(default=None, ge=0)
     max_sessions_per_day: int | None = Field(default=None, ge=0)
+    interests: Tags = frozenset()  # interest_ids they can teach in a new group (``kecheng plan``)
+    max_groups: int | None = Field(default=None, ge=0)  # new groups they can take on (``kecheng plan``)
 
 
 @_row
@@ -295,6 +312,8 @@ class Group:
     priority: int = Field(default=1, ge=1)
     preferred_times: TimePreferences = ()
     preferred_weekdays: Weekdays = frozenset()
+    interest_id: Id | None = None  # what residents ordered it as (``kecheng plan``)
+    max_size: int | None = Field(default=None, gt=0)  # seats; default: its interest's max_size
 
     def prefers(self, weekday: int, start: int, end: int) -> bool:
         """Does a session at this time meet the group's time preference (if it has one)?"""
@@ -315,27 +334,6 @@ class Membership:
     group_id: Id
 
 
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """One thing wrong with the input, located in the tables (index is 0-based)."""
-
-    table: str
-    index: int | None
-    column: str | None
-    value: Any
-    message: str
-
-
-class InvalidProblem(ValueError):
-    """Raised when the tables are well-formed row by row but do not fit together."""
-
-    def __init__(self, issues: list[Issue]):
-        self.issues = issues
-        lines = [f"{i.table}[{i.index}].{i.column} = {i.value!r}: {i.message}" for i in issues[:20]]
-        more = f"\n… and {len(issues) - 20} more" if len(issues) > 20 else ""
-        super().__init__("the input does not fit together:\n" + "\n".join(lines) + more)
-
-
 TABLES: dict[str, type] = {
     "communities": Community,
     "venues": Venue,
@@ -348,6 +346,8 @@ TABLES: dict[str, type] = {
 """Table name → row model, in the order the tables are read and reported."""
 
 OPTIONAL_TABLES = frozenset({"members"})
+SETTINGS = ("grid_min", "walk_speed_kmh", "travel_buffer_min")
+"""Problem's settings besides the tables (JSON input only)."""
 LONG_TABLES = frozenset({"opening_hours", "availability", "members"})
 """Tables of many small rows: held as ``Rows`` (columns), not as a tuple of row objects."""
 
@@ -396,11 +396,20 @@ class Problem(BaseModel):
     walk_speed_kmh: float = Field(default=4.0, gt=0, allow_inf_nan=False)
     travel_buffer_min: int = Field(default=10, ge=0)
 
+    def __init__(self, /, **data: Any) -> None:
+        """Validate the tables; any problem raises ``InputError`` listing every problem, located
+        by table, row (1 = the first item) and column, worded as ``kecheng.load`` words them."""
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            raise InputError(_located_problems(data) or _plain_problems(err)) from None
+
     @model_validator(mode="after")
-    def _fits_together(self) -> Problem:
-        issues = consistency_issues(self)
-        if issues:
-            raise InvalidProblem(issues)
+    def _fits_together(self, info: ValidationInfo) -> Problem:
+        if info.context and info.context.get("checked"):
+            return self  # the loader located every issue already
+        if consistency_issues(self):
+            raise ValueError("the tables do not fit together")  # located by __init__
         return self
 
     # Look-ups, built once: the tables are immutable.
@@ -468,9 +477,46 @@ class Problem(BaseModel):
             for session in range(1, g.sessions_per_week + 1):
                 yield g.group_id, session
 
-    def placed_priority(self, placements: Iterable[Placement]) -> int:
-        """What is maximised first: the priority of every placed session."""
+    def placed_priority(self, placements: Iterable[Any]) -> int:
+        """What is maximised first: the priority of every placed session (anything with a group_id)."""
         return sum(self.group[p.group_id].priority for p in placements)
+
+
+def _located_problems(data: dict[str, Any]) -> list[LocatedIssue]:
+    """Every problem of tables given in Python, located as ``load`` locates those of files."""
+    problems: list[LocatedIssue] = []
+    sources = {name: PythonTable(name, data.get(name, ())) for name in TABLES}
+    for name, source in sources.items():
+        if not source.complete:
+            problems.append(LocatedIssue(name, None, None, show(data.get(name)), "is not a list of rows"))
+    rows = {
+        name: validate_rows(source, TABLES[name], long=name in LONG_TABLES, problems=problems)
+        for name, source in sources.items()
+    }
+    settings: dict[str, Any] = {}
+    for name in SETTINGS:
+        if data.get(name) is None:
+            continue
+        try:
+            settings[name] = field_adapter(Problem, name).validate_python(data[name])
+        except ValidationError as err:
+            message = err.errors()[0]["msg"]
+            problems.append(LocatedIssue("settings", None, name, show(data[name]), message))
+    try:
+        issues = consistency_issues(Problem.model_construct(**rows, **settings))
+    except Exception:  # a stand-in for a failed row tripped a rule; that row is reported already
+        issues = []
+    locate(issues, sources, rows, TABLES, problems)
+    sort_and_cap(problems, ["settings", *TABLES])
+    return problems
+
+
+def _plain_problems(err: ValidationError) -> list[LocatedIssue]:
+    """pydantic's own words, where the located check found nothing (should not happen)."""
+    return [
+        LocatedIssue(".".join(map(str, e["loc"])) or "problem", None, None, show(e.get("input")), e["msg"])
+        for e in err.errors(include_url=False)
+    ]
 
 
 def _windows(rows: Iterable[tuple[str, int, int, int]]) -> dict[tuple[str, int], list[tuple[int, int]]]:
@@ -509,9 +555,8 @@ def consistency_issues(problem: Problem) -> list[Issue]:
         seen: set[str] = set()
         for index, value in enumerate(ids):
             if value in seen:
-                issues.append(
-                    Issue(table, index, column, value, "this id appears more than once; ids must be unique")
-                )
+                message = "this id appears more than once; ids must be unique"
+                issues.append(Issue(table, index, column, value, message, "duplicate"))
             seen.add(value)
         return seen
 
@@ -523,7 +568,7 @@ def consistency_issues(problem: Problem) -> list[Issue]:
     def refer(table: str, column: str, values: Iterator[str | None], known: set[str], target: str) -> None:
         for index, value in enumerate(values):
             if value is not None and value not in known:
-                issues.append(Issue(table, index, column, value, f"no such id in {target}"))
+                issues.append(Issue(table, index, column, value, REFERENCE_MESSAGE + target, "reference"))
 
     refer("venues", "community_id", (v.community_id for v in problem.venues), communities, "communities")
     refer("opening_hours", "venue_id", problem.opening_hours.column("venue_id"), venues, "venues")
@@ -545,20 +590,3 @@ def consistency_issues(problem: Problem) -> list[Issue]:
                 )
             )
     return issues
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Placement:
-    """One placed session: the unit of a timetable (times in minutes after midnight)."""
-
-    group_id: str
-    session: int
-    venue_id: str
-    teacher_id: str
-    weekday: int
-    start: int
-    end: int
-
-
-TIMETABLE_COLUMNS = ("group_id", "session", "venue_id", "teacher_id", "weekday", "start", "end")
-UNSCHEDULED_COLUMNS = ("group_id", "session", "reason", "detail")

@@ -10,18 +10,9 @@ from typing import Any
 
 import pandas as pd
 
+from kecheng import writing
 from kecheng.changes import Changes
-from kecheng.model import TIMETABLE_COLUMNS, UNSCHEDULED_COLUMNS, Placement, Problem, format_clock
-
-
-@dataclass(frozen=True, slots=True)
-class Unplaced:
-    """A session that is not on the timetable, and why, in plain words."""
-
-    group_id: str
-    session: int
-    reason: str
-    detail: str
+from kecheng.timetable import Placement, Unplaced, to_frame, unscheduled_frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +23,16 @@ class ProgressPoint:
     objective: float
     bound: float
     placed: int
-    source: str  # "first-fit" (the warm start) or "cp-sat"
+    source: str  # "first-fit" (the warm start), "cp-sat", "polish", "part" or "fill"
 
 
 @dataclass(frozen=True)
 class Result:
-    status: str  # CP-SAT's: OPTIMAL, FEASIBLE, INFEASIBLE, MODEL_INVALID or UNKNOWN
+    """A solve's timetable and what is known about it. Built in one place (``kecheng.solve``)."""
+
+    status: str  # OPTIMAL (placement proven best), FEASIBLE, INFEASIBLE (locks) or UNKNOWN
     objective: int  # total priority of the placed sessions
-    bound: float  # CP-SAT's proven upper bound on the objective
+    bound: float  # a proven upper bound on the objective (never below it)
     placements: tuple[Placement, ...]
     unplaced: tuple[Unplaced, ...]
     sessions_total: int
@@ -54,6 +47,7 @@ class Result:
     changes: Changes | None = None  # against the previous timetable, when one was given
     interrupted: bool = False  # the search was stopped (Ctrl-C) before its time limit
     error: str | None = None  # why nothing could be solved (e.g. conflicting locks)
+    notes: tuple[str, ...] = ()  # what the user should know (a part that fell back to first fit, …)
 
     @property
     def sessions_scheduled(self) -> int:
@@ -69,27 +63,12 @@ class Result:
     @property
     def timetable(self) -> pd.DataFrame:
         """One row per placed session, times as HH:MM: the shape of timetable.csv."""
-        rows = [
-            (
-                p.group_id,
-                p.session,
-                p.venue_id,
-                p.teacher_id,
-                p.weekday,
-                format_clock(p.start),
-                format_clock(p.end),
-            )
-            for p in self.placements
-        ]
-        frame = pd.DataFrame(rows, columns=list(TIMETABLE_COLUMNS))
-        if self.changes is not None:
-            frame["changed"] = [self.changes.status[p.group_id, p.session] for p in self.placements]
-        return frame
+        return to_frame(self.placements, None if self.changes is None else self.changes.status)
 
     @property
     def unscheduled(self) -> pd.DataFrame:
-        rows = [(u.group_id, u.session, u.reason, u.detail) for u in self.unplaced]
-        return pd.DataFrame(rows, columns=list(UNSCHEDULED_COLUMNS))
+        """One row per session not placed, with its reason: the shape of unscheduled.csv."""
+        return unscheduled_frame(self.unplaced)
 
     def summary(self) -> dict[str, Any]:
         """The figures of summary.json."""
@@ -125,19 +104,17 @@ class Result:
                 "new": self.changes.new,
                 "dropped": self.changes.dropped,
             },
+            "notes": list(self.notes),
             "kecheng": _version("kecheng"),
             "ortools": _version("ortools"),
         }
 
     def write(self, folder: str | Path) -> None:
         """timetable.csv, unscheduled.csv and summary.json, each written atomically."""
-        from kecheng import io  # the edge: imported here so solving never needs it
-
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        io.write_table(self.timetable, folder / "timetable.csv")
-        io.write_table(self.unscheduled, folder / "unscheduled.csv")
-        io.write_json(self.summary(), folder / "summary.json")
+        writing.write_table(self.timetable, folder / "timetable.csv")
+        writing.write_table(self.unscheduled, folder / "unscheduled.csv")
+        writing.write_json(self.summary(), folder / "summary.json")
 
     def __repr__(self) -> str:
         return (
@@ -158,18 +135,3 @@ def _version(package: str) -> str | None:
         return version(package)
     except PackageNotFoundError:
         return None
-
-
-def infeasible(problem: Problem, reason: str, detail: str) -> Result:
-    """The result of a run that cannot start (e.g. locks that break the rules): nothing
-    placed, every session listed with the reason, so the output folder stays consistent."""
-    return Result(
-        status="INFEASIBLE",
-        objective=0,
-        bound=math.nan,
-        placements=(),
-        unplaced=tuple(Unplaced(g, s, reason, detail) for g, s in problem.sessions()),
-        sessions_total=problem.sessions_total,
-        timings={},
-        error=detail,
-    )

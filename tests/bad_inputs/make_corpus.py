@@ -187,8 +187,8 @@ CASES: dict[str, Case] = {
     "blank_lines_only": Case(["teachers.csv: is empty"], {"teachers": "\n \n\t\n"}),
     "header_only_teachers": Case(
         [
-            'groups.csv, row 2, column "teacher_id": "T1" no such id in teachers — check the spelling, or add it to teachers.csv',
-            'availability.csv, row 2, column "teacher_id": "T1" no such id in teachers',
+            'groups.csv, row 2, column "teacher_id": "T1" no such id in teachers (used in 2 rows: 2, 3) — check the spelling, or add it to teachers.csv',
+            'availability.csv, row 2, column "teacher_id": "T1" no such id in teachers (used in 2 rows: 2, 3)',
         ],
         {"teachers": BASE["teachers"].split("\n")[0] + "\n"},
     ),

@@ -1,7 +1,7 @@
 """Reports for the people who read a timetable: an Excel workbook, iCalendar files, one HTML page.
 
 Each format module only *renders* (bytes in memory, from a ``Problem`` and a ``Result``);
-this module names things the way staff read them and writes every file atomically, so a
+``frames`` names things the way staff read them; this module writes every file atomically, so a
 teacher whose phone refreshes a subscribed calendar mid-write never sees half a file.
 The format modules are imported only when their format is asked for: solving, and the
 plain CSV output, never need openpyxl, icalendar, matplotlib or jinja2.
@@ -9,169 +9,71 @@ plain CSV output, never need openpyxl, icalendar, matplotlib or jinja2.
 
 from __future__ import annotations
 
-import os
-import re
-import tempfile
-from datetime import date, timedelta
+from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from kecheng.errors import OptionError
 from kecheng.model import Problem
+from kecheng.report.frames import next_monday
 from kecheng.result import Result
+from kecheng.writing import atomic_write
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from kecheng.report.ics import SequenceEntry
+    from kecheng.term import TermCalendar
 
 FORMATS = frozenset({"csv", "xlsx", "ics", "html"})
 """What ``kecheng solve --formats`` accepts; csv is always written by ``Result.write``."""
 
-WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
-CATEGORY_NAMES = {
-    "sports": "体育",
-    "culture": "文化",
-    "arts": "艺术",
-    "science": "科技",
-    "services": "便民服务",
-}
-REASON_NAMES = {
-    "NO_VENUE_FITS": "没有合适的场地",
-    "NO_COMMON_TIME": "老师与场地没有共同时间",
-    "TEACHER_LIMIT": "老师课时已满",
-    "CROWDED_OUT": "场地时段已被占满",
-    "SEARCH_LIMIT": "求解时间不够",
-}
+
+def parse_formats(formats: str | Iterable[str]) -> frozenset[str]:
+    """ "csv,xlsx" (or a set of names) → the formats to write; csv is always among them."""
+    names = formats.split(",") if isinstance(formats, str) else formats
+    chosen = {name.strip().lower() for name in names if name.strip()} | {"csv"}
+    if unknown := chosen - FORMATS:
+        raise OptionError(
+            f"--formats: unknown {', '.join(sorted(unknown))}; choose from {', '.join(sorted(FORMATS))}"
+        )
+    return frozenset(chosen)
 
 
 def write_reports(
     problem: Problem,
     result: Result,
     folder: str | Path,
-    formats: set[str] | frozenset[str],
+    formats: str | Iterable[str],
     week_start: date | None = None,
+    term: TermCalendar | None = None,
+    sequences: Mapping[str, SequenceEntry] | None = None,
 ) -> list[Path]:
     """Write the asked-for reports into folder and return the paths written.
 
-    formats ⊆ {"xlsx", "ics", "html"} ("csv" is accepted and left to ``Result.write``);
-    week_start is the first week of the calendars (default: next Monday).
+    formats ⊆ {"xlsx", "ics", "html"} ("csv" is accepted and left to ``Result.write``).
+    term: the term's calendar (:func:`kecheng.term.term_calendar`): the .ics events are dated
+    over it and the workbook gets a "calendar" sheet. Without one, week_start is the first week
+    of open-ended weekly calendars (default: next Monday).
+    sequences: the previous run's ``ics/sequence.csv`` (:func:`kecheng.report.ics.read_sequences`),
+    so that a changed session's SEQUENCE rises; None on a first run.
     """
-    unknown = set(formats) - FORMATS
-    if unknown:
-        raise ValueError(
-            f"unknown report format(s) {', '.join(sorted(unknown))}; use {', '.join(sorted(FORMATS))}"
-        )
+    formats = parse_formats(formats)
     folder = Path(folder)
     written: list[Path] = []
     if "xlsx" in formats:
         from kecheng.report import xlsx
 
-        written.append(atomic_write(folder / "timetable.xlsx", xlsx.render(problem, result)))
+        written.append(atomic_write(folder / "timetable.xlsx", xlsx.render(problem, result, term=term)))
     if "ics" in formats:
         from kecheng.report import ics
 
-        for relative, data in ics.render(problem, result, week_start or next_monday()).items():
+        feeds = ics.render(problem, result, week_start or next_monday(), term=term, previous=sequences)
+        for relative, data in feeds.items():
             written.append(atomic_write(folder / relative, data))
     if "html" in formats:
         from kecheng.report import html
 
         written.append(atomic_write(folder / "report.html", html.render(problem, result)))
     return written
-
-
-def atomic_write(path: Path, data: bytes) -> Path:
-    """Write bytes to a temp file beside path, then rename it over path (atomic on one filesystem)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def next_monday(today: date | None = None) -> date:
-    """The Monday after today (a week from today when today is a Monday)."""
-    today = today or date.today()
-    return today + timedelta(days=7 - today.weekday())
-
-
-def safe_name(text: str) -> str:
-    """An id as a file name on any system: letters, digits (any script), '-', '_' and '.' only."""
-    return re.sub(r"[^\w.-]", "_", text).strip(".") or "_"
-
-
-def sessions(problem: Problem, result: Result) -> pd.DataFrame:
-    """One row per placed session, with the names staff read beside the ids.
-
-    community/street are the group's (where its members live); venue_community and
-    venue_street are where the venue stands. Times stay in minutes for arithmetic.
-    """
-    rows = []
-    for p in result.placements:
-        group, venue = problem.group[p.group_id], problem.venue[p.venue_id]
-        home, site = problem.community[group.community_id], problem.community[venue.community_id]
-        teacher = problem.teacher.get(p.teacher_id)
-        rows.append(
-            {
-                "group_id": p.group_id,
-                "group": group.name,
-                "category": CATEGORY_NAMES.get(group.category, group.category),
-                "session": p.session,
-                "weekday": p.weekday,
-                "start": p.start,
-                "end": p.end,
-                "venue_id": p.venue_id,
-                "venue": venue.name,
-                "venue_community": site.name,
-                "venue_street": site.street,
-                "teacher_id": p.teacher_id,
-                "teacher": teacher.name if teacher else p.teacher_id,
-                "community_id": home.community_id,
-                "community": home.name,
-                "street": home.street,
-            }
-        )
-    columns = ["group_id", "group", "category", "session", "weekday", "start", "end", "venue_id", "venue"]
-    columns += [
-        "venue_community",
-        "venue_street",
-        "teacher_id",
-        "teacher",
-        "community_id",
-        "community",
-        "street",
-    ]
-    frame = pd.DataFrame(rows, columns=columns)
-    return frame.sort_values(["street", "community", "weekday", "start", "group_id"], ignore_index=True)
-
-
-def unscheduled(problem: Problem, result: Result) -> pd.DataFrame:
-    """One row per session not placed, with the group's names and the reason in Chinese."""
-    rows = []
-    for u in result.unplaced:
-        group = problem.group.get(u.group_id)
-        home = problem.community.get(group.community_id) if group else None
-        teacher = problem.teacher.get(group.teacher_id) if group else None
-        rows.append(
-            {
-                "group_id": u.group_id,
-                "group": group.name if group else "",
-                "category": CATEGORY_NAMES.get(group.category, group.category) if group else "",
-                "community_id": home.community_id if home else "",
-                "community": home.name if home else "",
-                "street": home.street if home else "",
-                "teacher": teacher.name if teacher else "",
-                "session": u.session,
-                "reason": u.reason,
-                "reason_zh": REASON_NAMES.get(u.reason, u.reason),
-                "detail": u.detail,
-            }
-        )
-    columns = ["group_id", "group", "category", "community_id", "community", "street", "teacher", "session"]
-    return pd.DataFrame(rows, columns=[*columns, "reason", "reason_zh", "detail"])
-
-
-def open_minutes(problem: Problem) -> int:
-    """Minutes all venues are open in the week: the denominator of utilisation."""
-    return sum(end - begin for spans in problem.opening.values() for begin, end in spans)

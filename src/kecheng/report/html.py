@@ -21,7 +21,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
 from kecheng.model import Problem, format_clock
-from kecheng.report import REASON_NAMES, WEEKDAY_NAMES, open_minutes, sessions, unscheduled
+from kecheng.report.frames import REASON_NAMES, WEEKDAY_NAMES, open_minutes, sessions, unscheduled
 from kecheng.report.template import TEMPLATE
 from kecheng.result import Result
 

@@ -18,15 +18,18 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from kecheng.model import Problem, format_clock
-from kecheng.report import WEEKDAY_NAMES, sessions, unscheduled
+from kecheng.report.frames import WEEKDAY_NAMES, sessions, unscheduled
 from kecheng.result import Result
+
+if TYPE_CHECKING:
+    from kecheng.term import TermCalendar
 
 TIMETABLE_HEADERS = {
     "street": "街道", "community": "社区", "group_id": "兴趣小组编号", "group": "兴趣小组",
@@ -60,8 +63,8 @@ STYLES: dict[str, dict[str, Any]] = {
 }
 
 
-def render(problem: Problem, result: Result) -> bytes:
-    """The whole workbook as .xlsx bytes."""
+def render(problem: Problem, result: Result, term: TermCalendar | None = None) -> bytes:
+    """The whole workbook as .xlsx bytes; with a term, a dated "calendar" sheet at the end."""
     placed, missing = sessions(problem, result), unscheduled(problem, result)
     buffer = io.BytesIO()
     # Cells are data, never formulas or links: a group named "=HYPERLINK(…)" stays text.
@@ -89,6 +92,8 @@ def render(problem: Problem, result: Result) -> bytes:
     for teacher_id, items in _by(records, "teacher_id").items():
         title = f"老师 {teacher_id} {items[0].teacher} · 每周 {len(items)} 次"
         row = _grid(sheet, row, title, items, lambda s: f"{s.group}\n{s.venue}", step, styles)
+    if term is not None:
+        _term_sheet(book, book.add_worksheet(_sheet_title("calendar", used)), problem, term, styles)
     book.close()
     return buffer.getvalue()
 
@@ -179,3 +184,105 @@ def _width(text: str) -> int:
     return max(
         sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line) for line in text.split("\n")
     )
+
+
+# ---------------------------------------------------------------- the term's calendar sheet
+
+TERM_TEXT = {
+    "title": "学期日历 term calendar: {start} 至 {end} · 共 {weeks} 周",
+    "follow": "调休上班日按所补的星期上课 (make-up days follow the weekday they replace)",
+    "ignore": "调休上班日课程照常，不补课 (make-up days are ordinary days for classes)",
+    "source": "节假日数据 holidays: {source}",
+    "week": "周次",
+    "monday": "周一日期",
+    "notes": "备注",
+    "outside": "学期外",
+    "date": "{month}月{day}日",
+    "closed_all": "全部场地停课",
+    "closed": "停课",
+    "and_more": "等 {count} 处",
+    "list_separator": "；",
+}
+"""Every label on the calendar sheet, in one place for the translation layer."""
+TERM_STYLES: dict[str, dict[str, Any]] = {
+    name: {"text_wrap": True, "valign": "top", "border": 1, "border_color": "#A6A6A6", **extra}
+    for name, extra in {
+        "day": {},
+        "holiday": {"bg_color": "#F8CBAD", "bold": True},
+        "makeup": {"bg_color": "#FFE699"},
+        "closure": {"bg_color": "#D9D9D9"},
+        "outside": {"font_color": "#A6A6A6"},
+        "monday": {"num_format": "yyyy-mm-dd", "align": "center"},
+        "number": {"align": "center"},
+    }.items()
+}
+TERM_STYLES["warning"] = {"font_color": "#C00000"}
+MAX_VENUES_SHOWN = 3
+
+
+def _term_sheet(
+    book: xlsxwriter.Workbook, sheet: Worksheet, problem: Problem, term: TermCalendar, styles: dict[str, Any]
+) -> None:
+    """Week by week: week number, Monday's date, the seven dates with holidays, make-up days and
+    closures marked in colour and named, and the week's notes (empty in an ordinary week)."""
+    own = {name: book.add_format(spec) for name, spec in TERM_STYLES.items()}
+    weeks, text = term.term.weeks(), TERM_TEXT
+    title = text["title"].format(start=term.term.start, end=term.term.end, weeks=len(weeks))
+    sheet.write(0, 0, title, styles["title"])
+    sheet.write(1, 0, text[term.makeup])
+    sheet.write(2, 0, text["source"].format(source=term.source))
+    for row, warning in enumerate(term.warnings, start=3):
+        sheet.write(row, 0, warning, own["warning"])
+    top = 4 + len(term.warnings)
+    sheet.write_row(top, 0, [text["week"], text["monday"], *WEEKDAY_NAMES, text["notes"]], styles["head"])
+    for number, days in enumerate(weeks, start=1):
+        row = top + number
+        sheet.write_number(row, 0, number, own["number"])
+        sheet.write_datetime(row, 1, days[0], own["monday"])
+        holidays: dict[str, list[str]] = {}  # name → its dates in this week
+        notes: list[str] = []
+        lines = 1
+        for column, day in enumerate(days, start=2):
+            label = text["date"].format(month=day.month, day=day.day)
+            if not term.term.start <= day <= term.term.end:
+                sheet.write(row, column, f"{label}\n{text['outside']}", own["outside"])
+                continue
+            marks = term.notes(day)
+            style = "holiday" if day in term.holidays else "makeup" if day in term.makeup_days else "day"
+            if day in term.holidays:
+                holidays.setdefault(term.holidays[day], []).append(label)
+            elif marks:
+                notes.append(f"{label} {WEEKDAY_NAMES[day.weekday()]} {'，'.join(marks)}")
+            if closed := term.closures.get(day):
+                marks.append(_closed(problem, closed))
+                notes.append(f"{label} {WEEKDAY_NAMES[day.weekday()]} {marks[-1]}")
+                style = "closure" if style == "day" else style
+            sheet.write(row, column, "\n".join([label, *marks]), own[style])
+            lines = max(lines, 1 + len(marks))
+        runs = [
+            f"{name} {dates[0]}" + (f"–{dates[-1]}" if len(dates) > 1 else "")
+            for name, dates in holidays.items()
+        ]
+        sheet.write(row, 9, text["list_separator"].join(runs + notes), own["day"])
+        if lines > 1:
+            sheet.set_row(row, LINE_PT * lines)
+    sheet.set_column(0, 0, 6)
+    sheet.set_column(1, 1, 12)
+    sheet.set_column(2, 8, 16)
+    sheet.set_column(9, 9, 60)
+    sheet.freeze_panes(top + 1, 2)
+
+
+def _closed(problem: Problem, closed: dict[str, str]) -> str:
+    """A day's closures as staff read them: 全部场地停课：区运动会, or 停课：V0001 星光活动室、… 等 5 处."""
+    from kecheng.term import EVERY_VENUE
+
+    if EVERY_VENUE in closed:
+        reason = closed[EVERY_VENUE]
+        return f"{TERM_TEXT['closed_all']}：{reason}" if reason else TERM_TEXT["closed_all"]
+    names = [f"{v} {problem.venue[v].name}" if v in problem.venue else v for v in closed]
+    shown = "、".join(names[:MAX_VENUES_SHOWN])
+    if len(names) > MAX_VENUES_SHOWN:
+        shown += " " + TERM_TEXT["and_more"].format(count=len(names))
+    reasons = "、".join(dict.fromkeys(r for r in closed.values() if r))
+    return f"{TERM_TEXT['closed']}：{shown}" + (f"（{reasons}）" if reasons else "")

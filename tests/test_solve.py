@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from builders import district, group, venue
 
-from kecheng import check
-from kecheng.candidates import group_options, start_spans
-from kecheng.greedy import first_free, greedy
-from kecheng.solver import solve
+from kecheng import OptionError, check, generate, solve
+from kecheng.candidates import Candidates, start_spans
+from kecheng.greedy import greedy
 
 MORNING = [("V1", 1, "08:00", "12:00")]
 
@@ -138,18 +137,76 @@ def test_start_times_stay_on_the_grid_and_inside_the_window():
     assert start_spans([(8 * 60, 8 * 60 + 45)], 60, 15) == ()
 
 
-def test_first_free_jumps_past_busy_intervals():
-    assert first_free(((0, 10),), 2, [(0, 3), (4, 6)]) == 6
-    assert first_free(((0, 2),), 2, [(0, 3)]) is None  # starts 0..2 all hit (0, 3)
-    assert first_free(((0, 3),), 2, [(0, 3)]) == 3  # touching is fine
-    assert first_free(((0, 10),), 2, [(5, 6)]) == 0
-
-
 def test_greedy_is_valid_and_never_better_than_cp_sat():
     problem = one_venue_too_few()
-    first_fit = greedy(problem, group_options(problem))
+    first_fit = greedy(problem)
     assert check(problem, first_fit) == []
     assert len(first_fit) == 2
     assert solve(problem, time_limit=5, workers=1).objective >= sum(
         problem.group[p.group_id].priority for p in first_fit
     )
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"time_limit": -5}, "time limit"),
+        ({"time_limit": 0}, "time limit"),
+        ({"time_limit": float("nan")}, "time limit"),
+        ({"time_limit": float("inf")}, "time limit"),
+        ({"time_limit": "10"}, "time limit"),
+        ({"workers": -3}, "workers"),
+        ({"seed": -1}, "seed"),
+        ({"seed": 1.5}, "seed"),
+    ],
+)
+def test_options_no_solve_can_honour_are_refused(options, words):
+    with pytest.raises(OptionError, match=words):
+        solve(one_venue_too_few(), **options)
+
+
+def test_a_week_where_first_fit_places_everything_is_proven_optimal_at_once():
+    """Two groups, room for both: the bound from the candidates equals what first fit places."""
+    problem = district(
+        venues=[venue("V1")],
+        opening=[("V1", d, "08:00", "20:00") for d in range(1, 8)],
+        teachers=["T1", "T2"],
+        availability=[(t, d, "08:00", "20:00") for t in ("T1", "T2") for d in range(1, 8)],
+        groups=[group("G1", "T1", sessions=3, priority=2), group("G2", "T2", sessions=2)],
+    )
+    result = solve(problem, time_limit=30, workers=1)
+    assert result.status == "OPTIMAL"
+    assert result.objective == result.bound == 8 == Candidates(problem).upper_bound()
+
+
+def test_the_bound_lies_between_the_objective_and_what_the_candidates_allow():
+    problem = generate("small", 3)
+    result = solve(problem, time_limit=3, workers=2)
+    assert result.objective <= result.bound <= Candidates(problem).upper_bound()
+    assert result.gap >= 0
+    assert check(problem, result.timetable) == []
+
+
+def test_the_candidates_bound_counts_only_usable_weekdays_and_teacher_limits():
+    problem = district(
+        venues=[venue("V1")],
+        opening=[("V1", d, "08:00", "20:00") for d in (1, 2)],
+        teachers=[dict(teacher_id="T1", name="王", max_sessions_per_week=3), "T2"],
+        availability=[("T1", d, "08:00", "20:00") for d in (1, 2)] + [("T2", 1, "08:00", "20:00")],
+        groups=[
+            group("G1", "T1", sessions=3, priority=5),  # two usable weekdays: 2 sessions at most
+            group("G2", "T1", sessions=2, priority=1),  # the weekly limit of 3 leaves one of these
+            group("G3", "T2", sessions=2, priority=2),  # T2 comes on Monday only: 1 session
+        ],
+    )
+    assert Candidates(problem).upper_bound() == 5 * 2 + 1 + 2
+
+
+def test_every_path_reports_the_same_fields():
+    problem = generate("district", 0, groups=120)
+    whole = solve(problem, time_limit=4, workers=2)
+    parts = solve(problem, time_limit=4, workers=2, max_part_groups=50)
+    assert parts.model_size["parts"] >= 2
+    assert set(whole.timings) == set(parts.timings)
+    assert set(whole.summary()) == set(parts.summary())
+    assert whole.terms.keys() == parts.terms.keys() and parts.terms["placed_priority"] == parts.objective

@@ -8,11 +8,10 @@ import pytest
 from builders import HOME, district, group, venue
 from typer.testing import CliRunner
 
-from kecheng import check, io
+from kecheng import LockError, check, solve, writing
 from kecheng.changes import compare, diff
 from kecheng.cli import app
-from kecheng.model import Placement
-from kecheng.solver import LockError, solve
+from kecheng.timetable import Placement
 from kecheng.weights import Weights, load_weights
 
 ALL_DAY = "07:00", "22:00"
@@ -160,7 +159,7 @@ def test_cli_lock_error_exits_2_naming_the_lock(tmp_path):
         groups=[group("G1", "T1")],
     )
     folder = tmp_path / "in"
-    io.write_problem(problem, folder)
+    writing.write_problem(problem, folder)
     (folder / "locked.csv").write_text(
         "group_id,session,venue_id,teacher_id,weekday,start,end\nG1,1,V1,T1,1,13:00,14:00\n", encoding="utf-8"
     )

@@ -1,4 +1,4 @@
-"""Reading and writing: round trips, and every kind of input error located for staff."""
+"""Reading: round trips, and every kind of input error located for staff, all at once."""
 
 from __future__ import annotations
 
@@ -14,21 +14,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import problems
 
-from kecheng.io import (
-    InputError,
-    LocatedIssue,
+from kecheng.errors import InputError, LocatedIssue
+from kecheng.model import Problem
+from kecheng.reading import load, load_report, read_timetable, validate
+from kecheng.timetable import TIMETABLE_COLUMNS
+from kecheng.writing import (
     json_schema,
-    load,
-    load_report,
-    read_timetable,
-    validate,
     write_json,
     write_problem,
     write_problem_json,
     write_problem_xlsx,
     write_table,
 )
-from kecheng.model import TIMETABLE_COLUMNS, Problem
 
 BASE = {
     "communities": """community_id,name,street,lat,lon
@@ -361,13 +358,22 @@ def test_errors_in_several_files_are_reported_at_once(tmp_path):
 
 
 def test_a_long_list_is_cut_short_in_str_but_kept_whole(tmp_path):
-    members = "member_id,group_id\n" + "".join(f"M{i},G9\n" for i in range(150))
+    members = "member_id,group_id\n" + "".join(f"M{i},G9{i}\n" for i in range(150))
     with pytest.raises(InputError) as caught:
         load(district(tmp_path, members=members))
     assert len(caught.value.problems) == 150 and len(caught.value.render().splitlines()) == 150
     lines = str(caught.value).splitlines()
     assert len(lines) == 101 and lines[-1] == "… and 50 more problems"
-    assert lines[0].startswith('members.csv, row 2, column "group_id": "G9" no such id in groups')
+    assert lines[0].startswith('members.csv, row 2, column "group_id": "G90" no such id in groups')
+
+
+def test_one_unknown_id_used_in_many_rows_is_one_problem_naming_the_rows(tmp_path):
+    members = "member_id,group_id\n" + "".join(f"M{i},G9\n" for i in range(21))
+    [problem] = problems_of(district(tmp_path, members=members))[0]
+    assert problem.render() == (
+        'members.csv, row 2, column "group_id": "G9" no such id in groups (used in 21 rows: 2, 3, 4, 5, 6, '
+        "7, 8, 9, …) — check the spelling, or add it to groups.csv"
+    )
 
 
 # ---------------------------------------------------------------- fitting together
@@ -455,6 +461,26 @@ def test_missing_columns_are_named_with_the_columns_found(tmp_path):
     assert issue.file == "communities.csv" and issue.row == 1
     assert '"lat" (or 纬度), "lon" (or 经度)' in issue.message
     assert 'found "community_id", "name", "street";' in issue.message
+
+
+def test_a_missing_column_hides_no_other_problem_of_the_file(tmp_path):
+    """Without its "size" column groups.csv still shows its duplicate id and its unknown teacher."""
+    groups = (
+        "group_id,name,category,community_id,sessions_per_week,duration_min,teacher_id\n"
+        "G1,太极,sports,C1,2,60,T1\nG1,合唱,arts,C1,1,90,T9\n"
+    )
+    problems, _ = problems_of(district(tmp_path, groups=groups, members=None))
+    rendered = [p.render() for p in problems]
+    assert len(rendered) == 3, rendered
+    assert rendered[0].startswith('groups.csv, row 1: is missing the column(s) "size"')
+    assert rendered[1].startswith('groups.csv, row 3, column "group_id": "G1" this id appears more than once')
+    assert rendered[2].startswith('groups.csv, row 3, column "teacher_id": "T9" no such id in teachers')
+
+
+def test_a_missing_id_column_does_not_flag_every_reference_to_the_table(tmp_path):
+    teachers = "name,community_id\n王老师,C1\n"
+    problems, _ = problems_of(district(tmp_path, teachers=teachers))
+    assert [p.file for p in problems] == ["teachers.csv"]
 
 
 def test_duplicate_header(tmp_path):
@@ -847,20 +873,21 @@ def test_a_folder_holding_only_a_workbook_points_at_it(tmp_path):
 
 
 def test_too_many_rows_and_too_big_files_are_refused_clearly(tmp_path, monkeypatch):
-    import kecheng.read_tables as read_tables
+    import kecheng.reading.raw as raw
+    import kecheng.reading.text as text
 
-    monkeypatch.setattr(read_tables, "MAX_ROWS", 2)
+    monkeypatch.setattr(raw, "MAX_ROWS", 2)
     issue = only(district(tmp_path, members=BASE["members"]))
     assert issue.render() == (
         "members.csv: has 3 rows, more than kecheng reads (2 per table) — is this the right file?"
     )
-    monkeypatch.setattr(read_tables, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(text, "MAX_FILE_BYTES", 100)
     _, text = problems_of(tmp_path)
     assert "groups.csv: is 0 MB, more than kecheng reads (0 MB)" in text
 
 
 def test_problems_are_listed_up_to_a_thousand_per_file(tmp_path):
-    members = "member_id,group_id\n" + "".join(f"M{i},G9\n" for i in range(1200))
+    members = "member_id,group_id\n" + "".join(f"M{i},G9{i}\n" for i in range(1200))
     problems, _ = problems_of(district(tmp_path, members=members))
     assert len(problems) == 1001
     assert problems[-1].render() == "members.csv: … and 200 more problems in this file, not listed"
@@ -946,8 +973,10 @@ def test_rows_are_validated_in_chunks_yet_located_as_if_at_once(tmp_path, monkey
     good = district(tmp_path / "good", members=members.replace("G9", "G2"))
     whole = problems_of(broken)[0], load(good)
     for size in (1, 3, 8):
-        monkeypatch.setattr("kecheng.io.CHUNK_ROWS", size)
+        monkeypatch.setattr("kecheng.validation.CHUNK_ROWS", size)
         assert (problems_of(broken)[0], load(good)) == whole
     rows = {(p.file, p.row) for p in whole[0]}
-    assert {("venues.csv", 4), ("venues.csv", 6), ("members.csv", 2), ("members.csv", 37)} <= rows
+    assert {("venues.csv", 4), ("venues.csv", 6), ("members.csv", 2)} <= rows
+    [unknown] = [p for p in whole[0] if p.file == "members.csv"]  # one message for the one unknown id
+    assert "(used in 7 rows: 2, 7, 17, 22, 27, 32, 37)" in unknown.message
     assert len(whole[1].members) == 40 - 6

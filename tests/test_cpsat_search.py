@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from kecheng import check, generate, io
+from kecheng import check, generate, reading, writing
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a process group is POSIX")
 def test_ctrl_c_writes_the_best_timetable_marked_interrupted(tmp_path: Path) -> None:
     problem = generate("district", 0, groups=400)
     folder, out = tmp_path / "in", tmp_path / "out"
-    io.write_problem(problem, folder)
+    writing.write_problem(problem, folder)
     command = [sys.executable, "-c", "from kecheng.cli import app; app()"]
     command += ["solve", str(folder), "--out", str(out), "--time-limit", "120", "--workers", "2", "--log"]
     process = subprocess.Popen(
@@ -38,6 +38,6 @@ def test_ctrl_c_writes_the_best_timetable_marked_interrupted(tmp_path: Path) -> 
     assert "(interrupted)" in stdout
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["interrupted"] is True
-    timetable = io.read_timetable(out / "timetable.csv")
+    timetable = reading.read_timetable(out / "timetable.csv")
     assert len(timetable) == summary["sessions_scheduled"] > 0
     assert check(problem, timetable) == []

@@ -1,0 +1,5 @@
+"""``python -m kecheng``: the command line."""
+
+from kecheng.cli import app
+
+app(prog_name="kecheng")

@@ -1,0 +1,147 @@
+"""Occupancy: what is taken, when, and by whom.
+
+One board answers "may this session go here?" for first fit and the final fill, and "who is in
+the way?" for the explanations, so the two can never disagree about a rule. Times are grid
+steps after midnight; a teacher's session elsewhere also blocks the walk there and back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from kecheng.candidates import Candidates, Spans
+from kecheng.model import Group, Problem
+from kecheng.timetable import Placement, in_group_order
+
+
+def first_free(spans: Spans, duration: int, busy: list[tuple[int, int]]) -> int | None:
+    """Earliest start in spans whose [start, start + duration) misses every busy interval."""
+    busy = sorted(busy)
+    for lo, hi in spans:
+        start = lo
+        for begin, end in busy:
+            if start > hi:
+                break
+            if begin < start + duration and start < end:
+                start = end
+        if start <= hi and all(not (b < start + duration and start < e) for b, e in busy):
+            return start
+    return None
+
+
+def _inside(spans: Spans, start: int) -> bool:
+    return any(lo <= start <= hi for lo, hi in spans)
+
+
+class Board:
+    """Who is where when. ``place`` trusts its caller (locks are checked before); ``fits`` and
+    ``slot`` check every rule the candidates have not already settled."""
+
+    def __init__(self, problem: Problem, candidates: Candidates):
+        self.problem, self.candidates = problem, candidates
+        self.grid = problem.grid_min
+        self.at_venue: dict[tuple[str, int], list[Placement]] = defaultdict(list)
+        self.with_teacher: dict[tuple[str, int], list[Placement]] = defaultdict(list)
+        self.per_week: dict[str, int] = defaultdict(int)
+        self.placed: dict[str, dict[int, Placement]] = defaultdict(dict)  # group → day → placement
+
+    # ------------------------------------------------------------------ recording
+
+    def place(self, p: Placement) -> None:
+        self.at_venue[p.venue_id, p.weekday].append(p)
+        self.with_teacher[p.teacher_id, p.weekday].append(p)
+        self.per_week[p.teacher_id] += 1
+        self.placed[p.group_id][p.weekday] = p
+
+    def add(self, group: Group, day: int, venue_id: str, start: int, session: int = 0) -> Placement:
+        """Place a session of ``group`` starting at grid step ``start``."""
+        end = start + self.candidates[group.group_id].duration
+        p = Placement(
+            group.group_id, session, venue_id, group.teacher_id, day, start * self.grid, end * self.grid
+        )
+        self.place(p)
+        return p
+
+    def placements(self) -> list[Placement]:
+        """Placements in input-group order, sessions numbered (kept numbers stay)."""
+        placed = (p for days in self.placed.values() for p in days.values())
+        return in_group_order((g.group_id for g in self.problem.groups), placed)
+
+    # ------------------------------------------------------------------ questions
+
+    def teacher_has_room(self, group: Group, day: int) -> bool:
+        teacher = self.problem.teacher[group.teacher_id]
+        week, daily = teacher.max_sessions_per_week, teacher.max_sessions_per_day
+        return (week is None or self.per_week[teacher.teacher_id] < week) and (
+            daily is None or len(self.with_teacher[teacher.teacher_id, day]) < daily
+        )
+
+    def holders(self, group: Group, day: int, venue_id: str) -> list[tuple[Placement, int]]:
+        """Sessions that a session of ``group`` at venue_id on day may not overlap, each with the
+        margin in steps it needs around them (the teacher's walk between venues)."""
+        found = [(p, 0) for p in self.at_venue.get((venue_id, day), ())]
+        for p in self.with_teacher.get((group.teacher_id, day), ()):
+            found.append((p, -(-self.problem.travel_min(venue_id, p.venue_id) // self.grid)))
+        for other in self.candidates.neighbours.get(group.group_id, ()):
+            if (p := self.placed.get(other, {}).get(day)) is not None:
+                found.append((p, 0))
+        return found
+
+    def _busy(self, group: Group, day: int, venue_id: str) -> list[tuple[int, int]]:
+        grid = self.grid
+        return [
+            (p.start // grid - margin, p.end // grid + margin)
+            for p, margin in self.holders(group, day, venue_id)
+        ]
+
+    def _open(self, group: Group, day: int, venue_id: str) -> Spans | None:
+        """The group's start spans there that day, if it may meet there at all."""
+        if day in self.placed.get(group.group_id, {}) or not self.teacher_has_room(group, day):
+            return None
+        return self.candidates[group.group_id].starts.get((day, venue_id))
+
+    def slot(self, group: Group, day: int, venue_id: str) -> int | None:
+        """The earliest free start step at venue_id on day, or None."""
+        spans = self._open(group, day, venue_id)
+        if spans is None:
+            return None
+        return first_free(spans, self.candidates[group.group_id].duration, self._busy(group, day, venue_id))
+
+    def fits(self, group: Group, day: int, venue_id: str, start: int) -> bool:
+        """Whether a session of ``group`` may start at step ``start`` there: inside the venue's and
+        the teacher's hours, and clear of every session already placed."""
+        spans = self._open(group, day, venue_id)
+        if spans is None or not _inside(spans, start):
+            return False
+        duration = self.candidates[group.group_id].duration
+        return first_free(((start, start),), duration, self._busy(group, day, venue_id)) == start
+
+    def blockers(self, group: Group, day: int, venue_id: str, start: int) -> set[Placement]:
+        """The sessions that keep a session of ``group`` from starting at step ``start`` there (the
+        teacher's whole day when their daily maximum is reached)."""
+        duration = self.candidates[group.group_id].duration
+        return self.blocking(self.holders(group, day, venue_id), start, start + duration) | self.day_full(
+            group, day
+        )
+
+    def blocking(self, holders: list[tuple[Placement, int]], start: int, end: int) -> set[Placement]:
+        """Which of ``holders`` (from ``holders``) overlap steps [start, end), margins included."""
+        grid = self.grid
+        return {
+            p for p, margin in holders if p.start // grid - margin < end and start < p.end // grid + margin
+        }
+
+    def day_full(self, group: Group, day: int) -> set[Placement]:
+        """The teacher's sessions that day when their daily maximum is reached (else none)."""
+        daily = self.problem.teacher[group.teacher_id].max_sessions_per_day
+        teacher_day = self.with_teacher.get((group.teacher_id, day), [])
+        return set(teacher_day) if daily is not None and len(teacher_day) >= daily else set()
+
+
+def board_of(problem: Problem, candidates: Candidates, placements: Iterable[Placement]) -> Board:
+    """A board holding a timetable, to ask it questions."""
+    board = Board(problem, candidates)
+    for p in placements:
+        board.place(p)
+    return board
