@@ -36,11 +36,11 @@ from kecheng.rows import Rows
 from kecheng.validation import (
     REFERENCE_MESSAGE,
     PythonTable,
-    field_adapter,
     locate,
     show,
     sort_and_cap,
     validate_rows,
+    validate_settings,
 )
 
 MINUTES_PER_DAY = 24 * 60
@@ -493,15 +493,7 @@ def _located_problems(data: dict[str, Any]) -> list[LocatedIssue]:
         name: validate_rows(source, TABLES[name], long=name in LONG_TABLES, problems=problems)
         for name, source in sources.items()
     }
-    settings: dict[str, Any] = {}
-    for name in SETTINGS:
-        if data.get(name) is None:
-            continue
-        try:
-            settings[name] = field_adapter(Problem, name).validate_python(data[name])
-        except ValidationError as err:
-            message = err.errors()[0]["msg"]
-            problems.append(LocatedIssue("settings", None, name, show(data[name]), message))
+    settings = validate_settings(data, Problem, SETTINGS, "settings", problems)
     try:
         issues = consistency_issues(Problem.model_construct(**rows, **settings))
     except Exception:  # a stand-in for a failed row tripped a rule; that row is reported already

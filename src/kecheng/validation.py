@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
 from itertools import groupby
 from typing import Annotated, Any, Protocol
@@ -149,6 +149,22 @@ def validate_rows(
                 yield _stand_in(row_type, record, bad[i]) if i in bad else next(good)
 
     return Rows(row_type, rows()) if long else list(rows())
+
+
+def validate_settings(
+    data: dict[str, Any], model: type, names: Iterable[str], file: str, problems: list[LocatedIssue]
+) -> dict[str, Any]:
+    """The settings given beside the tables (grid_min, …), each checked against ``model``'s field."""
+    settings: dict[str, Any] = {}
+    for name in names:
+        if data.get(name) is None:
+            continue
+        try:
+            settings[name] = field_adapter(model, name).validate_python(data[name])
+        except ValidationError as exc:
+            message = explain(exc.errors()[0], model, name)
+            problems.append(LocatedIssue(file, None, name, show(data[name]), message))
+    return settings
 
 
 def _cell(record: Any, cell: str | None) -> Any:

@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
 
 from kecheng.errors import InputError, LocatedIssue, Unreadable, whole_file
 from kecheng.model import LONG_TABLES, OPTIONAL_TABLES, SETTINGS, TABLES, Problem, consistency_issues
 from kecheng.reading.aliases import TABLE_ALIASES, find_csv_files, find_sheets
 from kecheng.reading.raw import ABSENT, RawTable, clean_cells, grid_table
 from kecheng.reading.text import csv_grid, short, workbook_grids
-from kecheng.validation import columns_of, explain, field_adapter, locate, show, sort_and_cap, validate_rows
+from kecheng.validation import columns_of, locate, sort_and_cap, validate_rows, validate_settings
 
 log = logging.getLogger(__name__)
 
@@ -279,14 +278,7 @@ def _json_tables(
     if wrong:
         problems.append(whole_file(path.name, wrong))
         return
-    for name in SETTINGS:
-        if data.get(name) is None:
-            continue
-        try:
-            settings[name] = field_adapter(Problem, name).validate_python(data[name])
-        except ValidationError as exc:
-            msg = explain(exc.errors()[0], Problem, name)
-            problems.append(LocatedIssue(path.name, None, name, show(data[name]), msg))
+    settings.update(validate_settings(data, Problem, SETTINGS, path.name, problems))
     for name, spec in specs.items():
         table = RawTable(f"{path.name} ({name})")
         rows = data.pop(name, None)
