@@ -30,6 +30,37 @@ def first_free(spans: Spans, duration: int, busy: list[tuple[int, int]]) -> int 
     return None
 
 
+def subtract(spans: Spans, busy: list[tuple[int, int]], duration: int) -> Spans:
+    """The starts in spans whose [start, start + duration) misses every busy interval."""
+    out: list[tuple[int, int]] = []
+    blocked = sorted((begin - duration + 1, end - 1) for begin, end in busy if end > begin)
+    for lo, hi in spans:
+        start = lo
+        for b_lo, b_hi in blocked:
+            if b_hi < start:
+                continue
+            if b_lo > hi:
+                break
+            if b_lo > start:
+                out.append((start, b_lo - 1))
+            start = max(start, b_hi + 1)
+            if start > hi:
+                break
+        if start <= hi:
+            out.append((start, hi))
+    return tuple(out)
+
+
+def intersect_spans(a: Spans, b: Spans) -> Spans:
+    """The start steps in both a and b (inclusive ranges)."""
+    out = []
+    for lo, hi in a:
+        for lo2, hi2 in b:
+            if max(lo, lo2) <= min(hi, hi2):
+                out.append((max(lo, lo2), min(hi, hi2)))
+    return tuple(sorted(out))
+
+
 def _inside(spans: Spans, start: int) -> bool:
     return any(lo <= start <= hi for lo, hi in spans)
 
@@ -53,6 +84,24 @@ class Board:
         self.with_teacher[p.teacher_id, p.weekday].append(p)
         self.per_week[p.teacher_id] += 1
         self.placed[p.group_id][p.weekday] = p
+
+    def lift(self, group_id: str, keep: frozenset[Placement] = frozenset()) -> list[Placement]:
+        """Take a group's sessions off the board (all but those in ``keep``); returns them."""
+        lifted = [p for p in self.placed.get(group_id, {}).values() if p not in keep]
+        for p in lifted:
+            self.at_venue[p.venue_id, p.weekday].remove(p)
+            self.with_teacher[p.teacher_id, p.weekday].remove(p)
+            self.per_week[p.teacher_id] -= 1
+            del self.placed[group_id][p.weekday]
+        return lifted
+
+    def free_spans(self, group: Group, day: int, venue_id: str) -> Spans:
+        """The group's start steps there that day that clash with nothing on the board (rules that
+        count sessions — teachers' limits, one session a day — are not judged here)."""
+        opt = self.candidates[group.group_id]
+        spans = opt.starts.get((day, venue_id), ())
+        busy = self._busy(group, day, venue_id)
+        return subtract(spans, busy, opt.duration) if busy else spans
 
     def add(self, group: Group, day: int, venue_id: str, start: int, session: int = 0) -> Placement:
         """Place a session of ``group`` starting at grid step ``start``."""
@@ -82,7 +131,7 @@ class Board:
         margin in steps it needs around them (the teacher's walk between venues)."""
         found = [(p, 0) for p in self.at_venue.get((venue_id, day), ())]
         for p in self.with_teacher.get((group.teacher_id, day), ()):
-            found.append((p, -(-self.problem.travel_min(venue_id, p.venue_id) // self.grid)))
+            found.append((p, self.candidates.travel_steps(venue_id, p.venue_id)))
         for other in self.candidates.neighbours.get(group.group_id, ()):
             if (p := self.placed.get(other, {}).get(day)) is not None:
                 found.append((p, 0))
@@ -101,11 +150,13 @@ class Board:
             return None
         return self.candidates[group.group_id].starts.get((day, venue_id))
 
-    def slot(self, group: Group, day: int, venue_id: str) -> int | None:
-        """The earliest free start step at venue_id on day, or None."""
+    def slot(self, group: Group, day: int, venue_id: str, within: Spans | None = None) -> int | None:
+        """The earliest free start step at venue_id on day (among ``within``, if given), or None."""
         spans = self._open(group, day, venue_id)
         if spans is None:
             return None
+        if within is not None:
+            spans = intersect_spans(spans, within)
         return first_free(spans, self.candidates[group.group_id].duration, self._busy(group, day, venue_id))
 
     def fits(self, group: Group, day: int, venue_id: str, start: int) -> bool:

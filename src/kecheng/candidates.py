@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from kecheng.model import WEEKDAYS, Group, Problem, distance_m
+from kecheng.model import WEEKDAYS, Group, Problem, distance_m, merge_windows
 
 Spans = tuple[tuple[int, int], ...]
 """Inclusive ranges of start steps, sorted and disjoint."""
@@ -32,6 +32,12 @@ class GroupOptions:
     duration: int  # in grid steps
     venues: tuple[str, ...]  # fitting venues, nearest first
     starts: dict[tuple[int, str], Spans]  # (weekday, venue_id) → start steps, never empty
+    sessions: int | None = None  # sessions still to place (default: the group's sessions_per_week)
+
+    @property
+    def wanted(self) -> int:
+        """Sessions this group still asks for."""
+        return self.group.sessions_per_week if self.sessions is None else self.sessions
 
     @cached_property
     def days(self) -> tuple[int, ...]:
@@ -44,7 +50,7 @@ class GroupOptions:
     @property
     def max_sessions(self) -> int:
         """At most one session a day, so never more than the days on offer."""
-        return min(self.group.sessions_per_week, len(self.days))
+        return min(self.wanted, len(self.days))
 
 
 class VenueIndex:
@@ -101,6 +107,22 @@ def start_spans(windows: Iterable[tuple[int, int]], duration_min: int, grid_min:
         if first <= last:
             spans.append((first, last))
     return tuple(spans)
+
+
+def liked_starts(group: Group, day: int, grid: int) -> Spans | None:
+    """Start steps on ``day`` at which a session meets the group's time preference (None: the group
+    has none, or the day earns nothing)."""
+    if not group.has_time_preference:
+        return None
+    if group.preferred_weekdays and day not in group.preferred_weekdays:
+        return None
+    if group.preferred_times:
+        windows = [(a, b) for d, a, b in group.preferred_times if d in (0, day)]
+        if not windows:
+            return None
+    else:
+        windows = [(0, 24 * 60)]
+    return start_spans(merge_windows(windows), group.duration_min, grid)
 
 
 def holds(problem: Problem, group: Group, venue_id: str) -> bool:
@@ -183,6 +205,16 @@ class Candidates:
         self.options = group_options(problem, self.index)
         self.cliques = member_cliques(problem)
         self.neighbours = neighbours_of(self.cliques)
+        self._travel: dict[tuple[str, str], int] = {}
+
+    def travel_steps(self, venue_a: str, venue_b: str) -> int:
+        """Grid steps a teacher needs between sessions at two venues (the walk plus the buffer), rounded
+        up; remembered, since the searches ask about the same pairs over and over."""
+        key = (venue_a, venue_b) if venue_a <= venue_b else (venue_b, venue_a)
+        steps = self._travel.get(key)
+        if steps is None:
+            steps = self._travel[key] = -(-self.problem.travel_min(venue_a, venue_b) // self.problem.grid_min)
+        return steps
 
     def __getitem__(self, group_id: str) -> GroupOptions:
         return self.options[group_id]
@@ -192,12 +224,13 @@ class Candidates:
         """Every feature some venue has."""
         return frozenset(tag for venue in self.problem.venues for tag in venue.features)
 
-    def upper_bound(self) -> int:
-        """A valid bound on the placed priority, from the candidates alone: every session that has
-        a fitting venue and time on a weekday of its own, within its teacher's weekly and daily
-        limits (a teacher's sessions spent on their highest priorities)."""
+    def upper_bound(self, groups: Iterable[str] | None = None) -> int:
+        """A valid bound on the placed priority (of ``groups``, default all), from the candidates
+        alone: every session that has a fitting venue and time on a weekday of its own, within its
+        teacher's weekly and daily limits (a teacher's sessions spent on their highest priorities)."""
         by_teacher: dict[str, list[GroupOptions]] = defaultdict(list)
-        for opt in self.options.values():
+        for gid in self.options if groups is None else groups:
+            opt = self.options[gid]
             by_teacher[opt.group.teacher_id].append(opt)
         total = 0
         for teacher_id, opts in by_teacher.items():

@@ -1,9 +1,22 @@
-"""One district's week solved: first fit, then CP-SAT in two lexicographic phases, then a final fill.
+"""One district's week: first fit, then placing more (local search beside a whole-week bound model),
+then the soft points, then a final fill.
 
-Phase 1 places the most priority (last week's sessions kept where that costs nothing);
-phase 2, with that fixed, earns the soft points (time preferences, near venues). The final
-fill seats any session that still fits a free slot, so no run ends with a session whose slot
-is free. This returns an ``Outcome``; ``kecheng.solve`` turns outcomes into a ``Result``.
+1. First fit gives a complete timetable within a second. If it already places every session the
+   candidates allow (the bound from ``Candidates.upper_bound``), placement is proven best at once.
+2. Otherwise two searches run side by side until the placed priority reaches the best bound or
+   the placement share of the time is spent: the local search (``kecheng.lns``) frees a few dozen
+   groups at a time and solves them exactly with the rest held; the whole week as one CP-SAT model
+   (``kecheng.cpsat.bound``) proves the bound and, on small districts, finds the best timetable.
+   Above ``max_part_groups`` groups (a city) the bound comes part by part (``kecheng.decompose``).
+3. With placement (and the sessions kept from last week) held, the local search earns the soft
+   points (time preferences, own community, nearer venues) — for its share of the time, but never
+   longer than placement took (at least a second), and not once they reach their maximum.
+4. Any session that still fits a free slot is seated (so a run never ends with SEARCH_LIMIT where a
+   free slot is plain to see).
+
+With one worker every budget is counted on CP-SAT's deterministic clock, so the same input and
+seed give the same timetable in every process. This returns an ``Outcome``; ``kecheng.solve``
+turns outcomes into a ``Result``.
 """
 
 from __future__ import annotations
@@ -13,13 +26,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ortools.sat.python import cp_model
-
-from kecheng.board import board_of
+from kecheng.board import Board, board_of
 from kecheng.candidates import Candidates
-from kecheng.cpsat import Objective, Search, SearchSettings, TimetableModel
-from kecheng.errors import LockError
-from kecheng.greedy import fill, greedy
+from kecheng.cpsat import SearchSettings
+from kecheng.cpsat.bound import BoundSearch
+from kecheng.cpsat.objective import soft_ceiling, soft_points
+from kecheng.decompose import MAX_PART_GROUPS, PartBounds
+from kecheng.greedy import fill, greedy, seat
+from kecheng.lns import LocalSearch, run
 from kecheng.model import Problem
 from kecheng.result import ProgressPoint
 from kecheng.timetable import Placement
@@ -27,7 +41,8 @@ from kecheng.timetable import Placement
 TIMINGS = ("candidates_s", "greedy_s", "build_s", "solve_s", "polish_s", "fill_s")
 """The timings every outcome reports (``kecheng.solve`` adds explain_s and wall_s)."""
 POLISH_SHARE = 0.15
-"""Of the time limit, what phase 2 (the soft points) gets when there are soft points to earn."""
+"""Of the time limit, what phase 2 (the soft points) gets at most."""
+MIN_POLISH_SECONDS = 1.0
 
 
 @dataclass
@@ -55,6 +70,7 @@ def solve_district(
     warm_start: Sequence[Placement] = (),
     ceiling: float = math.inf,
     started: float | None = None,
+    max_part_groups: int = MAX_PART_GROUPS,
 ) -> Outcome:
     """Place the most priority-weighted sessions of one district within ``settings.time_limit``.
 
@@ -63,68 +79,128 @@ def solve_district(
     """
     started = time.perf_counter() if started is None else started
     timings = dict.fromkeys(TIMINGS, 0.0)
-    search = Search(settings, started, ceiling)
+    points: list[ProgressPoint] = []
+    deterministic = settings.workers == 1
+
+    def record(source: str, bound: float = math.nan) -> None:
+        placements = board.placements()
+        placed = problem.placed_priority(placements)
+        point = ProgressPoint(time.perf_counter() - started, placed, bound, len(placements), source)
+        points.append(point)
+        if settings.on_progress is not None:
+            settings.on_progress(point)
+
     tick = time.perf_counter()
-    first_fit = (
-        greedy(problem, candidates, locked=locked, previous=[*warm_start, *previous])
-        if settings.hint or locked
-        else []
-    )
+    first_fit = greedy(problem, candidates, locked=locked, previous=[*warm_start, *previous])
+    board = board_of(problem, candidates, first_fit)
     timings["greedy_s"] = time.perf_counter() - tick
-    if first_fit:
-        search.record(
-            ProgressPoint(
-                search.elapsed(), problem.placed_priority(first_fit), math.nan, len(first_fit), "first-fit"
-            )
-        )
+    record("first-fit", ceiling)
 
-    tick = time.perf_counter()
-    tm = TimetableModel(problem, candidates, locked=locked)
-    objective = Objective(tm, settings.weights, previous)
-    objective.place_most()
-    built = time.perf_counter()
-    timings["build_s"] = built - tick
-
-    polish = bool(objective.soft) and settings.time_limit >= 2
-    phase1_limit = settings.time_limit * (1 - POLISH_SHARE) if polish else settings.time_limit
-    if first_fit:
-        tm.hint(first_fit)
-    tick = time.perf_counter()
-    solver, status = search.run(tm, phase1_limit, "cp-sat", objective.primary)
-    timings["solve_s"] = time.perf_counter() - tick
-    if status == cp_model.INFEASIBLE:
-        raise LockError("the locked sessions cannot all be kept together: " + solver.solution_info())
-    bound = (
-        objective.primary(solver.best_objective_bound)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-        else math.nan
+    search = LocalSearch(
+        problem,
+        candidates,
+        board,
+        weights=settings.weights,
+        previous=previous,
+        locked=locked,
+        seed=settings.seed,
+        workers=settings.workers or 2,
     )
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        placements, status_name = tm.placements(solver.value), solver.status_name(status)
-    else:
-        placements, status_name = first_fit, "FEASIBLE" if first_fit else solver.status_name(status)
+    soft_max = soft_ceiling(problem, candidates, settings.weights)
+    polish = soft_max > 0 and settings.time_limit >= 2
+    place_budget = settings.time_limit * (1 - POLISH_SHARE) if polish else settings.time_limit
+    bound, status, size, interrupted = ceiling, "FEASIBLE", {}, False
+    tick = time.perf_counter()
+    if search.placed() < ceiling:
+        whole = len(problem.groups) <= max_part_groups
+        bounder: BoundSearch | PartBounds = (BoundSearch if whole else PartBounds)(
+            problem,
+            candidates,
+            settings,
+            previous=previous,
+            locked=locked,
+            hint=first_fit if settings.hint else (),
+            **({"ceiling": ceiling} if whole else {"max_groups": max_part_groups}),
+        )
+        stop = lambda: search.placed() >= bounder.bound  # noqa: E731
+        improved = lambda: record("lns", bounder.bound)  # noqa: E731
+        try:
+            if deterministic or search.whole:  # one after the other, each on its planned share
+                share = place_budget if search.whole else place_budget / 2
+                bounder.run(share, share)
+                _adopt(problem, candidates, board, bounder, locked)
+                if not search.whole:
+                    run(
+                        search,
+                        "place",
+                        budget=share,
+                        deterministic=True,
+                        should_stop=stop,
+                        on_improvement=improved,
+                    )
+            else:
+                bounder.start(place_budget, place_budget)
+                run(
+                    search,
+                    "place",
+                    budget=place_budget,
+                    deterministic=False,
+                    should_stop=stop,
+                    on_improvement=improved,
+                )
+                bounder.stop()
+                bounder.join()
+                _adopt(problem, candidates, board, bounder, locked)
+        except KeyboardInterrupt:
+            interrupted = True
+            bounder.stop()
+            bounder.join()
+        bound = min(bound, bounder.bound)
+        if bounder.best is not None:
+            record("cp-sat", bound)
+        timings["build_s"] = bounder.build_s
+        size = bounder.size
+    timings["solve_s"] = time.perf_counter() - tick - timings["build_s"]
+    if search.placed() >= bound:
+        status = "OPTIMAL"
 
     tick = time.perf_counter()
-    remaining = settings.time_limit - (time.perf_counter() - built)  # the limit is of searching
-    if polish and placements and remaining >= 1 and not search.interrupted:
-        objective.polish(problem.placed_priority(placements), objective.kept_points(placements), placements)
-        planned = settings.time_limit * POLISH_SHARE
-        solver2, status2 = search.run(tm, remaining, "polish", objective.primary, planned)
-        if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            placements = tm.placements(solver2.value)
+    if polish and not interrupted:
+        spent = time.perf_counter() - started
+        budget = min(settings.time_limit * POLISH_SHARE, max(MIN_POLISH_SECONDS, spent))
+        reached = lambda: soft_points(problem, board.placements(), settings.weights) >= soft_max  # noqa: E731
+        try:
+            run(search, "polish", budget=budget, deterministic=deterministic, should_stop=reached)
+        except KeyboardInterrupt:
+            interrupted = True
+        record("polish", bound)
     timings["polish_s"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    board = board_of(problem, candidates, placements)
     if fill(board):
-        placements = board.placements()
-        search.record(
-            ProgressPoint(
-                search.elapsed(), problem.placed_priority(placements), math.nan, len(placements), "fill"
-            )
-        )
+        record("fill", bound)
     timings["fill_s"] = time.perf_counter() - tick
-    size = tm.size() | {"stability_terms": len(objective.stable), "soft_terms": len(objective.soft)}
-    return Outcome(
-        status_name, placements, bound, first_fit, search.points, timings, size, search.interrupted
-    )
+    size = size | {"lns_steps": len(search.moves), "lns_improving": sum(m.improved for m in search.moves)}
+    return Outcome(status, board.placements(), bound, first_fit, points, timings, size, interrupted)
+
+
+def _adopt(
+    problem: Problem,
+    candidates: Candidates,
+    board: Board,
+    bounder: BoundSearch | PartBounds,
+    locked: Sequence[Placement],
+) -> None:
+    """Take the whole-week model's timetable when it places more: seated session by session, so a
+    session that breaks the walk between venues (when the model left it out) is dropped, then the
+    free slots filled."""
+    if bounder.best is None or bounder.best_objective <= problem.placed_priority(board.placements()):
+        return
+    trial = board_of(problem, candidates, locked)
+    seat(trial, [p for p in bounder.best if p not in set(locked)])
+    fill(trial)
+    if problem.placed_priority(trial.placements()) > problem.placed_priority(board.placements()):
+        for g in list(board.placed):
+            board.lift(g)
+        for p in trial.placements():
+            board.place(p)

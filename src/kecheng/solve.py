@@ -1,8 +1,8 @@
 """``solve()``: one path from a Problem to a Result, whatever its size.
 
 It checks the options and the locks, builds the candidates once, hands the work to the district
-solve (or, above ``max_part_groups`` groups, to the part-by-part solve that calls the district
-solve for each part), and is the one place that turns what was found into a ``Result``: the
+solve (which, above ``max_part_groups`` groups, proves its bound part by part), and is the one
+place that turns what was found into a ``Result``: the
 unplaced sessions explained, the objective's terms, the changes against last week, and a bound
 that is never above what the candidates allow nor below what was placed.
 """
@@ -18,10 +18,11 @@ from kecheng.candidates import Candidates
 from kecheng.changes import compare
 from kecheng.check import check
 from kecheng.cpsat import SearchSettings
-from kecheng.decompose import MAX_PART_GROUPS, solve_in_parts
+from kecheng.decompose import MAX_PART_GROUPS
 from kecheng.district import Outcome, solve_district
 from kecheng.errors import LockError, OptionError
 from kecheng.explain import unplaced_reasons
+from kecheng.i18n import _, in_language
 from kecheng.model import Problem
 from kecheng.result import ProgressPoint, Result
 from kecheng.timetable import Placement, Unplaced
@@ -36,13 +37,24 @@ def check_options(*, time_limit: Any = 60.0, seed: Any = 0, workers: Any = 0) ->
         or not math.isfinite(time_limit)
         or time_limit <= 0
     ):
-        raise OptionError(f"the time limit must be a number of seconds greater than 0, not {time_limit!r}")
+        raise OptionError(
+            _("the time limit must be a number of seconds greater than 0, not {value}").format(
+                value=repr(time_limit)
+            )
+        )
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise OptionError(f"the seed must be a whole number 0 or more, not {seed!r}")
+        raise OptionError(
+            _("the seed must be a whole number 0 or more, not {value}").format(value=repr(seed))
+        )
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
-        raise OptionError(f"workers must be a whole number: 0 (every core) or more, not {workers!r}")
+        raise OptionError(
+            _("workers must be a whole number: 0 (every core) or more, not {value}").format(
+                value=repr(workers)
+            )
+        )
 
 
+@in_language
 def solve(
     problem: Problem,
     *,
@@ -87,9 +99,11 @@ def solve(
     warm_start
         Placements seeding the first fit (after locks, before ``previous``).
     max_part_groups
-        Above this many groups the problem is solved part by part (``kecheng.decompose``).
+        Above this many groups the bound is proven part by part (``kecheng.decompose``).
     candidates
         ``Candidates(problem)``, when the caller built them already (to lint, say).
+    lang
+        "zh" or "en": the language of the reasons' details (default: ``kecheng.i18n.language()``).
 
     Returns
     -------
@@ -116,32 +130,29 @@ def solve(
     if candidates is None:
         candidates = Candidates(problem)
     elif candidates.problem is not problem:
-        raise OptionError("candidates were built for another problem; pass Candidates(problem)")
+        raise OptionError(_("candidates were built for another problem; pass Candidates(problem)"))
     candidates_s = time.perf_counter() - tick
     ceiling = candidates.upper_bound()
-    if len(problem.groups) > max_part_groups:
-        outcome = solve_in_parts(
-            problem,
-            candidates,
-            settings,
-            previous=previous,
-            locked=locked,
-            max_groups=max_part_groups,
-            started=started,
-        )
-    else:
-        outcome = solve_district(
-            problem,
-            candidates,
-            settings,
-            previous=previous,
-            locked=locked,
-            warm_start=warm_start,
-            ceiling=ceiling,
-            started=started,
-        )
+    outcome = solve_district(
+        problem,
+        candidates,
+        settings,
+        previous=previous,
+        locked=locked,
+        warm_start=warm_start,
+        ceiling=ceiling,
+        started=started,
+        max_part_groups=max_part_groups,
+    )
     outcome.timings["candidates_s"] = candidates_s
-    return _result(problem, candidates, outcome, settings, previous, ceiling, started)
+    result = _result(problem, candidates, outcome, settings, previous, ceiling, started)
+    if on_progress is not None:  # the answer's own figures, so the last line shown matches the summary
+        on_progress(
+            ProgressPoint(
+                result.timings["wall_s"], result.objective, result.bound, len(result.placements), "final"
+            )
+        )
+    return result
 
 
 def _result(
@@ -191,7 +202,7 @@ def check_locks(problem: Problem, locked: list[Placement]) -> None:
     violations = check(problem, locked)
     if violations:
         lines = [f"  {v.rule}: {v.message}" for v in violations]
-        raise LockError("locked sessions break the rules:\n" + "\n".join(lines))
+        raise LockError(_("locked sessions break the rules:") + "\n" + "\n".join(lines))
 
 
 def lock_conflict(problem: Problem, detail: str) -> Result:

@@ -1,4 +1,4 @@
-"""The CP-SAT model of one district's week: variables, rules, locks, warm start, and decoding.
+"""The CP-SAT model of a week, or of part of it: variables, rules, locks, warm start, and decoding.
 
 One session per group and weekday at most (rule 5) lets us model a group's week as
 a literal per weekday rather than per numbered session, which removes the symmetry
@@ -6,6 +6,10 @@ between a group's interchangeable sessions. For each (group, weekday) there is a
 start variable and a presence literal; for each fitting venue an optional interval
 sharing that start. NoOverlap per venue-day, teacher-day and member-clique-day;
 teacher travel as a gap variable per pair of a teacher's groups on a day.
+
+A ``Scope`` says what a model decides: the whole week (the bound model), or a neighbourhood of
+groups whose start times have already been cleared of every session held fixed around them
+(the local search's models, which therefore stay small whatever the district's size).
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from kecheng.candidates import Candidates, Spans
+from kecheng.candidates import Candidates, GroupOptions, Spans
 from kecheng.errors import LockError
 from kecheng.model import Problem
-from kecheng.timetable import Placement, in_group_order
+from kecheng.timetable import Placement
 
 
 @dataclass
@@ -36,23 +40,52 @@ Derived = Callable[[dict[tuple[str, int], Placement]], int]
 """A variable's value as it follows from a timetable ((group, day) → placement), for a complete hint."""
 
 
-class TimetableModel:
-    """The variables and hard rules for a problem; decodes solutions back into placements."""
+@dataclass
+class Scope:
+    """What one model decides: these groups' options, the sets of them that share members, what is
+    left of each teacher's weekly and daily limits, and whether the walk between venues is modelled
+    (without it the model is a relaxation: its bound holds, its timetables need checking)."""
 
-    def __init__(self, problem: Problem, candidates: Candidates, *, locked: Iterable[Placement] = ()):
+    options: dict[str, GroupOptions]
+    cliques: list[tuple[str, ...]]
+    week_left: dict[str, int | None]
+    day_left: dict[tuple[str, int], int | None]
+    travel: bool = True
+
+    @classmethod
+    def whole(cls, problem: Problem, candidates: Candidates, *, travel: bool = True) -> Scope:
+        """Every group, nothing fixed: the whole week."""
+        week = {t.teacher_id: t.max_sessions_per_week for t in problem.teachers}
+        day = {(t.teacher_id, d): t.max_sessions_per_day for t in problem.teachers for d in range(1, 8)}
+        return cls(candidates.options, candidates.cliques, week, day, travel)
+
+
+class TimetableModel:
+    """The variables and hard rules of a scope; decodes solutions back into placements."""
+
+    def __init__(
+        self,
+        problem: Problem,
+        candidates: Candidates,
+        *,
+        locked: Iterable[Placement] = (),
+        scope: Scope | None = None,
+    ):
         self.problem, self.candidates = problem, candidates
+        self.scope = scope or Scope.whole(problem, candidates)
         self.model = cp_model.CpModel()
         self.vars: dict[tuple[str, int], DayVars] = {}
         self.locked = {(p.group_id, p.weekday): p.session for p in locked}
         self.derived: list[tuple[cp_model.IntVar, Derived]] = []
         self._variables()
         self._constraints()
-        self._travel()
+        if self.scope.travel:
+            self._travel()
         self._locks(locked)
 
     def _variables(self) -> None:
         m = self.model
-        for gid, opt in self.candidates.options.items():
+        for gid, opt in self.scope.options.items():
             for day in opt.days:
                 venues = opt.venues_on(day)
                 union = cp_model.Domain.from_intervals(
@@ -75,7 +108,7 @@ class TimetableModel:
                 self.vars[gid, day] = dv
 
     def _constraints(self) -> None:
-        m, problem, options = self.model, self.problem, self.candidates.options
+        m, scope, options = self.model, self.scope, self.scope.options
         by_venue_day: dict[tuple[str, int], list] = defaultdict(list)
         by_teacher_day: dict[tuple[str, int], list] = defaultdict(list)
         by_teacher: dict[str, list] = defaultdict(list)
@@ -89,22 +122,22 @@ class TimetableModel:
             by_teacher[opt.group.teacher_id].append(dv.present)
         for gid, opt in options.items():
             days = [self.vars[gid, d].present for d in opt.days]
-            if len(days) > opt.group.sessions_per_week:
-                m.add(sum(days) <= opt.group.sessions_per_week)
+            if len(days) > opt.wanted:
+                m.add(sum(days) <= opt.wanted)
         for intervals in by_venue_day.values():
             if len(intervals) > 1:
                 m.add_no_overlap(intervals)
         for (tid, _day), dvs in by_teacher_day.items():
             if len(dvs) > 1:
                 m.add_no_overlap([dv.interval for dv in dvs])
-            limit = problem.teacher[tid].max_sessions_per_day
+            limit = scope.day_left.get((tid, _day))
             if limit is not None and len(dvs) > limit:
                 m.add(sum(dv.present for dv in dvs) <= limit)
         for tid, lits in by_teacher.items():
-            limit = problem.teacher[tid].max_sessions_per_week
+            limit = scope.week_left.get(tid)
             if limit is not None and len(lits) > limit:
                 m.add(sum(lits) <= limit)
-        for clique in self.candidates.cliques:
+        for clique in scope.cliques:
             for day in range(1, 8):
                 intervals = [self.vars[g, day].interval for g in clique if (g, day) in self.vars]
                 if len(intervals) > 1:
@@ -120,7 +153,7 @@ class TimetableModel:
         grid = self.problem.grid_min
         by_teacher_day: dict[tuple[str, int], list[str]] = defaultdict(list)
         for gid, day in self.vars:
-            by_teacher_day[self.candidates[gid].group.teacher_id, day].append(gid)
+            by_teacher_day[self.scope.options[gid].group.teacher_id, day].append(gid)
         for (_tid, day), gids in by_teacher_day.items():
             for i, g1 in enumerate(gids):
                 for g2 in gids[i + 1 :]:
@@ -128,19 +161,20 @@ class TimetableModel:
 
     def _travel_pair(self, g1: str, g2: str, day: int, grid: int) -> None:
         a, b = self.vars[g1, day], self.vars[g2, day]
-        oa, ob = self.candidates[g1], self.candidates[g2]
+        oa, ob = self.scope.options[g1], self.scope.options[g2]
         needs: dict[tuple[str, str], int] = {}  # (va, vb) → steps of travel that can bind
+        by_first: dict[str, list] = {}  # va → its terms, in order: the model must not depend on hashing
         for va in a.venues:
             for vb in b.venues:
-                gap = -(-self.problem.travel_min(va, vb) // grid)
+                gap = self.candidates.travel_steps(va, vb)
                 if gap and not _apart(oa.starts[day, va], oa.duration, ob.starts[day, vb], ob.duration, gap):
                     needs[va, vb] = gap
+                    by_first.setdefault(va, []).append(gap * b.venues[vb])
         if not needs:
             return
         m = self.model
         gap_var = m.new_int_var(0, max(needs.values()), "")
-        for va in dict.fromkeys(va for va, _ in needs):  # in order: the model must not depend on hashing
-            terms = [k * b.venues[vb] for (v, vb), k in needs.items() if v == va]
+        for va, terms in by_first.items():
             m.add(gap_var >= sum(terms)).only_enforce_if(a.venues[va])
         first = m.new_bool_var("")  # true: g1's session comes first
         both = [a.present, b.present]
@@ -178,18 +212,19 @@ class TimetableModel:
             self.model.add_hint(var, int(value(chosen)))
 
     def placements(self, value: Callable[[cp_model.IntVar], int]) -> list[Placement]:
-        """Decode a solution (``value`` is solver.value or a callback's value)."""
+        """Decode a solution (``value`` is solver.value or a callback's value); sessions are not
+        numbered here (0), except locked ones, since a scope may hold only some of a group's."""
         grid, found = self.problem.grid_min, []
         for (gid, day), dv in self.vars.items():
             if value(dv.present):
                 venue = next(v for v, lit in dv.venues.items() if value(lit))
-                start, duration = value(dv.start), self.candidates[gid].duration
-                teacher = self.candidates[gid].group.teacher_id
+                start, duration = value(dv.start), self.scope.options[gid].duration
+                teacher = self.scope.options[gid].group.teacher_id
                 session = self.locked.get((gid, day), 0)
                 found.append(
                     Placement(gid, session, venue, teacher, day, start * grid, (start + duration) * grid)
                 )
-        return in_group_order((g.group_id for g in self.problem.groups), found)
+        return found  # in scope order; numbered where they join a timetable (locks keep theirs)
 
     def size(self) -> dict[str, int]:
         """How big the model is, for the summary."""

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 
 from ortools.sat.python import cp_model
 
-from kecheng.candidates import Candidates, start_spans
+from kecheng.candidates import Candidates, GroupOptions, Spans, liked_starts
 from kecheng.cpsat.model import TimetableModel, domain
-from kecheng.model import merge_windows
+from kecheng.model import Problem
 from kecheng.timetable import Placement
 from kecheng.weights import Weights
 
@@ -27,18 +27,25 @@ Term = tuple[tuple[str, int], int, cp_model.IntVar]
 class Objective:
     """The tiers of one model: placed priority, kept sessions, soft points."""
 
-    def __init__(self, tm: TimetableModel, weights: Weights, previous: Iterable[Placement] = ()):
+    def __init__(
+        self, tm: TimetableModel, weights: Weights, previous: Iterable[Placement] = (), *, soft: bool = True
+    ):
         self.tm, self.weights = tm, weights
         self.stable: list[Term] = []
         self.soft: list[Term] = []
-        self._preferences()
-        self._venue_bonus()
+        if soft:  # the soft points only matter to phase 2
+            self._preferences()
+            self._venue_bonus()
         self._stability(previous)
-        options = tm.candidates.options
+        options = tm.scope.options
         self.placed = sum(options[g].group.priority * dv.present for (g, _), dv in tm.vars.items())
         self.kept = sum(w * lit for _, w, lit in self.stable)
         self.points = sum(w * lit for _, w, lit in self.soft)
-        self.scale = 1 + _tier_max(self.stable, tm.candidates)
+        self.scale = 1 + _tier_max(self.stable, tm.scope.options)
+
+    def soft_max(self) -> int:
+        """The most the soft points can add up to: per group, its best days' points."""
+        return _tier_max(self.soft, self.tm.scope.options)
 
     def place_most(self) -> None:
         """Phase 1: the most priority placed, then the most kept from last week."""
@@ -54,6 +61,26 @@ class Objective:
         derived = {id(var): value for var, value in self.tm.derived}
         return sum(w * int(derived[id(lit)](chosen)) for _, w, lit in self.stable)
 
+    def points_of(self, placements: list[Placement]) -> int:
+        """The soft tier's value for a timetable of the model's groups."""
+        chosen = {(p.group_id, p.weekday): p for p in placements}
+        meaning: dict[int, object] = {id(var): fn for var, fn in self.tm.derived}
+        for key, dv in self.tm.vars.items():
+            for venue, lit in dv.venues.items():
+                meaning.setdefault(id(lit), (key, venue))
+            meaning[id(dv.present)] = (key, None)
+        total = 0
+        for _, weight, lit in self.soft:
+            how = meaning[id(lit)]
+            if callable(how):
+                on = bool(how(chosen))
+            else:
+                key, venue = how
+                p = chosen.get(key)
+                on = p is not None and (venue is None or p.venue_id == venue)
+            total += weight * on
+        return total
+
     def polish(self, placed: int, kept: int, placements: list[Placement]) -> None:
         """Phase 2: keep what the first placed and kept, maximise the soft points."""
         model = self.tm.model
@@ -67,18 +94,9 @@ class Objective:
         if not weight:
             return
         for (gid, day), dv in tm.vars.items():
-            group = tm.candidates[gid].group
-            if not group.has_time_preference:
+            steps = liked_starts(tm.scope.options[gid].group, day, grid)
+            if not steps:
                 continue
-            if group.preferred_weekdays and day not in group.preferred_weekdays:
-                continue
-            if group.preferred_times:
-                windows = [(a, b) for d, a, b in group.preferred_times if d in (0, day)]
-                if not windows:
-                    continue  # the preferred times name other weekdays only
-            else:
-                windows = [(0, 24 * 60)]  # a weekday preference alone
-            steps = start_spans(merge_windows(windows), group.duration_min, grid)
             liked = cp_model.Domain.from_intervals([list(s) for s in steps])
             own = domain(dv.start)
             if not own.overlaps_with(liked):
@@ -97,7 +115,7 @@ class Objective:
     def _venue_bonus(self) -> None:
         tm = self.tm
         for (gid, day), dv in tm.vars.items():
-            group = tm.candidates[gid].group
+            group = tm.scope.options[gid].group
             for v, lit in dv.venues.items():
                 own = tm.problem.venue[v].community_id == group.community_id
                 bonus = self.weights.venue_bonus(own, tm.problem.walk_m(gid, v), group.max_walk_m)
@@ -113,7 +131,7 @@ class Objective:
             if dv is None or p.venue_id not in dv.venues or p.start % grid:
                 continue
             step = p.start // grid
-            if p.end - p.start != tm.candidates[p.group_id].duration * grid:
+            if p.end - p.start != tm.scope.options[p.group_id].duration * grid:
                 continue
             if not domain(dv.start).contains(step):
                 continue
@@ -124,7 +142,7 @@ class Objective:
             self.stable.append(((p.group_id, p.weekday), weight, kept))
 
 
-def _tier_max(terms: list[Term], candidates: Candidates) -> int:
+def _tier_max(terms: list[Term], options: dict[str, GroupOptions]) -> int:
     """The most a tier's points can add up to: per group, its best days' points."""
     per_day: dict[tuple[str, int], int] = defaultdict(int)
     for key, weight, _ in terms:
@@ -132,7 +150,7 @@ def _tier_max(terms: list[Term], candidates: Candidates) -> int:
     best: dict[str, list[int]] = defaultdict(list)
     for (gid, _day), points in per_day.items():
         best[gid].append(points)
-    return sum(sum(sorted(p, reverse=True)[: candidates[g].max_sessions]) for g, p in best.items())
+    return sum(sum(sorted(p, reverse=True)[: options[g].max_sessions]) for g, p in best.items())
 
 
 def _met(chosen: dict, key: tuple[str, int], liked: cp_model.Domain, grid: int) -> bool:
@@ -145,3 +163,39 @@ def _same(placement: Placement | None, previous: Placement) -> bool:
         previous.venue_id,
         previous.start,
     )
+
+
+def soft_points(problem: Problem, placements: Iterable[Placement], weights: Weights) -> int:
+    """The soft tier of a whole timetable, as the models count it."""
+    total, grid = 0, problem.grid_min
+    for p in placements:
+        group = problem.group[p.group_id]
+        liked = liked_starts(group, p.weekday, grid)
+        if weights.preference and liked and any(lo <= p.start // grid <= hi for lo, hi in liked):
+            total += weights.preference
+        own = problem.venue[p.venue_id].community_id == group.community_id
+        total += weights.venue_bonus(own, problem.walk_m(p.group_id, p.venue_id), group.max_walk_m)
+    return total
+
+
+def soft_ceiling(problem: Problem, candidates: Candidates, weights: Weights) -> int:
+    """The most soft points any timetable could earn: per group, its best usable days."""
+    total, grid = 0, problem.grid_min
+    for gid, opt in candidates.options.items():
+        group, per_day = opt.group, []
+        for day in opt.days:
+            best = 0
+            for venue in opt.venues_on(day):
+                own = problem.venue[venue].community_id == group.community_id
+                points = weights.venue_bonus(own, problem.walk_m(gid, venue), group.max_walk_m)
+                liked = liked_starts(group, day, grid) if weights.preference else None
+                if liked and _overlap(liked, opt.starts[day, venue]):
+                    points += weights.preference
+                best = max(best, points)
+            per_day.append(best)
+        total += sum(sorted(per_day, reverse=True)[: opt.max_sessions])
+    return total
+
+
+def _overlap(a: Spans, b: Spans) -> bool:
+    return any(lo <= hi2 and lo2 <= hi for lo, hi in a for lo2, hi2 in b)

@@ -118,7 +118,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
     def __init__(self, tm: TimetableModel, search: Search, phase: str, primary: Callable[[float], float]):
         super().__init__()
         self._search, self._phase, self._primary = search, phase, primary
-        options = tm.candidates.options
+        options = tm.scope.options
         self._presents = [(options[g].group.priority, dv.present) for (g, _), dv in tm.vars.items()]
 
     def on_solution_callback(self) -> None:
