@@ -9,7 +9,7 @@ from builders import HOME, district, group, venue
 from typer.testing import CliRunner
 
 from kecheng import LockError, check, solve, writing
-from kecheng.changes import compare, diff
+from kecheng.changes import compare, diff, format_diff
 from kecheng.cli import app
 from kecheng.timetable import Placement
 from kecheng.weights import Weights, load_weights
@@ -205,10 +205,16 @@ def test_compare_and_diff_say_who_is_affected():
     new = [at("G1", 1, "V1", "T1", 1, "09:00"), at("G2", 1, "V3", "T2", 2, "10:00")]
     changes = compare(old, new)
     assert (changes.kept, changes.moved, changes.new, changes.dropped) == (1, 1, 0, 0)
-    per = diff(old, new)
-    assert set(per) == {"teacher T2", "venue V2", "venue V3"}
-    assert per["venue V2"]["-"] and not per["venue V2"]["+"]
-    assert per["teacher T2"]["-"] and per["teacher T2"]["+"]
+    found = diff(old, new)
+    per = found.per
+    assert set(per) == {("teacher", "T2"), ("venue", "V2"), ("venue", "V3")}
+    assert per["venue", "V2"]["-"] and not per["venue", "V2"]["+"]
+    assert per["teacher", "T2"]["-"] and per["teacher", "T2"]["+"]
+    assert (found.kept, found.moved, found.added, found.removed) == (1, 1, 0, 0)
+    assert found.notify("teacher") == ["T2"] and found.notify("venue") == ["V2", "V3"]
+    text = format_diff(found)
+    assert "sessions: 1 kept, 1 moved, 0 added, 0 removed" in text
+    assert "teachers to notify (1): T2" in text and "venues to notify (2): V2, V3" in text
 
 
 def test_weights_file_toml_and_errors(tmp_path):

@@ -261,7 +261,7 @@ def test_every_rule_code_has_a_case() -> None:
 def test_messages_name_the_objects_and_numbers() -> None:
     [capacity] = check(PROBLEM, [at("G6", 1, "V1", MON, "09:00", "10:30")])
     assert capacity == Violation(
-        "CAPACITY", "G6 session 1 at V1 on Mon 09:00–10:30: venue holds 30, group has 40", "G6", 1
+        "CAPACITY", "G6 session 1 at Hall (V1) on Mon 09:00–10:30: venue holds 30, group has 40", "G6", 1
     )
     [features] = check(PROBLEM, [at("G1", 2, "V2", TUE, "09:00", "10:00")])
     assert "piano" in features.message and "mirror" not in features.message

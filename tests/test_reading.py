@@ -946,7 +946,8 @@ def test_writes_are_atomic_and_utf8(tmp_path):
     target = tmp_path / "sub" / "table.csv"
     write_table(pd.DataFrame({"名字": ["星光"]}), target)
     write_table(pd.DataFrame({"a": [1, None], "b": ["x", None]}), target)  # replaces the old file whole
-    assert target.read_text(encoding="utf-8") == "a,b\n1.0,x\n,\n"
+    assert target.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel reads it as UTF-8
+    assert target.read_text(encoding="utf-8-sig") == "a,b\n1.0,x\n,\n"
     write_json({"社区": "星光", "n": [1]}, tmp_path / "x.json")
     text = (tmp_path / "x.json").read_text(encoding="utf-8")
     assert "星光" in text and json.loads(text) == {"社区": "星光", "n": [1]}

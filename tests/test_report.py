@@ -7,7 +7,9 @@ with a message where no Chromium is installed; `.ci/install-browser` installs it
 
 from __future__ import annotations
 
+import io
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -22,6 +24,7 @@ import pytest
 from builders import district, group, venue
 
 import kecheng
+from kecheng.i18n import use_language
 from kecheng.report import write_reports
 from kecheng.report.frames import next_monday
 from kecheng.result import Result
@@ -91,25 +94,55 @@ def test_next_monday_is_a_monday_after_today():
 # --- timetable.xlsx ---------------------------------------------------------------------------
 
 
-def test_workbook_has_timetable_grids_and_unscheduled(solved, reports):
+ZH_DAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+EN_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@pytest.mark.parametrize(
+    ("lang", "sheets", "heads", "time", "days"),
+    [
+        (
+            "zh",
+            ("课表", "未排课次", "老师课表"),
+            ("街道", "社区", "兴趣小组编号", "兴趣小组"),
+            "时间",
+            ZH_DAYS,
+        ),
+        (
+            "en",
+            ("timetable", "unscheduled", "teachers"),
+            ("street", "community", "group id", "group"),
+            "time",
+            EN_DAYS,
+        ),
+    ],
+)
+def test_workbook_has_timetable_grids_and_unscheduled(solved, lang, sheets, heads, time, days):
+    """The workbook in each language: its sheets, headings and weekday names, and the same cells."""
+    from kecheng.report import xlsx
+
     problem, result = solved
-    book = openpyxl.load_workbook(reports / "timetable.xlsx")
+    with use_language(lang):
+        book = openpyxl.load_workbook(io.BytesIO(xlsx.render(problem, result)))
     streets = sorted(
         {problem.community[problem.venue[p.venue_id].community_id].street for p in result.placements}
     )
-    assert book.sheetnames == ["timetable", "unscheduled", *streets, "teachers"]
-    table = list(book["timetable"].values)
-    assert table[0][:4] == ("街道", "社区", "兴趣小组编号", "兴趣小组") and len(table) == 1 + len(
-        result.placements
-    )
+    timetable, unscheduled, teachers = sheets
+    assert book.sheetnames == [timetable, unscheduled, *streets, teachers]
+    table = list(book[timetable].values)
+    assert table[0][:4] == heads and len(table) == 1 + len(result.placements)
     assert {(row[2], row[5]) for row in table[1:]} == {(p.group_id, p.session) for p in result.placements}
-    assert len(list(book["unscheduled"].values)) == 1 + len(result.unplaced)
-    for sheet_name, count in (("teachers", len(result.placements)), (streets[0], None)):
+    assert {row[6] for row in table[1:]} <= set(days)
+    missing = list(book[unscheduled].values)
+    assert len(missing) == 1 + len(result.unplaced)
+    if lang == "zh":  # the detail column (说明) is Chinese too, its reason code English
+        assert all(any("\u4e00" <= ch <= "\u9fff" for ch in row[-1]) for row in missing[1:])
+        assert {row[-3] for row in missing[1:]} <= {"NO_VENUE_FITS", "NO_COMMON_TIME", "TEACHER_LIMIT",
+                                                    "CROWDED_OUT", "SEARCH_LIMIT"}  # fmt: skip
+    for sheet_name, count in ((teachers, len(result.placements)), (streets[0], None)):
         sheet = book[sheet_name]
-        heads = [row for row in sheet.iter_rows(values_only=True) if row[0] == "时间"]
-        assert heads and all(
-            row[1:] == ("周一", "周二", "周三", "周四", "周五", "周六", "周日") for row in heads
-        )
+        rows = [row for row in sheet.iter_rows(values_only=True) if row[0] == time]
+        assert rows and all(row[1:] == days for row in rows)
         sessions = [
             c
             for row in sheet.iter_rows(min_col=2)
@@ -178,7 +211,7 @@ def test_report_figures(solved, reports):
     assert f'id="placed">{result.sessions_scheduled} / {result.sessions_total}<' in page
     assert f'id="groups">{len(problem.groups)}<' in page
     assert page.count('<tr class="miss">') == len(result.unplaced)
-    assert page.count('<details class="community">') == len(problem.communities)
+    assert page.count('<details class="community" id="c') == len(problem.communities)
 
 
 def _chromium() -> str | None:
@@ -197,31 +230,77 @@ def _headless(browser: str, profile: Path, *args: str) -> subprocess.CompletedPr
         pytest.fail(f"{browser} did not finish within 90 s: {' '.join(args)}")
 
 
-def test_report_in_headless_chromium(solved, reports, tmp_path):
-    """The page as a browser builds it: figures, every unscheduled row, the heat map; and a real picture."""
+@pytest.mark.parametrize(
+    ("lang", "title", "monday"),
+    [("zh", "社区学院一周课表总览", "周一"), ("en", "Community colleges: the week's timetable", "Mon")],
+)
+def test_report_in_headless_chromium(solved, tmp_path, lang, title, monday):
+    """The page as a browser builds it, in each language: figures, every unscheduled row, the heat
+    map; and a real picture (copied to $KECHENG_SHOTS when that is set, for people to look at)."""
     browser = _chromium()
     if browser is None:
         pytest.skip(
             "no Chromium installed (run .ci/install-browser: Debian packages chromium, chromium-driver)"
         )
-    problem, result = solved
-    url = (reports / "report.html").resolve().as_uri()
+    from kecheng.report import html
+
+    problem = solved[0]
+    with use_language(lang):  # solved in the language too: the reasons' details are the run's words
+        result = kecheng.solve(problem, time_limit=2, seed=0, workers=2)
+        page = tmp_path / "report.html"
+        page.write_bytes(html.render(problem, result))
+    url = page.resolve().as_uri()
     done = _headless(browser, tmp_path / "profile", "--dump-dom", url)
     dom = done.stdout
     assert done.returncode == 0 and "</html>" in dom, done.stderr[-2000:]
+    assert f"<title>{title}</title>".replace("'", "&#39;") in dom or f"<title>{title}</title>" in dom
     placed = re.search(r'id="placed"[^>]*>([^<]*)<', dom)
     assert placed and placed[1].strip() == f"{result.sessions_scheduled} / {result.sessions_total}"
     assert re.search(r'id="groups"[^>]*>\s*' + str(len(problem.groups)) + r"\s*<", dom)
     assert re.search(r'id="utilisation"[^>]*>\s*\d+\.\d%\s*<', dom)
     assert len(re.findall(r'<tr class="miss"', dom)) == len(result.unplaced)
+    assert dom.index('id="communities"') < dom.index('id="unscheduled"')  # the grids come first
     heatmap = re.search(r'id="heatmap".*?</svg>', dom, re.S)
-    assert (
-        heatmap
-        and "<svg" in heatmap[0]
-        and Counter(re.findall(r"周[一二三四五六日]", heatmap[0]))["周一"] >= 1
-    )
-    shot = tmp_path / "report.png"
+    assert heatmap and "<svg" in heatmap[0] and Counter(re.findall(monday, heatmap[0]))[monday] >= 1
+    shot = tmp_path / f"report-{lang}.png"
     done = _headless(browser, tmp_path / "profile2", f"--screenshot={shot}", "--window-size=1280,1800", url)
     assert shot.is_file(), done.stderr[-2000:]
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 50_000  # a drawn page, not a blank one
+    if os.environ.get("KECHENG_SHOTS"):
+        folder = Path(os.environ["KECHENG_SHOTS"])
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, folder / shot.name)
+
+
+def test_report_html_in_both_languages(solved):
+    """Every heading in the run's language; the reason codes stay English; a CJK font stack."""
+    from kecheng.report import html
+    from kecheng.report.template import CJK_FONT_STACK
+
+    problem, result = solved
+    with use_language("zh"):
+        zh = html.render(problem, result).decode("utf-8")
+    with use_language("en"):
+        en = html.render(problem, result).decode("utf-8")
+    assert '<html lang="zh-CN">' in zh and '<html lang="en">' in en
+    assert "未排上的课次" in zh and "各社区一周课表" in zh and "Sessions not placed" not in zh
+    assert "Sessions not placed" in en and "Each community&#39;s week" in en and "未排上的课次" not in en
+    for font in (
+        "Microsoft YaHei",
+        "PingFang SC",
+        "Noto Sans CJK SC",
+        "Source Han Sans SC",
+        "Droid Sans Fallback",
+    ):
+        assert f'"{font}"' in CJK_FONT_STACK and f'"{font}"' in zh
+    codes = {u.reason for u in result.unplaced}
+    assert codes and all(f'<span class="code">{code}</span>' in zh for code in codes)
+    with use_language("zh"):  # solved in Chinese, the reasons' details (说明) are Chinese
+        chinese = kecheng.solve(problem, time_limit=1, seed=0, workers=1)
+        page = html.render(problem, chinese).decode("utf-8")
+    details = re.findall(r'<tr class="miss">.*?<td>([^<]*)</td></tr>', page, re.S)
+    english = re.compile(r"\b(venue|venues|teacher|within|fits|free|sessions?|weekdays?)\b")
+    assert details and not any(english.search(d) for d in details), details[:3]
+    assert all(re.search(r"[\u4e00-\u9fff]", d) for d in details)
+    assert zh.index('id="communities"') < zh.index('id="unscheduled"') and '<nav id="contents">' in zh

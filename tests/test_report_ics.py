@@ -255,6 +255,7 @@ def expected_dates(weekday: int, makeup: str, closed: set[date] = frozenset()) -
 
 
 @pytest.mark.parametrize("makeup", ["ignore", "follow"])
+@pytest.mark.usefixtures("chinese")
 def test_spring_2026_holidays_are_exdates_and_real_dates_are_right(week, makeup):
     problem, result = week
     files = ics.render(problem, result, term=term_calendar(SPRING, makeup=makeup), stamp=STAMP)
@@ -283,6 +284,7 @@ def test_spring_2026_holidays_are_exdates_and_real_dates_are_right(week, makeup)
     assert "2026-04-06 周一 清明节" in description and "2026-05-04 周一 劳动节" in description
 
 
+@pytest.mark.usefixtures("chinese")
 def test_a_closure_of_one_venue_only_moves_that_venues_sessions(week):
     problem, result = week
     closures = [Closure("V1", date(2026, 3, 18), "维修"), Closure("*", date(2026, 3, 26), "区运动会")]
@@ -393,7 +395,7 @@ def test_write_reports_with_a_term_writes_the_sequence_file_and_the_calendar_she
     written = write_reports(problem, result, tmp_path, {"ics", "xlsx"}, term=term_calendar(SPRING))
     names = sorted(str(p.relative_to(tmp_path)) for p in written)
     assert "ics/sequence.csv" in names and "timetable.xlsx" in names and "ics/teachers/T1_李明.ics" in names
-    assert "calendar" in openpyxl.load_workbook(tmp_path / "timetable.xlsx").sheetnames
+    assert "term calendar" in openpyxl.load_workbook(tmp_path / "timetable.xlsx").sheetnames
     assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".")]  # no temp files left
 
 

@@ -108,7 +108,7 @@ def test_2026_blocks_and_make_up_days_are_the_state_councils():
 
 def test_a_year_without_an_official_arrangement_warns_and_keeps_the_statutory_days():
     year = max(official_years()) + 1  # next year's notice, not yet in the library
-    calendar = term_calendar(Term(date(year, 1, 1), date(year, 1, 31)))
+    calendar = term_calendar(Term(date(year, 1, 1), date(year, 1, 31)), language="zh_CN")
     assert len(calendar.warnings) == 1
     warning = calendar.warnings[0]
     assert f"no official {year} holiday arrangement" in warning and "closures.csv" in warning
@@ -127,16 +127,18 @@ def test_old_years_pair_make_up_days_as_the_library_records():
 # --- on which dates a session meets ----------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("chinese")
 def test_makeup_ignore_keeps_the_saturday_and_follow_makes_it_a_tuesday():
     ignore, follow = term_calendar(SPRING, makeup="ignore"), term_calendar(SPRING, makeup="follow")
     saturday, tuesday = date(2026, 5, 9), date(2026, 5, 5)
     assert saturday in ignore.meetings(6, "V1").dates and saturday not in ignore.meetings(2, "V1").dates
     assert saturday not in follow.meetings(6, "V1").dates and saturday in follow.meetings(2, "V1").dates
     assert tuesday not in follow.meetings(2, "V1").dates  # the day off stays off
-    assert follow.meetings(2, "V1").extra == [(saturday, "调休上班，按周二上课")]
-    assert dict(follow.meetings(6, "V1").skipped)[saturday] == "调休上班，按周二上课"
+    assert follow.meetings(2, "V1").extra == [(saturday, "调休上班，按星期二上课")]
+    assert dict(follow.meetings(6, "V1").skipped)[saturday] == "调休上班，按星期二上课"
 
 
+@pytest.mark.usefixtures("chinese")
 def test_a_closure_of_one_venue_leaves_the_others_and_star_closes_all():
     closures = [Closure("V1", date(2026, 3, 18), "维修"), Closure("*", date(2026, 3, 26), "区运动会")]
     calendar = term_calendar(SPRING, closures)
@@ -228,6 +230,7 @@ def test_a_closures_file_without_its_columns_or_unreadable_says_so(tmp_path):
 # --- the workbook's calendar sheet -----------------------------------------------------------
 
 
+@pytest.mark.usefixtures("chinese")
 def test_workbook_calendar_sheet_marks_holidays_make_up_days_and_closures():
     problem = district(
         [venue("V1"), venue("V2")],
@@ -239,8 +242,8 @@ def test_workbook_calendar_sheet_marks_holidays_make_up_days_and_closures():
     result = Result("FEASIBLE", 1, 1.0, (Placement("G1", 1, "V1", "T1", 2, 9 * 60, 10 * 60),), (), 1, {})
     calendar = term_calendar(SPRING, [Closure("V1", date(2026, 3, 18), "维修")], makeup="follow")
     book = openpyxl.load_workbook(io.BytesIO(xlsx.render(problem, result, term=calendar)))
-    assert book.sheetnames[-1] == "calendar"
-    rows = list(book["calendar"].values)
+    assert book.sheetnames[-1] == "学期日历"
+    rows = list(book["学期日历"].values)
     header = next(i for i, row in enumerate(rows) if row[0] == "周次")
     assert rows[header] == (
         "周次",
@@ -263,10 +266,10 @@ def test_workbook_calendar_sheet_marks_holidays_make_up_days_and_closures():
             by_date[w[1].date() + timedelta(days=offset)] = cell
     for day in days(date(2026, 4, 4), date(2026, 4, 6)):
         assert by_date[day] == f"{day.month}月{day.day}日\n清明节"
-    assert by_date[date(2026, 5, 9)] == "5月9日\n调休上班，按周二上课"
-    assert by_date[date(2026, 3, 18)] == "3月18日\n停课：V1 V1（维修）"
+    assert by_date[date(2026, 5, 9)] == "5月9日\n调休上班，按星期二上课"
+    assert by_date[date(2026, 3, 18)] == "3月18日\n停课：V1（维修）"
     assert by_date[date(2026, 3, 17)] == "3月17日"  # an ordinary day
     assert by_date[date(2026, 7, 11)] == "7月11日\n学期外"  # after the term
     notes = {w[1].date(): w[9] for w in weeks}
     assert notes[date(2026, 3, 30)] == "清明节 4月4日–4月5日" and notes[date(2026, 3, 23)] is None
-    assert notes[date(2026, 5, 4)] == "劳动节 5月4日–5月5日；5月9日 周六 调休上班，按周二上课"
+    assert notes[date(2026, 5, 4)] == "劳动节 5月4日–5月5日；5月9日 周六 调休上班，按星期二上课"

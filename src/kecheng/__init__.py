@@ -9,12 +9,13 @@ assert kecheng.check(problem, result.timetable) == []
 from importlib.metadata import PackageNotFoundError, version
 
 from kecheng.candidates import Candidates, GroupOptions
-from kecheng.changes import Changes, compare, diff
+from kecheng.changes import Changes, Diff, compare, diff
 from kecheng.check import Violation, check
 from kecheng.errors import InputError, Issue, LocatedIssue, LockError, OptionError
 from kecheng.explain import explain_group, unplaced_reasons
 from kecheng.generate import generate
 from kecheng.greedy import greedy
+from kecheng.i18n import set_language, use_language
 from kecheng.lint import lint
 from kecheng.model import Availability, Community, Group, Membership, OpeningHours, Problem, Teacher, Venue
 from kecheng.reading import LoadReport, load, load_report, read_placements, read_timetable
@@ -36,6 +37,7 @@ __all__ = [
     "Candidates",
     "Changes",
     "Community",
+    "Diff",
     "Group",
     "GroupOptions",
     "InputError",
@@ -69,9 +71,11 @@ __all__ = [
     "load_weights",
     "read_placements",
     "read_timetable",
+    "set_language",
     "solve",
     "solve_folder",
     "unplaced_reasons",
+    "use_language",
     "write_problem",
     "write_problem_json",
     "write_problem_xlsx",

@@ -1,5 +1,5 @@
 """``python -m kecheng``: the command line."""
 
-from kecheng.cli import app
+from kecheng.cli import main
 
-app(prog_name="kecheng")
+main()

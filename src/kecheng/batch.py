@@ -23,10 +23,12 @@ from typing import Any
 
 from kecheng import writing
 from kecheng.errors import DaskMissing, InputError, LockError
+from kecheng.i18n import _, language
 from kecheng.reading import WORKBOOK_SUFFIXES
 from kecheng.report import parse_formats
 from kecheng.solve import check_options
-from kecheng.workflow import solve_folder
+from kecheng.workflow import parse_term, solve_folder
+from kecheng.writing import csv_encoding as codec_of
 
 SUMMARY_FILE = "batch_summary.json"
 INPUT_SUFFIXES = (".json", *WORKBOOK_SUFFIXES)
@@ -74,19 +76,42 @@ def find_districts(input_root: Path) -> dict[str, Path]:
         if path.is_dir() or path.suffix.lower() in INPUT_SUFFIXES:
             name = path.name if path.is_dir() else path.stem
             if name in found:
-                raise ValueError(f"two inputs for district {name!r}: {found[name].name} and {path.name}")
+                raise ValueError(
+                    _("two inputs for district {name}: {first} and {second}").format(
+                        name=repr(name), first=found[name].name, second=path.name
+                    )
+                )
             found[name] = path
     return found
 
 
 def solve_district(
-    name: str, source: str, out: str, time_limit: float, seed: int, workers: int, formats: str = "csv"
+    name: str,
+    source: str,
+    out: str,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    formats: str = "csv",
+    options: dict[str, Any] | None = None,
 ) -> BatchOutcome:
     """The Dask task: ``kecheng solve`` of one district (locks, formats and all) into ``out``;
-    every failure is caught into the outcome."""
+    every failure is caught into the outcome. ``options``: ``term``, ``makeup``, ``csv_encoding``
+    and ``lang`` (a worker is another process: the language travels as an argument)."""
     started = time.perf_counter()
+    options = dict(options or {})
+    lang = options.pop("lang", None)
     try:
-        result = solve_folder(source, out, time_limit=time_limit, seed=seed, workers=workers, formats=formats)
+        result = solve_folder(
+            source,
+            out,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            formats=formats,
+            lang=lang,
+            **options,
+        )
     except (InputError, LockError) as err:
         return _failed(name, source, started, f"{type(err).__name__}: {err}")
     except Exception as err:
@@ -117,6 +142,9 @@ def solve_batch(
     workers_per_task: int,
     formats: str = "csv",
     on_done: Callable[[BatchOutcome], None] | None = None,
+    term: str | None = None,
+    makeup: str = "ignore",
+    csv_encoding: str | None = None,
 ) -> list[BatchOutcome]:
     """Solve every district under input_root in parallel; outcomes sorted by district name.
 
@@ -130,19 +158,28 @@ def solve_batch(
         from distributed import as_completed
     except ImportError as err:
         raise DaskMissing(
-            "solving a batch needs Dask's distributed scheduler: pip install kecheng[dask]"
+            _("solving a batch needs Dask's distributed scheduler: pip install kecheng[dask]")
         ) from err
 
     input_root, out_root = Path(input_root).resolve(), Path(out_root).resolve()
     if not input_root.is_dir():
-        raise ValueError(f"{input_root} is not a folder of district inputs")
+        raise ValueError(_("{input} is not a folder of district inputs").format(input=input_root))
     if out_root == input_root or input_root in out_root.parents:
-        raise ValueError(f"the output folder {out_root} is inside the input {input_root}; choose another")
+        raise ValueError(
+            _("the output folder {out} is inside the input {input}; choose another").format(
+                out=out_root, input=input_root
+            )
+        )
     check_options(time_limit=time_limit, seed=seed, workers=workers_per_task)
     parse_formats(formats)
+    parse_term(term, makeup)
+    codec_of(csv_encoding)
+    options = {"term": term, "makeup": makeup, "csv_encoding": csv_encoding, "lang": language()}
     districts = find_districts(input_root)
     if not districts:
-        raise ValueError(f"no district folders or .json files directly under {input_root}")
+        raise ValueError(
+            _("no district folders or .json files directly under {input}").format(input=input_root)
+        )
     out_root.mkdir(parents=True, exist_ok=True)
 
     started = time.perf_counter()
@@ -158,6 +195,7 @@ def solve_batch(
                 seed,
                 workers_per_task,
                 formats,
+                options,
                 key=f"kecheng-{name}-{os.urandom(4).hex()}",
                 pure=False,
             ): name
@@ -189,7 +227,11 @@ def _connect(scheduler: str | None, workers_per_task: int) -> Iterator[Any]:
         try:
             client = Client(scheduler, set_as_default=False)
         except OSError as err:
-            raise ConnectionError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from err
+            raise ConnectionError(
+                _("cannot reach the Dask scheduler at {scheduler}: {error}").format(
+                    scheduler=scheduler, error=err
+                )
+            ) from err
         with client:
             yield client
         return

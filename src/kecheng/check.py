@@ -18,7 +18,17 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from kecheng.model import DAY_NAMES, Problem, distance_m, format_clock, parse_clock
+from kecheng.i18n import _, in_language, join, ngettext, weekday
+from kecheng.model import (
+    DAY_NAMES,
+    Problem,
+    distance_m,
+    format_clock,
+    group_label,
+    parse_clock,
+    teacher_label,
+    venue_label,
+)
 from kecheng.timetable import TIMETABLE_COLUMNS, Placement
 
 RULES = frozenset(
@@ -101,29 +111,34 @@ def _minutes(value: Any) -> int | None:
 def _show(value: Any) -> str:
     """A raw cell as the user typed it, quoted; blanks named as such."""
     missing = value is None or (isinstance(value, float) and math.isnan(value))
-    return "blank" if missing else f'"{value}"'
+    return _("blank") if missing else f'"{value}"'
 
 
 def _records(timetable: pd.DataFrame | Iterable[Placement]) -> list[dict[str, Any]]:
     if isinstance(timetable, pd.DataFrame):
         missing = [c for c in TIMETABLE_COLUMNS if c not in timetable.columns]
         if missing:
-            raise ValueError(f"the timetable lacks the column(s) {', '.join(missing)}")
+            raise ValueError(
+                _("the timetable lacks the column(s) {columns}").format(columns=", ".join(missing))
+            )
         return timetable[list(TIMETABLE_COLUMNS)].to_dict("records")
     return [{c: getattr(p, c, None) for c in TIMETABLE_COLUMNS} for p in timetable]
 
 
 def _when(day: int, start: int, end: int) -> str:
-    return f"{DAY_NAMES[day]} {format_clock(start)}–{format_clock(end)}"
+    return f"{weekday(day, short=True)} {format_clock(start)}–{format_clock(end)}"
 
 
-def _label(group_id: str | None, session: int | None) -> str:
-    return f"{group_id or 'a row without group'} session {'?' if session is None else session}"
+def _label(problem: Problem, group_id: str | None, session: int | None) -> str:
+    group = group_label(problem, group_id) if group_id else _("a row without group")
+    return _("{group} session {session}").format(group=group, session="?" if session is None else session)
 
 
-def _where(row: _Row) -> str:
-    return (
-        f"{_label(row.group_id, row.session)} at {row.venue_id} on {_when(row.weekday, row.start, row.end)}"
+def _where(problem: Problem, row: _Row) -> str:
+    return _("{session} at {venue} on {when}").format(
+        session=_label(problem, row.group_id, row.session),
+        venue=venue_label(problem, row.venue_id),
+        when=_when(row.weekday, row.start, row.end),
     )
 
 
@@ -154,6 +169,7 @@ def _ordered(a: _Row, b: _Row) -> tuple[_Row, _Row]:
     return (a, b) if _row_key(a) <= _row_key(b) else (b, a)
 
 
+@in_language
 def check(problem: Problem, timetable: pd.DataFrame | Iterable[Placement]) -> list[Violation]:
     """Every rule the timetable breaks, sorted by group, session, rule; [] means valid.
 
@@ -171,31 +187,48 @@ def check(problem: Problem, timetable: pd.DataFrame | Iterable[Placement]) -> li
         group = problem.group.get(g_id) if g_id else None
 
         def unknown(message: str, g_id: str | None = g_id, session: int | None = session) -> None:
-            found.append(Violation("UNKNOWN", f"{_label(g_id, session)}: {message}", g_id, session))
+            text = _("{session}: {message}").format(session=_label(problem, g_id, session), message=message)
+            found.append(Violation("UNKNOWN", text, g_id, session))
 
         readable = True
         if group is None:
-            unknown(f"no such group {_show(g_id)}")
+            unknown(_("no such group {id}").format(id=_show(g_id)))
             readable = False
         elif session is None or not 1 <= session <= group.sessions_per_week:
-            unknown(f"session {_show(record['session'])} is not 1..{group.sessions_per_week}")
+            unknown(
+                _("session {value} is not 1..{n}").format(
+                    value=_show(record["session"]), n=group.sessions_per_week
+                )
+            )
         if v_id not in problem.venue:
-            unknown(f"no such venue {_show(v_id)}")
+            unknown(_("no such venue {id}").format(id=_show(v_id)))
             readable = False
         if t_id not in problem.teacher:
-            unknown(f"no such teacher {_show(t_id)}")
+            unknown(_("no such teacher {id}").format(id=_show(t_id)))
             readable = False
         elif group is not None and t_id != group.teacher_id:
-            unknown(f"taught by {t_id}, but the group's teacher is {group.teacher_id}")
+            unknown(
+                _("taught by {teacher}, but the group's teacher is {own}").format(
+                    teacher=teacher_label(problem, t_id), own=teacher_label(problem, group.teacher_id)
+                )
+            )
         if day is None or day not in DAY_NAMES:
-            unknown(f"weekday {_show(record['weekday'])} is not 1..7")
+            unknown(_("weekday {value} is not 1..7").format(value=_show(record["weekday"])))
             readable = False
         for name, minutes in (("start", start), ("end", end)):
             if minutes is None:
-                unknown(f"{name} {_show(record[name])} is not a time between 00:00 and 24:00")
+                unknown(
+                    _("{column} {value} is not a time between 00:00 and 24:00").format(
+                        column=name, value=_show(record[name])
+                    )
+                )
                 readable = False
         if start is not None and end is not None and end <= start:
-            unknown(f"ends ({format_clock(end)}) at or before it starts ({format_clock(start)})")
+            unknown(
+                _("ends ({end}) at or before it starts ({start})").format(
+                    end=format_clock(end), start=format_clock(start)
+                )
+            )
             readable = False
         if group is not None:
             per_group[group.group_id].append(session)
@@ -206,8 +239,8 @@ def check(problem: Problem, timetable: pd.DataFrame | Iterable[Placement]) -> li
     for g_id, sessions in per_group.items():
         group = problem.group[g_id]
         if len(sessions) > group.sessions_per_week:
-            message = (
-                f"{g_id} has {len(sessions)} sessions placed, but meets {group.sessions_per_week}x a week"
+            message = _("{group} has {n} sessions placed, but meets {weekly}x a week").format(
+                group=group_label(problem, g_id), n=len(sessions), weekly=group.sessions_per_week
             )
             found.append(Violation("UNKNOWN", message, g_id, None))
         counts: dict[int, int] = defaultdict(int)
@@ -217,7 +250,12 @@ def check(problem: Problem, timetable: pd.DataFrame | Iterable[Placement]) -> li
         for s, n in counts.items():
             if n > 1:
                 found.append(
-                    Violation("DUPLICATE_SESSION", f"{g_id} session {s} is placed {n} times", g_id, s)
+                    Violation(
+                        "DUPLICATE_SESSION",
+                        _("{session} is placed {n} times").format(session=_label(problem, g_id, s), n=n),
+                        g_id,
+                        s,
+                    )
                 )
 
     found += _single_rules(problem, rows)
@@ -234,29 +272,52 @@ def _single_rules(problem: Problem, rows: list[_Row]) -> list[Violation]:
         group, venue = problem.group[row.group_id], problem.venue[row.venue_id]
 
         def add(rule: str, detail: str, row: _Row = row) -> None:
-            found.append(Violation(rule, f"{_where(row)}: {detail}", row.group_id, row.session))
+            text = _("{where}: {detail}").format(where=_where(problem, row), detail=detail)
+            found.append(Violation(rule, text, row.group_id, row.session))
 
         if row.end - row.start != group.duration_min:
-            add("DURATION", f"lasts {row.end - row.start} min, the group meets for {group.duration_min} min")
+            add(
+                "DURATION",
+                _("lasts {minutes} min, the group meets for {duration} min").format(
+                    minutes=row.end - row.start, duration=group.duration_min
+                ),
+            )
         if venue.capacity < group.size:
-            add("CAPACITY", f"venue holds {venue.capacity}, group has {group.size}")
+            add(
+                "CAPACITY",
+                _("venue holds {capacity}, group has {size}").format(
+                    capacity=venue.capacity, size=group.size
+                ),
+            )
         lacking = group.required_features - venue.features
         if lacking:
-            add("FEATURES", f"venue lacks {', '.join(sorted(lacking))}")
+            add("FEATURES", _("venue lacks {features}").format(features=join(sorted(lacking))))
         opening = problem.opening.get((row.venue_id, row.weekday), [])
         if not _inside(row.start, row.end, opening):
-            hours = f"open only {_spans(opening)}" if opening else "closed that day"
-            add("OPENING", f"{row.venue_id} is {hours}")
+            hours = (
+                _("{venue} is open only {hours}").format(venue=row.venue_id, hours=_spans(opening))
+                if opening
+                else _("{venue} is closed that day").format(venue=row.venue_id)
+            )
+            add("OPENING", hours)
         available = problem.available.get((row.teacher_id, row.weekday), [])
         if not _inside(row.start, row.end, available):
-            hours = f"available only {_spans(available)}" if available else "not available that day"
-            add("TEACHER_AVAILABILITY", f"teacher {row.teacher_id} is {hours}")
+            teacher = teacher_label(problem, row.teacher_id)
+            hours = (
+                _("teacher {teacher} is available only {hours}").format(
+                    teacher=teacher, hours=_spans(available)
+                )
+                if available
+                else _("teacher {teacher} is not available that day").format(teacher=teacher)
+            )
+            add("TEACHER_AVAILABILITY", hours)
         walk = problem.walk_m(row.group_id, row.venue_id)
         if walk > group.max_walk_m:
             add(
                 "WALK",
-                f"venue is {round(walk)} m from community {group.community_id}, "
-                f"the group walks at most {round(group.max_walk_m)} m",
+                _("venue is {walk} m from community {community}, the group walks at most {limit} m").format(
+                    walk=round(walk), community=group.community_id, limit=round(group.max_walk_m)
+                ),
             )
     return found
 
@@ -267,7 +328,9 @@ def _clash_rules(problem: Problem, rows: list[_Row]) -> list[Violation]:
 
     def pair(rule: str, a: _Row, b: _Row, detail: str) -> None:
         a, b = _ordered(a, b)
-        message = f"{_where(a)} and {_where(b)}: {detail}"
+        message = _("{first} and {second}: {detail}").format(
+            first=_where(problem, a), second=_where(problem, b), detail=detail
+        )
         found.append(Violation(rule, message, a.group_id, a.session))
 
     by_venue_day: dict[tuple[str, int], list[_Row]] = defaultdict(list)
@@ -280,42 +343,58 @@ def _clash_rules(problem: Problem, rows: list[_Row]) -> list[Violation]:
         by_group_day[row.group_id, row.weekday].append(row)
         by_group[row.group_id].append(row)
 
-    for (venue_id, _), same in by_venue_day.items():
+    for (venue_id, _day), same in by_venue_day.items():
         for a, b in _overlapping_pairs(same):
-            pair("VENUE_CLASH", a, b, f"both in {venue_id} at once")
-    for (teacher_id, _), same in by_teacher_day.items():
+            pair("VENUE_CLASH", a, b, _("both in {venue} at once").format(venue=venue_id))
+    for (teacher_id, _day), same in by_teacher_day.items():
         for a, b in _overlapping_pairs(same):
-            pair("TEACHER_CLASH", a, b, f"teacher {teacher_id} cannot teach both")
-    for (teacher_id, _), same in by_teacher_day.items():
+            teacher = teacher_label(problem, teacher_id)
+            pair("TEACHER_CLASH", a, b, _("teacher {teacher} cannot teach both").format(teacher=teacher))
+    for (teacher_id, _day), same in by_teacher_day.items():
         for a, b in combinations(sorted(same, key=lambda r: r.start), 2):
             if a.venue_id == b.venue_id or b.start < a.end:
                 continue  # one venue needs no walk; an overlap is a TEACHER_CLASH already
             metres = distance_m(*problem.venue_location(a.venue_id), *problem.venue_location(b.venue_id))
             needed = math.ceil(metres / (problem.walk_speed_kmh * 1000 / 60)) + problem.travel_buffer_min
             if b.start - a.end < needed:
-                detail = (
-                    f"teacher {teacher_id} has {b.start - a.end} min to get "
-                    f"from {a.venue_id} to {b.venue_id} "
-                    f"({metres:.0f} m), needs {needed} min"
+                detail = _(
+                    "teacher {teacher} has {minutes} min to get from {first} to {second} ({metres} m), "
+                    "needs {needed} min"
+                ).format(
+                    teacher=teacher_label(problem, teacher_id),
+                    minutes=b.start - a.end,
+                    first=a.venue_id,
+                    second=b.venue_id,
+                    metres=f"{metres:.0f}",
+                    needed=needed,
                 )
                 pair("TRAVEL", a, b, detail)
     for (group_id, day), same in by_group_day.items():
         for a, b in combinations(same, 2):
-            pair("SAME_DAY", a, b, f"{group_id} meets twice on {DAY_NAMES[day]}")
+            pair(
+                "SAME_DAY",
+                a,
+                b,
+                _("{group} meets twice on {weekday}").format(
+                    group=group_label(problem, group_id), weekday=weekday(day)
+                ),
+            )
 
     per_week: dict[str, int] = defaultdict(int)
     for (teacher_id, day), same in sorted(by_teacher_day.items()):
         per_week[teacher_id] += len(same)
         limit = problem.teacher[teacher_id].max_sessions_per_day
         if limit is not None and len(same) > limit:
-            message = (
-                f"teacher {teacher_id} teaches {len(same)} sessions on {DAY_NAMES[day]}, at most {limit}"
+            message = _("teacher {teacher} teaches {n} sessions on {weekday}, at most {limit}").format(
+                teacher=teacher_label(problem, teacher_id), n=len(same), weekday=weekday(day), limit=limit
             )
             found.append(Violation("TEACHER_DAY_LIMIT", message))
     for teacher_id, count in per_week.items():
         limit = problem.teacher[teacher_id].max_sessions_per_week
         if limit is not None and count > limit:
-            message = f"teacher {teacher_id} teaches {count} sessions a week, at most {limit}"
+            message = _("teacher {teacher} teaches {n} sessions a week, at most {limit}").format(
+                teacher=teacher_label(problem, teacher_id), n=count, limit=limit
+            )
             found.append(Violation("TEACHER_WEEK_LIMIT", message))
 
     # Pairs of placed groups that share members, then their sessions: a member sits in few groups.
@@ -331,11 +410,15 @@ def _clash_rules(problem: Problem, rows: list[_Row]) -> list[Violation]:
         for a in by_group[g1]:
             for b in by_group[g2]:
                 if a.weekday == b.weekday and a.start < b.end and b.start < a.end:
-                    detail = f"they share {len(members)} member(s), e.g. {min(members)}"
+                    detail = ngettext(
+                        "they share {n} member, {member}",
+                        "they share {n} members, e.g. {member}",
+                        len(members),
+                    ).format(n=len(members), member=min(members))
                     pair("MEMBER_CLASH", a, b, detail)
     return found
 
 
 def format_violations(violations: Iterable[Violation]) -> str:
     """One line per violation, rule first, for a terminal or a log."""
-    return "\n".join(f"{v.rule}: {v.message}" for v in violations)
+    return "\n".join(_("{rule}: {message}").format(rule=v.rule, message=v.message) for v in violations)

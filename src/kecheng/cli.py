@@ -1,26 +1,32 @@
 """The command line: parse options, call the library, print. No logic lives here.
 
 Exit codes: 0 done, 1 a timetable breaks a rule (check), 2 the input is wrong.
+
+Every word it prints, its ``--help`` included, is in the run's language: ``--lang zh|en``
+(anywhere on the line), else the locale (``LANG=zh_CN.UTF-8`` is Chinese). Help texts are
+evaluated when the commands are defined, so the app is built by :func:`build_app` once the
+language is known; ``main`` (the ``kecheng`` script) picks ``--lang`` out of the arguments first.
 """
 
-from __future__ import annotations
-
 import json
+import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from kecheng import workflow, writing
 from kecheng.changes import diff as diff_timetables
-from kecheng.changes import format_diff
+from kecheng.changes import format_diff, notify_frame
 from kecheng.check import check as check_timetable
 from kecheng.check import format_violations
-from kecheng.display import showing
+from kecheng.display import showing, status_words
 from kecheng.errors import DaskMissing, InputError, LockError, OptionError
-from kecheng.explain import explain_group
+from kecheng.explain import explain_group, reason_name
 from kecheng.generate import PRESETS
 from kecheng.generate import generate as generate_problem
+from kecheng.i18n import _, labelled, ngettext, normalize, set_language
 from kecheng.lint import lint
 from kecheng.model import Problem
 from kecheng.reading import LoadReport, load_report, read_placements, read_timetable
@@ -29,12 +35,74 @@ from kecheng.solve import check_options
 from kecheng.solve import solve as solve_problem
 from kecheng.timetable import Placement
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    help="kecheng: weekly timetables for community colleges (社区学院), solved with CP-SAT.",
-)
+
+def _tidy_help() -> None:
+    """typer shows a required argument as ``{input}`` on the usage line and a switch as ``<bool>``;
+    staff read ``INPUT`` and ``--quiet``. (typer's own words, "Options" and the like, follow the
+    run's language too.)"""
+    core = getattr(typer, "core", None)
+    argument = getattr(core, "TyperArgument", None)
+    if argument is not None and hasattr(argument, "_usage_display_name"):
+
+        def usage_name(self: Any) -> str:
+            name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+            return name + ("..." if self.nargs != 1 else "")
+
+        argument._usage_display_name = usage_name
+    option = getattr(core, "TyperOption", None)
+    if option is not None and not getattr(option, "_kecheng_flags", False):
+        shown = option.display_type_rich
+
+        def display_type_rich(self: Any, ctx: Any) -> str | None:
+            return None if self.is_flag and self.metavar is None else shown(self, ctx)
+
+        option.display_type_rich = display_type_rich
+        option._kecheng_flags = True
+    try:
+        import typer.rich_utils as rich_utils
+    except ImportError:  # typer without rich: its plain help has no panels to name
+        return
+    if rich_utils is not None:
+        for name, text in {
+            "ARGUMENTS_PANEL_TITLE": _("Arguments"),
+            "OPTIONS_PANEL_TITLE": _("Options"),
+            "COMMANDS_PANEL_TITLE": _("Commands"),
+            "ERRORS_PANEL_TITLE": _("Error"),
+            "DEFAULT_STRING": _("[default: {}]"),
+            "REQUIRED_LONG_STRING": _("[required]"),
+            "ABORTED_TEXT": _("Aborted."),
+        }.items():
+            if hasattr(rich_utils, name):
+                setattr(rich_utils, name, text)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(2)
+
+
+def _nothing_solved() -> str:
+    return _("Nothing was solved; fix the input and run again.")
+
+
+def _load(path: Path) -> tuple[Problem, LoadReport]:
+    try:
+        return load_report(path)
+    except InputError as err:
+        raise _fail(f"{err}\n{_nothing_solved()}") from None
+
+
+def _warn(warnings: list[str] | tuple[str, ...]) -> None:
+    """Suspicious but usable input: said on stderr, never stops the run."""
+    for warning in warnings:
+        typer.echo(_("warning: {warning}").format(warning=warning), err=True)
+
+
+def _timetable(path: Path) -> list[Placement]:
+    try:
+        return read_placements(path)
+    except InputError as err:
+        raise _fail(str(err)) from None
 
 
 def _version(value: bool) -> None:
@@ -45,272 +113,522 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
-def main(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
-    """kecheng: weekly timetables for community colleges (社区学院), solved with CP-SAT."""
+def _language(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            set_language(value)
+        except ValueError as err:
+            raise typer.BadParameter(str(err)) from None
+    return value
 
 
-InputPath = Annotated[
-    Path, typer.Argument(help="A folder of CSV files, an .xlsx workbook, or one .json file.")
-]
+def build_app() -> typer.Typer:
+    """The ``kecheng`` command, its help in the current language."""
+    _tidy_help()
+    about = _("kecheng: weekly timetables for community colleges (社区学院), solved with CP-SAT.")
+    app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=about)
 
+    @app.callback(help=about)
+    def main(
+        version: Annotated[
+            bool,
+            typer.Option(
+                "--version", callback=_version, is_eager=True, help=_("Print the version and exit.")
+            ),
+        ] = False,
+        lang: Annotated[
+            str | None,
+            typer.Option(
+                "--lang",
+                callback=_language,
+                is_eager=True,
+                metavar="zh|en",
+                help=_("Language of messages and reports: zh (中文) or en; default: the locale (LANG)."),
+            ),
+        ] = None,
+    ) -> None:
+        pass
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(message, err=True)
-    return typer.Exit(2)
+    input_help = _("A folder of CSV files, an .xlsx workbook, or one .json file.")
+    InputPath = Annotated[Path, typer.Argument(help=input_help, metavar="INPUT", show_default=False)]
+    encoding_help = _(
+        "Encoding of the CSV files written: utf-8-sig (UTF-8 with BOM, for Excel), utf-8, gb18030."
+    )
 
+    @app.command(
+        help=_(
+            "Build the week's timetable and list what could not be placed, with reasons.\n\n"
+            "Ctrl-C stops the search and writes the best timetable found so far.\n\n"
+            "Rows of INPUT/locked.csv (same columns as timetable.csv) are kept exactly. With --term, "
+            "INPUT/closures.csv (venue_id or *, date, reason) closes venues on given days."
+        )
+    )
+    def solve(
+        input: InputPath,
+        out: Annotated[
+            Path,
+            typer.Option(
+                "--out",
+                "-o",
+                metavar="DIR",
+                help=_("Folder for timetable.csv, unscheduled.csv, summary.json."),
+            ),
+        ],
+        time_limit: Annotated[
+            float, typer.Option(metavar="SECONDS", help=_("Seconds of search (model building comes on top)."))
+        ] = 60.0,
+        seed: Annotated[int, typer.Option(metavar="N", help=_("Random seed of the search."))] = 0,
+        workers: Annotated[int, typer.Option(metavar="N", help=_("Search threads; 0 uses every core."))] = 0,
+        previous: Annotated[
+            Path | None,
+            typer.Option(
+                metavar="LAST/timetable.csv",
+                help=_(
+                    "Last week's timetable.csv: keep what still fits, move little (and the calendars' "
+                    "SEQUENCE numbers from its folder)."
+                ),
+            ),
+        ] = None,
+        weights: Annotated[
+            Path | None,
+            typer.Option(metavar="FILE", help=_("A .toml or .json file of objective weights (see README).")),
+        ] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_("Print nothing but errors."))] = False,
+        log: Annotated[
+            bool, typer.Option("--log", help=_("One line on stderr per better timetable found."))
+        ] = False,
+        formats: Annotated[
+            str,
+            typer.Option(metavar="LIST", help=_("Comma-separated outputs: csv (always), xlsx, ics, html.")),
+        ] = "csv",
+        term: Annotated[
+            str | None,
+            typer.Option(
+                metavar="START:END",
+                help=_(
+                    "The term's first and last day, e.g. 2026-03-02:2026-07-10: calendars dated over it, "
+                    "with public holidays and closures taken out."
+                ),
+            ),
+        ] = None,
+        makeup_days: Annotated[
+            str,
+            typer.Option(
+                metavar="follow|ignore",
+                help=_(
+                    "A 调休 make-up working day: follow the weekday it replaces, "
+                    "or ignore it (classes as usual)."
+                ),
+            ),
+        ] = "ignore",
+        csv_encoding: Annotated[str, typer.Option(metavar="ENCODING", help=encoding_help)] = "utf-8-sig",
+    ) -> None:
+        try:
+            check_options(time_limit=time_limit, seed=seed, workers=workers)
+            parse_formats(formats)
+            workflow.parse_term(term, makeup_days)
+            writing.csv_encoding(csv_encoding)
+            workflow.check_output(input, out)
+            job = workflow.prepare(input, previous=previous, weights=weights, term=term, makeup=makeup_days)
+        except (OptionError, InputError) as err:
+            nothing = f"\n{_nothing_solved()}" if isinstance(err, InputError) else ""
+            raise _fail(f"{err}{nothing}") from None
+        if not quiet:
+            _warn(job.warnings)
+        try:
+            with showing(time_limit, job.problem.sessions_total, quiet=quiet, log=log) as display:
+                result = workflow.run(
+                    job,
+                    out,
+                    time_limit=time_limit,
+                    seed=seed,
+                    workers=workers,
+                    formats=formats,
+                    on_progress=display,
+                    csv_encoding=csv_encoding,
+                )
+        except LockError as err:
+            raise _fail(f"{err}\n" + _("Remove or correct the lock and run again.")) from None
+        if not quiet:
+            _summary(result, out)
 
-def _load(path: Path) -> tuple[Problem, LoadReport]:
-    try:
-        return load_report(path)
-    except InputError as err:
-        raise _fail(f"{err}\nNothing was solved; fix the input and run again.") from None
+    @app.command(help=_("Read the input and report every problem in it at once."))
+    def validate(input: InputPath) -> None:
+        problem, report = _load(input)
+        try:
+            closures = workflow.closures_of(input, problem)
+        except InputError as err:
+            raise _fail(str(err)) from None
+        typer.echo(
+            _(
+                "OK: {communities} communities, {venues} venues, {teachers} teachers, {groups} groups, "
+                "{sessions} sessions, {members} memberships"
+            ).format(
+                communities=len(problem.communities),
+                venues=len(problem.venues),
+                teachers=len(problem.teachers),
+                groups=len(problem.groups),
+                sessions=problem.sessions_total,
+                members=len(problem.members),
+            )
+        )
+        for line in report.lines():
+            typer.echo(f"  {line}")
+        warnings = [w.render() for w in report.warnings] + lint(problem)
+        if closures is not None:
+            typer.echo("  " + _("closures: {n} closed days, used with --term").format(n=len(closures[0])))
+            warnings += closures[1]
+        _warn(warnings)
 
+    @app.command(help=_("Print the JSON Schema of the JSON input (the same tables as the CSV files)."))
+    def schema() -> None:
+        typer.echo(json.dumps(writing.json_schema(), ensure_ascii=False, indent=2))
 
-def _warn(warnings: list[str] | tuple[str, ...]) -> None:
-    """Suspicious but usable input: said on stderr, never stops the run."""
-    for warning in warnings:
-        typer.echo(f"warning: {warning}", err=True)
+    @app.command(help=_("Verify a timetable against every rule, independently of the solver."))
+    def check(
+        input: InputPath,
+        timetable: Annotated[
+            Path,
+            typer.Argument(
+                metavar="TIMETABLE",
+                show_default=False,
+                help=_("A timetable.csv to verify (or the timetable.xlsx kecheng wrote)."),
+            ),
+        ],
+    ) -> None:
+        problem, _report = _load(input)
+        try:
+            table = read_timetable(timetable)
+        except InputError as err:
+            raise _fail(str(err)) from None
+        violations = check_timetable(problem, table)
+        if violations:
+            typer.echo(format_violations(violations))
+            typer.echo(
+                ngettext(
+                    "{n} violation in {sessions} sessions",
+                    "{n} violations in {sessions} sessions",
+                    len(violations),
+                ).format(n=len(violations), sessions=len(table)),
+                err=True,
+            )
+            raise typer.Exit(1)
+        typer.echo(_("OK: {n} sessions, no rule broken").format(n=len(table)))
 
+    @app.command(help=_("Write a synthetic district modelled on Liangjiang New Area."))
+    def generate(
+        out: Annotated[
+            Path,
+            typer.Argument(
+                metavar="OUT",
+                show_default=False,
+                help=_("Folder to write the CSV files into (or a .json file)."),
+            ),
+        ],
+        preset: Annotated[
+            str, typer.Option(metavar="NAME", help=_("One of: {presets}.").format(presets=", ".join(PRESETS)))
+        ] = "district",
+        seed: Annotated[int, typer.Option(metavar="N", help=_("Same seed, same district."))] = 0,
+        groups: Annotated[
+            int | None, typer.Option(metavar="N", help=_("Override the number of groups."))
+        ] = None,
+    ) -> None:
+        if preset not in PRESETS:
+            raise _fail(
+                _("unknown preset {preset}; choose one of: {presets}").format(
+                    preset=repr(preset), presets=", ".join(PRESETS)
+                )
+            )
+        problem = generate_problem(preset, seed, groups=groups)
+        if out.suffix.lower() == ".json":
+            writing.write_problem_json(problem, out)
+        else:
+            writing.write_problem(problem, out)
+        typer.echo(
+            _(
+                "wrote {groups} groups, {venues} venues, {teachers} teachers, {members} memberships → {out}"
+            ).format(
+                groups=len(problem.groups),
+                venues=len(problem.venues),
+                teachers=len(problem.teachers),
+                members=len(problem.members),
+                out=out,
+            )
+        )
 
-def _timetable(path: Path) -> list[Placement]:
-    try:
-        return read_placements(path)
-    except InputError as err:
-        raise _fail(str(err)) from None
+    @app.command(help=_("Why a group is (or is not fully) on the timetable, in plain words."))
+    def explain(
+        input: InputPath,
+        group_id: Annotated[
+            str,
+            typer.Argument(
+                metavar="GROUP_ID", show_default=False, help=_("The group to explain, e.g. G0042.")
+            ),
+        ],
+        timetable: Annotated[
+            Path | None,
+            typer.Option(
+                metavar="TIMETABLE",
+                help=_("A timetable.csv to explain against; without it, kecheng solves first."),
+            ),
+        ] = None,
+        time_limit: Annotated[
+            float, typer.Option(metavar="SECONDS", help=_("Seconds of search when solving first."))
+        ] = 10.0,
+    ) -> None:
+        try:
+            check_options(time_limit=time_limit)
+        except OptionError as err:
+            raise _fail(str(err)) from None
+        problem, _report = _load(input)
+        if group_id not in problem.group:
+            raise _fail(
+                _("no group {group} in {input}; group ids look like {example}").format(
+                    group=repr(group_id), input=input, example=repr(problem.groups[0].group_id)
+                )
+                if problem.groups
+                else _("{input} has no groups").format(input=input)
+            )
+        placements = (
+            _timetable(timetable)
+            if timetable
+            else list(solve_problem(problem, time_limit=time_limit).placements)
+        )
+        typer.echo(explain_group(problem, group_id, placements))
 
+    @app.command(
+        help=_(
+            "Per teacher and per venue, what changed between two timetables, and a summary: sessions "
+            "kept, moved, added, removed; whom to notify (by name with --input)."
+        )
+    )
+    def diff(
+        old: Annotated[
+            Path, typer.Argument(metavar="OLD", show_default=False, help=_("The earlier timetable.csv."))
+        ],
+        new: Annotated[
+            Path, typer.Argument(metavar="NEW", show_default=False, help=_("The later timetable.csv."))
+        ],
+        input: Annotated[
+            Path | None,
+            typer.Option(
+                "--input",
+                "-i",
+                metavar="INPUT",
+                help=_("The district's input, for the names of teachers and venues."),
+            ),
+        ] = None,
+        notify: Annotated[
+            Path | None,
+            typer.Option(
+                metavar="notify.csv",
+                help=_("Write whom to notify as a CSV file: kind, id, name, removed, added, changes."),
+            ),
+        ] = None,
+        csv_encoding: Annotated[str, typer.Option(metavar="ENCODING", help=encoding_help)] = "utf-8-sig",
+    ) -> None:
+        try:
+            writing.csv_encoding(csv_encoding)
+        except OptionError as err:
+            raise _fail(str(err)) from None
+        problem = _load(input)[0] if input else None
+        changes = diff_timetables(_timetable(old), _timetable(new))
+        if not changes:
+            typer.echo(_("no changes"))
+        typer.echo(format_diff(changes, problem))
+        if notify is not None:
+            writing.write_table(notify_frame(changes, problem), notify, csv_encoding)
+            typer.echo(_("whom to notify → {file}").format(file=notify))
 
-@app.command()
-def solve(
-    input: InputPath,
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for timetable.csv, unscheduled.csv, summary.json.")
-    ],
-    time_limit: Annotated[
-        float, typer.Option(help="Seconds of search (model building comes on top).")
-    ] = 60.0,
-    seed: Annotated[int, typer.Option(help="Random seed of the search.")] = 0,
-    workers: Annotated[int, typer.Option(help="Search threads; 0 uses every core.")] = 0,
-    previous: Annotated[
-        Path | None, typer.Option(help="Last week's timetable.csv: keep what still fits, move little.")
-    ] = None,
-    weights: Annotated[
-        Path | None, typer.Option(help="A .toml or .json file of objective weights (see README).")
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
-    log: Annotated[
-        bool, typer.Option("--log", help="One line on stderr per better timetable found.")
-    ] = False,
-    formats: Annotated[
-        str, typer.Option(help="Comma-separated outputs: csv (always), xlsx, ics, html.")
-    ] = "csv",
-) -> None:
-    """Build the week's timetable and list what could not be placed, with reasons.
+    @app.command(
+        "solve-batch",
+        help=_(
+            "Solve every district under INPUT_ROOT in parallel on Dask; a failed district stops no other.\n\n"
+            "Each district is solved as `kecheng solve` solves it: its locked.csv is kept, --formats written."
+        ),
+    )
+    def solve_batch(
+        input_root: Annotated[
+            Path,
+            typer.Argument(
+                metavar="INPUT_ROOT",
+                show_default=False,
+                help=_("A folder holding one district per folder (or .json file)."),
+            ),
+        ],
+        out: Annotated[
+            Path,
+            typer.Option(
+                "--out",
+                "-o",
+                metavar="DIR",
+                help=_("Folder for one output folder per district + batch_summary.json."),
+            ),
+        ],
+        scheduler: Annotated[
+            str | None,
+            typer.Option(
+                metavar="ADDRESS",
+                help=_("Dask scheduler, e.g. tcp://10.0.0.5:8786; default: a local cluster."),
+            ),
+        ] = None,
+        time_limit: Annotated[
+            float, typer.Option(metavar="SECONDS", help=_("Seconds of search per district."))
+        ] = 60.0,
+        seed: Annotated[int, typer.Option(metavar="N", help=_("Random seed of the search."))] = 0,
+        workers: Annotated[
+            int,
+            typer.Option(
+                metavar="N",
+                help=_("CP-SAT threads per district; a local cluster solves cores/workers at once."),
+            ),
+        ] = 1,
+        formats: Annotated[
+            str,
+            typer.Option(
+                metavar="LIST", help=_("Comma-separated outputs per district: csv (always), xlsx, ics, html.")
+            ),
+        ] = "csv",
+        term: Annotated[
+            str | None,
+            typer.Option(
+                metavar="START:END", help=_("The term's first and last day, e.g. 2026-03-02:2026-07-10.")
+            ),
+        ] = None,
+        makeup_days: Annotated[
+            str,
+            typer.Option(
+                metavar="follow|ignore",
+                help=_(
+                    "A 调休 make-up working day: follow the weekday it replaces, "
+                    "or ignore it (classes as usual)."
+                ),
+            ),
+        ] = "ignore",
+        csv_encoding: Annotated[str, typer.Option(metavar="ENCODING", help=encoding_help)] = "utf-8-sig",
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_("Print nothing but errors."))] = False,
+    ) -> None:
+        from kecheng import batch  # Dask is an optional extra: imported only by this command
 
-    Ctrl-C stops the search and writes the best timetable found so far.
+        try:
+            check_options(time_limit=time_limit, seed=seed, workers=workers)
+            parse_formats(formats)
+            workflow.parse_term(term, makeup_days)
+            writing.csv_encoding(csv_encoding)
+        except OptionError as err:
+            raise _fail(str(err)) from None
 
-    Rows of INPUT/locked.csv (same columns as timetable.csv) are kept exactly.
-    """
-    try:
-        check_options(time_limit=time_limit, seed=seed, workers=workers)
-        parse_formats(formats)
-        workflow.check_output(input, out)
-        job = workflow.prepare(input, previous=previous, weights=weights)
-    except (OptionError, InputError) as err:
-        nothing = "\nNothing was solved; fix the input and run again." if isinstance(err, InputError) else ""
-        raise _fail(f"{err}{nothing}") from None
-    if not quiet:
-        _warn(job.warnings)
-    try:
-        with showing(time_limit, job.problem.sessions_total, quiet=quiet, log=log) as display:
-            result = workflow.run(
-                job,
+        def report(o: batch.BatchOutcome) -> None:
+            if o.ok and not quiet:
+                typer.echo(
+                    _("{name}: {status}, placed {placed} of {total} sessions in {seconds} s").format(
+                        name=o.name,
+                        status=status_words(o.status),
+                        placed=o.placed,
+                        total=o.total,
+                        seconds=f"{o.wall_s:.1f}",
+                    )
+                )
+            elif not o.ok:
+                first = (o.error or "").splitlines()[0] if o.error else ""
+                typer.echo(_("{name}: FAILED — {error}").format(name=o.name, error=first), err=True)
+
+        try:
+            outcomes = batch.solve_batch(
+                input_root,
                 out,
+                scheduler=scheduler,
                 time_limit=time_limit,
                 seed=seed,
-                workers=workers,
+                workers_per_task=workers,
                 formats=formats,
-                on_progress=display,
+                on_done=report,
+                term=term,
+                makeup=makeup_days,
+                csv_encoding=csv_encoding,
             )
-    except LockError as err:
-        raise _fail(f"{err}\nRemove or correct the lock and run again.") from None
-    if not quiet:
-        s = result.summary()
-        typer.echo(
-            f"{s['status']}{' (interrupted)' if result.interrupted else ''}: "
-            f"placed {s['sessions_scheduled']} of {s['sessions_total']} sessions "
-            f"(objective {s['objective']}, bound {s['bound']}, first-fit {s['greedy_objective']}) "
-            f"in {s['wall_s']:.1f} s → {out}"
-        )
-        for reason, count in s["unscheduled_by_reason"].items():
-            typer.echo(f"  unscheduled {reason}: {count}")
-        if s["changes"]:
-            c = s["changes"]
+        except (DaskMissing, ConnectionError, ValueError) as err:
+            raise _fail(str(err)) from None
+        failed = sum(not o.ok for o in outcomes)
+        if not quiet or failed:
             typer.echo(
-                f"  vs previous: {c['kept']} kept, {c['moved']} moved, {c['new']} new, {c['dropped']} dropped"
+                _("{solved} of {total} districts solved → {file}").format(
+                    solved=len(outcomes) - failed, total=len(outcomes), file=out / batch.SUMMARY_FILE
+                )
             )
-        for note in result.notes:
-            typer.echo(f"  note: {note}")
+        if failed:
+            raise typer.Exit(2)
+
+    return app
 
 
-@app.command()
-def validate(input: InputPath) -> None:
-    """Read the input and report every problem in it at once."""
-    problem, report = _load(input)
+def _summary(result: Any, out: Path) -> None:
+    """The few lines after a solve: status, placed, objective and bound, reasons, changes, notes."""
+    s = result.summary()
+    status = status_words(s["status"]) + (_(" (interrupted)") if result.interrupted else "")
     typer.echo(
-        f"OK: {len(problem.communities)} communities, {len(problem.venues)} venues, "
-        f"{len(problem.teachers)} teachers, {len(problem.groups)} groups, "
-        f"{problem.sessions_total} sessions, {len(problem.members)} memberships"
-    )
-    for line in report.lines():
-        typer.echo(f"  {line}")
-    _warn([w.render() for w in report.warnings] + lint(problem))
-
-
-@app.command()
-def schema() -> None:
-    """Print the JSON Schema of the JSON input (the same tables as the CSV files)."""
-    typer.echo(json.dumps(writing.json_schema(), ensure_ascii=False, indent=2))
-
-
-@app.command()
-def check(
-    input: InputPath,
-    timetable: Annotated[Path, typer.Argument(help="A timetable.csv to verify.")],
-) -> None:
-    """Verify a timetable against every rule, independently of the solver."""
-    problem, _ = _load(input)
-    try:
-        table = read_timetable(timetable)
-    except InputError as err:
-        raise _fail(str(err)) from None
-    violations = check_timetable(problem, table)
-    if violations:
-        typer.echo(format_violations(violations))
-        typer.echo(f"{len(violations)} violation(s) in {len(table)} sessions", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"OK: {len(table)} sessions, no rule broken")
-
-
-@app.command()
-def generate(
-    out: Annotated[Path, typer.Argument(help="Folder to write the CSV files into (or a .json file).")],
-    preset: Annotated[str, typer.Option(help=f"One of: {', '.join(PRESETS)}.")] = "district",
-    seed: Annotated[int, typer.Option(help="Same seed, same district.")] = 0,
-    groups: Annotated[int | None, typer.Option(help="Override the number of groups.")] = None,
-) -> None:
-    """Write a synthetic district modelled on Liangjiang New Area."""
-    if preset not in PRESETS:
-        raise _fail(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
-    problem = generate_problem(preset, seed, groups=groups)
-    if out.suffix.lower() == ".json":
-        writing.write_problem_json(problem, out)
-    else:
-        writing.write_problem(problem, out)
-    typer.echo(
-        f"wrote {len(problem.groups)} groups, {len(problem.venues)} venues, "
-        f"{len(problem.teachers)} teachers, {len(problem.members)} memberships → {out}"
-    )
-
-
-@app.command()
-def explain(
-    input: InputPath,
-    group_id: Annotated[str, typer.Argument(help="The group to explain, e.g. G0042.")],
-    timetable: Annotated[
-        Path | None,
-        typer.Option(help="A timetable.csv to explain against; without it, kecheng solves first."),
-    ] = None,
-    time_limit: Annotated[float, typer.Option(help="Seconds of search when solving first.")] = 10.0,
-) -> None:
-    """Why a group is (or is not fully) on the timetable, in plain words."""
-    try:
-        check_options(time_limit=time_limit)
-    except OptionError as err:
-        raise _fail(str(err)) from None
-    problem, _ = _load(input)
-    if group_id not in problem.group:
-        raise _fail(
-            f"no group {group_id!r} in {input}; group ids look like {problem.groups[0].group_id!r}"
-            if problem.groups
-            else f"{input} has no groups"
+        _(
+            "{status}: placed {placed} of {total} sessions (objective {objective}, bound {bound}, "
+            "first-fit {first_fit}) in {seconds} s → {out}"
+        ).format(
+            status=status,
+            placed=s["sessions_scheduled"],
+            total=s["sessions_total"],
+            objective=s["objective"],
+            bound=s["bound"],
+            first_fit=s["greedy_objective"],
+            seconds=f"{s['wall_s']:.1f}",
+            out=out,
         )
-    placements = (
-        _timetable(timetable) if timetable else list(solve_problem(problem, time_limit=time_limit).placements)
     )
-    typer.echo(explain_group(problem, group_id, placements))
-
-
-@app.command()
-def diff(
-    old: Annotated[Path, typer.Argument(help="The earlier timetable.csv.")],
-    new: Annotated[Path, typer.Argument(help="The later timetable.csv.")],
-) -> None:
-    """Per teacher and per venue, what changed between two timetables: whom to notify."""
-    changes = diff_timetables(_timetable(old), _timetable(new))
-    typer.echo(format_diff(changes) if changes else "no changes")
-
-
-@app.command("solve-batch")
-def solve_batch(
-    input_root: Annotated[
-        Path, typer.Argument(help="A folder holding one district per folder (or .json file).")
-    ],
-    out: Annotated[
-        Path,
-        typer.Option("--out", "-o", help="Folder for one output folder per district + batch_summary.json."),
-    ],
-    scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler, e.g. tcp://10.0.0.5:8786; default: a local cluster.")
-    ] = None,
-    time_limit: Annotated[float, typer.Option(help="Seconds of search per district.")] = 60.0,
-    seed: Annotated[int, typer.Option(help="Random seed of the search.")] = 0,
-    workers: Annotated[
-        int, typer.Option(help="CP-SAT threads per district; a local cluster solves cores/workers at once.")
-    ] = 1,
-    formats: Annotated[
-        str, typer.Option(help="Comma-separated outputs per district: csv (always), xlsx, ics, html.")
-    ] = "csv",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
-) -> None:
-    """Solve every district under INPUT_ROOT in parallel on Dask; a failed district stops no other.
-
-    Each district is solved as `kecheng solve` solves it: its locked.csv is kept, --formats written."""
-    from kecheng import batch  # Dask is an optional extra: imported only by this command
-
-    try:
-        check_options(time_limit=time_limit, seed=seed, workers=workers)
-        parse_formats(formats)
-    except OptionError as err:
-        raise _fail(str(err)) from None
-
-    def report(o: batch.BatchOutcome) -> None:
-        if o.ok and not quiet:
-            typer.echo(f"{o.name}: {o.status}, placed {o.placed} of {o.total} sessions in {o.wall_s:.1f} s")
-        elif not o.ok:
-            typer.echo(f"{o.name}: FAILED — {o.error.splitlines()[0]}", err=True)
-
-    try:
-        outcomes = batch.solve_batch(
-            input_root,
-            out,
-            scheduler=scheduler,
-            time_limit=time_limit,
-            seed=seed,
-            workers_per_task=workers,
-            formats=formats,
-            on_done=report,
-        )
-    except (DaskMissing, ConnectionError, ValueError) as err:
-        raise _fail(str(err)) from None
-    failed = sum(not o.ok for o in outcomes)
-    if not quiet or failed:
+    for reason, count in s["unscheduled_by_reason"].items():
         typer.echo(
-            f"{len(outcomes) - failed} of {len(outcomes)} districts solved → {out / batch.SUMMARY_FILE}"
+            "  "
+            + _("unscheduled {reason}: {n}").format(reason=labelled(reason_name(reason), reason), n=count)
         )
-    if failed:
-        raise typer.Exit(2)
+    if s["changes"]:
+        c = s["changes"]
+        typer.echo(
+            "  "
+            + _("vs previous: {kept} kept, {moved} moved, {new} new, {dropped} dropped").format(
+                kept=c["kept"], moved=c["moved"], new=c["new"], dropped=c["dropped"]
+            )
+        )
+    for note in result.notes:
+        typer.echo("  " + _("note: {note}").format(note=note))
+
+
+def pick_language(argv: Sequence[str]) -> tuple[str | None, list[str]]:
+    """``--lang X`` / ``--lang=X`` anywhere on the line, taken out (the last one wins); and the rest."""
+    rest, chosen, args = [], None, list(argv)
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest += args[index:]
+            break
+        if arg == "--lang" and index + 1 < len(args):
+            chosen, index = args[index + 1], index + 2
+            continue
+        if arg.startswith("--lang="):
+            chosen, index = arg.split("=", 1)[1], index + 1
+            continue
+        rest.append(arg)
+        index += 1
+    return chosen, rest
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The ``kecheng`` script: the language first (so that --help is in it), then the command."""
+    lang, rest = pick_language(sys.argv[1:] if argv is None else argv)
+    if lang is not None:
+        try:
+            set_language(normalize(lang))
+        except ValueError as err:
+            typer.echo(str(err), err=True)
+            raise SystemExit(2) from None
+    build_app()(args=rest, prog_name="kecheng")
+
+
+app = build_app()
+"""The app in the language of the environment at import (tests drive it with CliRunner)."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kecheng.i18n import _, ngettext
+
 
 @dataclass(frozen=True, slots=True)
 class Issue:
@@ -39,12 +41,19 @@ class LocatedIssue:
     header: str | None = None
 
     def render(self) -> str:
-        where = [self.file] + [f"row {self.row}"] * (self.row is not None)
+        """One line in the current language: file, row, column, "value" and what is wrong."""
+        where = [self.file] + [_("row {row}").format(row=self.row)] * (self.row is not None)
         if self.column:
             named = self.header and self.header != self.column
-            where.append(f'column "{self.header}" [{self.column}]' if named else f'column "{self.column}"')
-        value = f'"{self.value}" ' if self.value else ""
-        return f"{', '.join(where)}: {value}{self.message}"
+            where.append(
+                _('column "{header}" [{column}]').format(header=self.header, column=self.column)
+                if named
+                else _('column "{column}"').format(column=self.column)
+            )
+        value = _('"{value}" ').format(value=self.value) if self.value else ""
+        return _("{where}: {value}{message}").format(
+            where=_(", ").join(where), value=value, message=self.message
+        )
 
 
 def whole_file(file: str, message: str, row: int | None = None) -> LocatedIssue:
@@ -68,7 +77,8 @@ class InputError(ValueError):
     def render(self, limit: int | None = None) -> str:
         lines = [p.render() for p in self.problems[:limit]]
         if limit is not None and len(self.problems) > limit:
-            lines.append(f"… and {len(self.problems) - limit} more problems")
+            more = len(self.problems) - limit
+            lines.append(ngettext("… and {n} more problem", "… and {n} more problems", more).format(n=more))
         return "\n".join(lines)
 
 

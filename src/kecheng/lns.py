@@ -37,7 +37,10 @@ MIN_SIZE, START_SIZE, MAX_SIZE = 8, 30, 250
 """Groups freed at once: the size adapts between these to what CP-SAT proves in its time."""
 WHOLE_GROUPS = 150
 """A district this small is one neighbourhood: each step solves all of it, and a proof ends the phase."""
-STEP_SECONDS = 1.0
+VENUES_PER_DAY = 8
+"""Venues a freed group may move to on one day (a random few, nearer ones likelier): enough to move,
+few enough that a step stays small when a group can walk to dozens."""
+STEP_SECONDS = 0.3
 """What one neighbourhood may take at most (most are proven in a small part of it)."""
 KINDS = ("unplaced", "area", "teacher")
 
@@ -122,7 +125,7 @@ class LocalSearch:
         current = [p for g in freed for p in lifted[g]]
         chosen, improved, status, solver = current, False, cp_model.UNKNOWN, cp_model.CpSolver()
         try:
-            scope = self._scope(freed)
+            scope = self._scope(freed, current)
             tm = TimetableModel(self.problem, self.candidates, scope=scope)
             previous = [p for g in freed for p in self.previous.get(g, ())]
             objective = Objective(tm, self.weights, previous, soft=phase != "place")
@@ -246,19 +249,33 @@ class LocalSearch:
 
     # ------------------------------------------------------------------ the model of a neighbourhood
 
-    def _scope(self, freed: list[str]) -> Scope:
-        """The freed groups' options with every fixed session cut out; the teachers' limits left."""
+    def _scope(self, freed: list[str], current: list[Placement]) -> Scope:
+        """The freed groups' options with every fixed session cut out (each day at most VENUES_PER_DAY
+        venues: where it is now, then nearer ones more likely); the teachers' limits left."""
         board, options = self.board, {}
+        now = {(p.group_id, p.weekday): p.venue_id for p in current}
         for gid in freed:
             opt = self.candidates[gid]
             fixed_days = set(board.placed.get(gid, {}))
             starts = {}
-            for day, venue in opt.starts:
+            for day in opt.days:
                 if day in fixed_days:
                     continue
-                free = board.free_spans(opt.group, day, venue)
-                if free:
-                    starts[day, venue] = free
+                venues = opt.venues_on(day)
+                if len(venues) > VENUES_PER_DAY:
+                    ranked = sorted(range(len(venues)), key=lambda i: i * self.rng.uniform(0.3, 1.7))
+                    venues = [venues[i] for i in ranked]
+                    if (here := now.get((gid, day))) is not None:
+                        venues.remove(here)
+                        venues.insert(0, here)
+                kept = 0
+                for venue in venues:
+                    free = board.free_spans(opt.group, day, venue)
+                    if free:
+                        starts[day, venue] = free
+                        kept += 1
+                        if kept == VENUES_PER_DAY:
+                            break
             options[gid] = GroupOptions(
                 opt.group, opt.duration, opt.venues, starts, opt.wanted - len(fixed_days)
             )

@@ -32,6 +32,7 @@ from pydantic import dataclasses as pydantic_dataclasses
 from pydantic.fields import FieldInfo
 
 from kecheng.errors import InputError, Issue, LocatedIssue
+from kecheng.i18n import N_, _, labelled
 from kecheng.rows import Rows
 from kecheng.validation import (
     REFERENCE_MESSAGE,
@@ -55,19 +56,19 @@ _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::00)?\s*$")
 def parse_clock(value: Any) -> int:
     """Read "HH:MM" (24-hour, 24:00 allowed as an end) into minutes after midnight."""
     if isinstance(value, bool):
-        raise ValueError("expected a time as HH:MM, e.g. 08:30")
+        raise ValueError(_("expected a time as HH:MM, e.g. 08:30"))
     if isinstance(value, int):
         minutes = value
     else:
         match = _CLOCK.match(str(value))
         if not match:
-            raise ValueError("expected a time as HH:MM, e.g. 08:30")
+            raise ValueError(_("expected a time as HH:MM, e.g. 08:30"))
         hours, mins = int(match[1]), int(match[2])
         if mins >= 60 or hours > 24:
-            raise ValueError("expected a time between 00:00 and 24:00")
+            raise ValueError(_("expected a time between 00:00 and 24:00"))
         minutes = hours * 60 + mins
     if not 0 <= minutes <= MINUTES_PER_DAY:
-        raise ValueError("expected a time between 00:00 and 24:00")
+        raise ValueError(_("expected a time between 00:00 and 24:00"))
     return minutes
 
 
@@ -123,7 +124,9 @@ def _to_time_preferences(value: Any) -> Any:
         if isinstance(token, (list, tuple)):
             if len(token) != 3 or not all(isinstance(x, int) and not isinstance(x, bool) for x in token):
                 raise ValueError(
-                    f"{token!r} is not a time preference; give [weekday or 0, start, end] in minutes"
+                    _("{token} is not a time preference; give [weekday or 0, start, end] in minutes").format(
+                        token=repr(token)
+                    )
                 )
             windows.append(tuple(token))
             continue
@@ -134,12 +137,14 @@ def _to_time_preferences(value: Any) -> Any:
         match = _PREFERRED.match(str(token))
         if not match:
             raise ValueError(
-                f"{token!r} is not a time preference; use morning, afternoon, evening "
-                "or weekday@HH:MM-HH:MM (e.g. 3@14:00-16:00), separated by ';'"
+                _(
+                    "{token} is not a time preference; use morning, afternoon, evening "
+                    "or weekday@HH:MM-HH:MM (e.g. 3@14:00-16:00), separated by ';'"
+                ).format(token=repr(token))
             )
         begin, end = parse_clock(match[2]), parse_clock(match[3])
         if end <= begin:
-            raise ValueError(f"{token!r} ends before it begins")
+            raise ValueError(_("{token} ends before it begins").format(token=repr(token)))
         windows.append((int(match[1] or 0), begin, end))
     return tuple(sorted(set(windows)))
 
@@ -161,7 +166,9 @@ def _to_weekdays(value: Any) -> Any:
         days = [str(day).strip() for day in value]
         if not all(day.isdigit() for day in days):
             raise ValueError(
-                f"{';'.join(days)!r} is not a list of weekdays; use numbers 1-7 separated by ';', e.g. 1;3"
+                _("{days} is not a list of weekdays; use numbers 1-7 separated by ';', e.g. 1;3").format(
+                    days=repr(";".join(days))
+                )
             )
         return frozenset(int(day) for day in days)
     return value
@@ -175,13 +182,13 @@ Clock = Annotated[
     PlainSerializer(format_clock, return_type=str),
     WithJsonSchema({"type": "string", "pattern": r"^\d{1,2}:\d{2}$", "examples": ["08:30"]}),
 ]
-Weekday = Annotated[int, Field(ge=1, le=7, description="1 = Monday … 7 = Sunday")]
+Weekday = Annotated[int, Field(ge=1, le=7, description=N_("1 = Monday … 7 = Sunday"))]
 Tags = Annotated[
     frozenset[str],
     BeforeValidator(_to_tags),
     AfterValidator(_shared),
     PlainSerializer(lambda tags: ";".join(sorted(tags)), return_type=str),
-    WithJsonSchema({"type": "string", "description": "';'-separated tags", "examples": ["piano;mirror"]}),
+    WithJsonSchema({"type": "string", "description": N_("';'-separated tags"), "examples": ["piano;mirror"]}),
 ]
 TimePreferences = Annotated[
     tuple[tuple[Annotated[int, Field(ge=0, le=7)], int, int], ...],
@@ -191,8 +198,9 @@ TimePreferences = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "description": "';'-separated: morning (06-12), afternoon (12-18), evening (18-22) "
-            "or weekday@HH:MM-HH:MM",
+            "description": N_(
+                "';'-separated: morning (06-12), afternoon (12-18), evening (18-22) or weekday@HH:MM-HH:MM"
+            ),
             "examples": ["morning", "evening;6@09:00-12:00"],
         }
     ),
@@ -202,7 +210,7 @@ Weekdays = Annotated[
     BeforeValidator(_to_weekdays),
     AfterValidator(_shared),
     PlainSerializer(lambda days: ";".join(str(d) for d in sorted(days)), return_type=str),
-    WithJsonSchema({"type": "string", "description": "';'-separated weekdays 1-7", "examples": ["1;3"]}),
+    WithJsonSchema({"type": "string", "description": N_("';'-separated weekdays 1-7"), "examples": ["1;3"]}),
 ]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
@@ -256,8 +264,10 @@ class _Window:
         begin, end = self.bounds
         if end <= begin:
             raise ValueError(
-                f"ends ({format_clock(end)}) at or before it begins ({format_clock(begin)}); "
-                "a window across midnight must be split into two rows, one per weekday"
+                _(
+                    "ends ({end}) at or before it begins ({begin}); "
+                    "a window across midnight must be split into two rows, one per weekday"
+                ).format(end=format_clock(end), begin=format_clock(begin))
             )
         return self
 
@@ -360,7 +370,7 @@ def _long_table(row_type: type) -> Any:
         if isinstance(value, Rows) and value.row_type is row_type:
             return value
         if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
-            raise ValueError(f"expected a list of {row_type.__name__} rows")
+            raise ValueError(_("expected a list of {table} rows").format(table=row_type.__name__))
         return Rows(row_type, (r if isinstance(r, row_type) else adapter.validate_python(r) for r in value))
 
     return Annotated[
@@ -409,7 +419,7 @@ class Problem(BaseModel):
         if info.context and info.context.get("checked"):
             return self  # the loader located every issue already
         if consistency_issues(self):
-            raise ValueError("the tables do not fit together")  # located by __init__
+            raise ValueError(_("the tables do not fit together"))  # located by __init__
         return self
 
     # Look-ups, built once: the tables are immutable.
@@ -488,7 +498,7 @@ def _located_problems(data: dict[str, Any]) -> list[LocatedIssue]:
     sources = {name: PythonTable(name, data.get(name, ())) for name in TABLES}
     for name, source in sources.items():
         if not source.complete:
-            problems.append(LocatedIssue(name, None, None, show(data.get(name)), "is not a list of rows"))
+            problems.append(LocatedIssue(name, None, None, show(data.get(name)), _("is not a list of rows")))
     rows = {
         name: validate_rows(source, TABLES[name], long=name in LONG_TABLES, problems=problems)
         for name, source in sources.items()
@@ -547,7 +557,7 @@ def consistency_issues(problem: Problem) -> list[Issue]:
         seen: set[str] = set()
         for index, value in enumerate(ids):
             if value in seen:
-                message = "this id appears more than once; ids must be unique"
+                message = _("this id appears more than once; ids must be unique")
                 issues.append(Issue(table, index, column, value, message, "duplicate"))
             seen.add(value)
         return seen
@@ -578,7 +588,33 @@ def consistency_issues(problem: Problem) -> list[Issue]:
                     index,
                     "duration_min",
                     group.duration_min,
-                    f"must be a whole number of {problem.grid_min}-minute steps (e.g. 60, 90, 120)",
+                    _("must be a whole number of {step}-minute steps (e.g. 60, 90, 120)").format(
+                        step=problem.grid_min
+                    ),
                 )
             )
     return issues
+
+
+# ---------------------------------------------------------------- names beside ids, as people read them
+
+
+def group_label(problem: Problem, group_id: str) -> str:
+    """ "书法班 (G0042)": the name a person knows, beside the id the files use."""
+    group = problem.group.get(group_id)
+    return labelled(group.name if group else None, group_id)
+
+
+def teacher_label(problem: Problem, teacher_id: str) -> str:
+    teacher = problem.teacher.get(teacher_id)
+    return labelled(teacher.name if teacher else None, teacher_id)
+
+
+def venue_label(problem: Problem, venue_id: str) -> str:
+    venue = problem.venue.get(venue_id)
+    return labelled(venue.name if venue else None, venue_id)
+
+
+def community_label(problem: Problem, community_id: str) -> str:
+    community = problem.community.get(community_id)
+    return labelled(community.name if community else None, community_id)

@@ -109,11 +109,12 @@ class Result:
             "ortools": _version("ortools"),
         }
 
-    def write(self, folder: str | Path) -> None:
-        """timetable.csv, unscheduled.csv and summary.json, each written atomically."""
+    def write(self, folder: str | Path, csv_encoding: str | None = None) -> None:
+        """timetable.csv, unscheduled.csv and summary.json, each written atomically; the CSV files
+        in UTF-8 with BOM unless ``csv_encoding`` is "utf-8" or "gb18030"."""
         folder = Path(folder)
-        writing.write_table(self.timetable, folder / "timetable.csv")
-        writing.write_table(self.unscheduled, folder / "unscheduled.csv")
+        writing.write_table(self.timetable, folder / "timetable.csv", csv_encoding)
+        writing.write_table(self.unscheduled, folder / "unscheduled.csv", csv_encoding)
         writing.write_json(self.summary(), folder / "summary.json")
 
     def __repr__(self) -> str:

@@ -42,6 +42,8 @@ from typing import Any, Literal
 import numpy as np
 
 from kecheng.errors import InputError, LocatedIssue, Unreadable, whole_file
+from kecheng.i18n import N_, _, is_chinese, join
+from kecheng.i18n import weekday as weekday_name
 from kecheng.reading.raw import grid_table
 from kecheng.reading.text import csv_grid, short
 
@@ -63,35 +65,40 @@ CLOSURE_HEADER_ALIASES = {
 # ---------------------------------------------------------------- user-visible text (one place)
 
 TEXT = {
-    "term_form": (
+    "term_form": N_(
         "the term must be two dates START:END, each written YYYY-MM-DD (2026/3/2 is read too), "
         "for example 2026-03-02:2026-07-10"
     ),
-    "term_order": "the term ends on {end} before it starts on {start} — write START:END, the start first",
-    "term_long": "the term {start}:{end} is {days} days long, more than two years — check the years",
-    "makeup_form": "make-up days must be follow or ignore, not {value!r}",
-    "no_data": (
+    "term_order": N_("the term ends on {end} before it starts on {start} — write START:END, the start first"),
+    "term_long": N_("the term {start}:{end} is {days} days long, more than two years — check the years"),
+    "makeup_form": N_("make-up days must be follow or ignore, not {value}"),
+    "no_data": N_(
         "the holiday library (holidays {version}) has no official {year} holiday arrangement: only the "
         "statutory days themselves count as holidays in {year}; the 调休 make-up days and the days off "
         "around them are unknown — list closed days in closures.csv with venue_id * (or upgrade: "
         "pip install -U holidays)"
     ),
-    "unpaired": "make-up day {day} has no recorded weekday off to follow; its own sessions meet as usual",
-    "outside": "closes {venue} on {day}, outside the term {term}; ignored",
-    "venue_blank": "is empty — write a venue_id from venues.csv, or * to close every venue",
-    "venue_unknown": "is not a venue_id in venues.csv — use one of its venue_ids, or * to close every venue",
-    "date_blank": "is empty — write the date as YYYY-MM-DD, for example 2026-04-07",
-    "date_bad": "is not a date — write it as YYYY-MM-DD, for example 2026-04-07 (2026/4/7 is read too)",
-    "date_unreal": "is not a day of the calendar — check the month and the day",
-    "holiday": "节假日",
-    "closed": "停课",
-    "closed_all": "全部场地停课",
-    "makeup": "调休上班",
-    "makeup_follow": "调休上班，按{weekday}上课",
-    "makeup_ignore": "调休上班，课程照常",
-    "makeup_unpaired": "调休上班",
+    "unpaired": N_("make-up day {day} has no recorded weekday off to follow; its own sessions meet as usual"),
+    "outside": N_("closes {venue} on {day}, outside the term {term}; ignored"),
+    "every_venue": N_("every venue"),
+    "venue_blank": N_("is empty — write a venue_id from venues.csv, or * to close every venue"),
+    "venue_unknown": N_(
+        "is not a venue_id in venues.csv — use one of its venue_ids, or * to close every venue"
+    ),
+    "date_blank": N_("is empty — write the date as YYYY-MM-DD, for example 2026-04-07"),
+    "date_bad": N_("is not a date — write it as YYYY-MM-DD, for example 2026-04-07 (2026/4/7 is read too)"),
+    "date_unreal": N_("is not a day of the calendar — check the month and the day"),
+    "got": N_("{message}; got {value}"),
+    "holiday": N_("public holiday"),
+    "closed": N_("no class"),
+    "closed_all": N_("all venues closed"),
+    "closed_reason": N_("{label}: {reason}"),
+    "makeup": N_("make-up working day"),
+    "makeup_follow": N_("make-up working day, classes as on {weekday}"),
+    "makeup_ignore": N_("make-up working day, classes as usual"),
+    "makeup_unpaired": N_("make-up working day"),
 }
-"""Every message and label a person reads, for the translation layer to wrap in one place."""
+"""Every message and label a person reads (English ids; ``_()`` where shown, in the run's language)."""
 
 # ---------------------------------------------------------------- the term
 
@@ -118,20 +125,20 @@ class Term:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise ValueError(TEXT["term_order"].format(start=self.start, end=self.end))
+            raise ValueError(_(TEXT["term_order"]).format(start=self.start, end=self.end))
         if (days := (self.end - self.start).days + 1) > MAX_TERM_DAYS:
-            raise ValueError(TEXT["term_long"].format(start=self.start, end=self.end, days=days))
+            raise ValueError(_(TEXT["term_long"]).format(start=self.start, end=self.end, days=days))
 
     @classmethod
     def parse(cls, text: str) -> Term:
         """``2026-03-02:2026-07-10`` (``--term``); ValueError with a plain sentence otherwise."""
         parts = str(text).split(":")
         if len(parts) != 2:
-            raise ValueError(f"{TEXT['term_form']}; got {text!r}")
+            raise ValueError(_(TEXT["got"]).format(message=_(TEXT["term_form"]), value=repr(text)))
         try:
             start, end = (parse_date(part) for part in parts)
         except ValueError:
-            raise ValueError(f"{TEXT['term_form']}; got {text!r}") from None
+            raise ValueError(_(TEXT["got"]).format(message=_(TEXT["term_form"]), value=repr(text))) from None
         return cls(start, end)
 
     def days(self) -> Iterator[date]:
@@ -157,7 +164,7 @@ def parse_makeup(text: str) -> Makeup:
     """``follow`` or ``ignore`` (``--makeup-days``); ValueError otherwise."""
     value = str(text).strip().lower()
     if value not in MAKEUP_CHOICES:
-        raise ValueError(TEXT["makeup_form"].format(value=text))
+        raise ValueError(_(TEXT["makeup_form"]).format(value=repr(text)))
     return value  # type: ignore[return-value]
 
 
@@ -255,7 +262,7 @@ def public_holidays(first: date, last: date, language: str = "zh_CN") -> PublicH
             end += timedelta(days=1)
         block = [begin + timedelta(days=i) for i in range((end - begin).days + 1)]
         names = dict.fromkeys(n for d in block for n in listed.get(d, "").split("、") if n)
-        name = "、".join(names) or TEXT["holiday"]
+        name = join(names) or _(TEXT["holiday"])
         days_off.update(dict.fromkeys(block, name))
     makeup = {
         day: MakeupDay(day, swaps.get(day), days_off.get(swaps[day], "") if day in swaps else "")
@@ -313,7 +320,9 @@ def closures_from_grid(
 
     def issue(index: int, column: str, value: str, key: str) -> None:
         header = raw.headers.get(column)
-        problems.append(LocatedIssue(file, raw.row(index), column, short(value) or None, TEXT[key], header))
+        problems.append(
+            LocatedIssue(file, raw.row(index), column, short(value) or None, _(TEXT[key]), header)
+        )
 
     venues, dates = raw.cells["venue_id"], raw.cells["date"]
     reasons = raw.cells.get("reason", [""] * len(raw))
@@ -405,11 +414,11 @@ class TermCalendar:
         closed = self.closures.get(day, {})
         if venue_id in closed or EVERY_VENUE in closed:
             reason = closed.get(venue_id) or closed.get(EVERY_VENUE) or ""
-            label = TEXT["closed"] if venue_id in closed else TEXT["closed_all"]
-            return None, f"{label}：{reason}" if reason else label
+            label = _(TEXT["closed"]) if venue_id in closed else _(TEXT["closed_all"])
+            return None, _(TEXT["closed_reason"]).format(label=label, reason=reason) if reason else label
         makeup = self.makeup_days.get(day)
         if makeup and self.makeup == "follow" and makeup.acts_as:
-            return makeup.acts_as, TEXT["makeup_follow"].format(weekday=WEEKDAY_NAMES[makeup.acts_as - 1])
+            return makeup.acts_as, _(TEXT["makeup_follow"]).format(weekday=weekday_name(makeup.acts_as))
         return day.isoweekday(), ""
 
     def meetings(self, weekday: int, venue_id: str) -> Meetings:
@@ -439,11 +448,11 @@ class TermCalendar:
             notes.append(self.holidays[day])
         if makeup := self.makeup_days.get(day):
             if makeup.acts_as is None:
-                notes.append(TEXT["makeup_unpaired"])
+                notes.append(_(TEXT["makeup_unpaired"]))
             elif self.makeup == "follow":
-                notes.append(TEXT["makeup_follow"].format(weekday=WEEKDAY_NAMES[makeup.acts_as - 1]))
+                notes.append(_(TEXT["makeup_follow"]).format(weekday=weekday_name(makeup.acts_as)))
             else:
-                notes.append(TEXT["makeup_ignore"])
+                notes.append(_(TEXT["makeup_ignore"]))
         return notes
 
 
@@ -451,7 +460,7 @@ def term_calendar(
     term: Term,
     closures: Iterable[Closure] = (),
     makeup: Makeup = "ignore",
-    language: str = "zh_CN",
+    language: str | None = None,
 ) -> TermCalendar:
     """The term's calendar: public holidays (python-holidays), make-up days, the district's closures.
 
@@ -459,17 +468,20 @@ def term_calendar(
     fall outside the term.
     """
     makeup = parse_makeup(makeup)
+    language = language or ("zh_CN" if is_chinese() else "en_US")  # the holidays' names
     found = public_holidays(term.start, term.end, language)
-    warnings = [TEXT["no_data"].format(version=found.source.split()[-1], year=y) for y in found.unknown_years]
+    warnings = [
+        _(TEXT["no_data"]).format(version=found.source.split()[-1], year=y) for y in found.unknown_years
+    ]
     if makeup == "follow":
         warnings += [
-            TEXT["unpaired"].format(day=d) for d, m in found.makeup_days.items() if m.acts_as is None
+            _(TEXT["unpaired"]).format(day=d) for d, m in found.makeup_days.items() if m.acts_as is None
         ]
     by_day: dict[date, dict[str, str]] = {}
     for closure in closures:
         if not term.start <= closure.day <= term.end:
-            venue = "every venue" if closure.venue_id == EVERY_VENUE else closure.venue_id
-            warnings.append(TEXT["outside"].format(venue=venue, day=closure.day, term=term))
+            venue = _(TEXT["every_venue"]) if closure.venue_id == EVERY_VENUE else closure.venue_id
+            warnings.append(_(TEXT["outside"]).format(venue=venue, day=closure.day, term=term))
             continue
         reasons = by_day.setdefault(closure.day, {})
         if closure.reason and reasons.get(closure.venue_id):

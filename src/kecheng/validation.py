@@ -22,6 +22,7 @@ from typing import Annotated, Any, Protocol
 from pydantic import TypeAdapter, ValidationError
 
 from kecheng.errors import Issue, LocatedIssue, whole_file
+from kecheng.i18n import N_, _, ngettext
 from kecheng.rows import Rows
 
 CHUNK_ROWS = 20_000
@@ -39,18 +40,20 @@ _EXAMPLES = {
     "interest_id": "I01", "max_size": "20", "max_groups": "3",
 }  # fmt: skip
 _PLAIN = {
-    "missing": "is required but missing", "string_type": "is not text",
-    "int_parsing": "is not a whole number", "int_type": "is not a whole number",
-    "int_from_float": "is not a whole number", "float_parsing": "is not a number",
-    "float_type": "is not a number", "finite_number": "is not a finite number",
-    "too_short": "is empty", "string_too_short": "is empty",
-    "greater_than": "must be greater than {gt}", "greater_than_equal": "must be at least {ge}",
-    "less_than": "must be less than {lt}", "less_than_equal": "must be at most {le}",
-    "dataclass_type": 'is not a row — expected an object such as {{"column": "value", ...}}',
-    "tuple_type": "is not a list of rows", "list_type": "is not a list of rows",
+    "missing": N_("is required but missing"), "string_type": N_("is not text"),
+    "int_parsing": N_("is not a whole number"), "int_type": N_("is not a whole number"),
+    "int_from_float": N_("is not a whole number"), "float_parsing": N_("is not a number"),
+    "float_type": N_("is not a number"), "finite_number": N_("is not a finite number"),
+    "too_short": N_("is empty"), "string_too_short": N_("is empty"),
+    "greater_than": N_("must be greater than {gt}"), "greater_than_equal": N_("must be at least {ge}"),
+    "less_than": N_("must be less than {lt}"), "less_than_equal": N_("must be at most {le}"),
+    "dataclass_type": N_('is not a row — expected an object such as {{"column": "value", ...}}'),
+    "tuple_type": N_("is not a list of rows"), "list_type": N_("is not a list of rows"),
 }  # fmt: skip
-_BOUNDS = {"exclusiveMinimum": "greater than", "minimum": "at least", "exclusiveMaximum": "less than",
-           "maximum": "at most"}  # fmt: skip
+"""pydantic's error types in plain words (English ids, translated where they are shown)."""
+_BOUNDS = {"exclusiveMinimum": N_("greater than {value}"), "minimum": N_("at least {value}"),
+           "exclusiveMaximum": N_("less than {value}"), "maximum": N_("at most {value}")}  # fmt: skip
+_KINDS = {"integer": N_("a whole number"), "number": N_("a number")}
 
 
 class TableSource(Protocol):
@@ -235,18 +238,20 @@ def locate(
                     for i, r in enumerate(rows[issue.table]):
                         seen.setdefault(getattr(r, issue.column), i)
                 first = firsts[issue.table].get(issue.value, issue.index)
-                message += f" (first used in row {source.row(first)})" if first != issue.index else ""
+                if first != issue.index:
+                    message += _(" (first used in row {row})").format(row=source.row(first))
         header = source.headers.get(issue.column) if issue.column else None
         problems.append(LocatedIssue(source.file, row, issue.column, value, message, header))
     for (table, column, value, message), indices in references.items():
         source = sources[table]
         target = message.removeprefix(REFERENCE_MESSAGE)
+        message = _("no such id in {table}").format(table=target)
         if len(indices) > 1:
             named = ", ".join(str(source.row(i)) for i in indices[:MAX_ROWS_NAMED])
             named += ", …" if len(indices) > MAX_ROWS_NAMED else ""
-            message += f" (used in {len(indices)} rows: {named})"
+            message += _(" (used in {count} rows: {rows})").format(count=len(indices), rows=named)
         if target in sources:
-            message += f" — check the spelling, or add it to {sources[target].file}"
+            message += _(" — check the spelling, or add it to {file}").format(file=sources[target].file)
         header = source.headers.get(column) if column else None
         problems.append(
             LocatedIssue(source.file, source.row(indices[0]), column, show(value), message, header)
@@ -254,7 +259,8 @@ def locate(
 
 
 REFERENCE_MESSAGE = "no such id in "
-"""How ``Problem``'s checks word an unknown id: "no such id in groups"."""
+"""How ``Problem``'s checks mark an unknown id ("no such id in groups"): an internal key, worded
+in the current language where it is located."""
 
 
 def _about(tables: set[str]) -> set[str]:
@@ -271,7 +277,12 @@ def sort_and_cap(problems: list[LocatedIssue], files: list[str]) -> None:
         kept += listed[:MAX_PROBLEMS_PER_TABLE]
         if len(listed) > MAX_PROBLEMS_PER_TABLE:
             more = len(listed) - MAX_PROBLEMS_PER_TABLE
-            kept.append(whole_file(file, f"… and {more} more problems in this file, not listed"))
+            text = ngettext(
+                "… and {n} more problem in this file, not listed",
+                "… and {n} more problems in this file, not listed",
+                more,
+            )
+            kept.append(whole_file(file, text.format(n=more)))
     problems[:] = kept
 
 
@@ -299,15 +310,19 @@ def explain(error: dict[str, Any], row_type: type, column: str | None = None) ->
     if kind == "value_error":
         reason = str(ctx.get("error", error["msg"]))
         if column and error.get("input") == "":
-            return f"the cell is empty — {reason}"
-        return f"is not valid: {reason}" if column else f"this row {reason}"
+            return _("the cell is empty — {reason}").format(reason=reason)
+        if column:
+            return _("is not valid: {reason}").format(reason=reason)
+        return _("this row {reason}").format(reason=reason)
     try:
-        problem = _PLAIN[kind].format_map(ctx)
+        problem = _(_PLAIN[kind]).format_map(ctx)
     except (KeyError, ValueError):
         problem = error["msg"]
-    problem = "the cell is empty" if error.get("input") == "" else problem
+    problem = _("the cell is empty") if error.get("input") == "" else problem
     if column and column in _schema(row_type):
-        return f"{problem} — expected {expected(row_type, column)}"
+        return _("{problem} — expected {expected}").format(
+            problem=problem, expected=expected(row_type, column)
+        )
     return problem
 
 
@@ -315,17 +330,23 @@ def expected(row_type: type, column: str) -> str:
     """What a cell should hold, read off the model's own JSON schema: type, bounds, examples."""
     outer = _schema(row_type)[column]
     prop = next((p for p in outer.get("anyOf", ()) if p.get("type") != "null"), {}) | outer
-    kind = {"integer": "a whole number", "number": "a number"}.get(prop.get("type"), "text")
-    kind = "a time as HH:MM on a 24-hour clock" if "pattern" in prop else kind
-    kind = "an id" if column.endswith("_id") else kind
-    bounds = " and ".join(f"{word} {prop[key]:g}" for key, word in _BOUNDS.items() if key in prop)
-    text = f"{kind} {bounds}".strip() + (f" ({prop['description']})" if "description" in prop else "")
-    text += ", or 周一 … 周日" if column == "weekday" else ""
+    kind = _KINDS.get(prop.get("type"), N_("text"))
+    kind = N_("a time as HH:MM on a 24-hour clock") if "pattern" in prop else kind
+    kind = N_("an id") if column.endswith("_id") else kind
+    bounds = _(" and ").join(
+        _(word).format(value=f"{prop[key]:g}") for key, word in _BOUNDS.items() if key in prop
+    )
+    text = _("{kind} {bounds}").format(kind=_(kind), bounds=bounds) if bounds else _(kind)
+    text += _(" ({description})").format(description=_(prop["description"])) if "description" in prop else ""
+    text += _(", or 周一 … 周日") if column == "weekday" else ""
     example = prop.get("examples", [_EXAMPLES.get(column)])[0]
-    text += f", e.g. {example}" if example else ""
+    text += _(", e.g. {example}").format(example=example) if example else ""
     if "default" in outer:
         default = outer["default"]
-        text += "; or leave it empty" + (f" for {default:g}" if isinstance(default, int | float) else "")
+        if isinstance(default, int | float):
+            text += _("; or leave it empty for {default}").format(default=f"{default:g}")
+        else:
+            text += _("; or leave it empty")
     return text
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from kecheng.i18n import _
+
 DISTANCE_STEP_M = 250
 
 
@@ -45,11 +47,16 @@ def load_weights(path: str | Path) -> Weights:
         data = data.get("weights", data)
         return Weights.model_validate(data)
     except FileNotFoundError:
-        raise ValueError(f"{path}: no such weights file") from None
+        raise ValueError(_("{path}: no such weights file").format(path=path)) from None
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path}: not a valid {path.suffix.lstrip('.') or 'JSON'} file ({err})") from None
+        kind = path.suffix.lstrip(".") or "JSON"
+        raise ValueError(
+            _("{path}: not a valid {kind} file ({error})").format(path=path, kind=kind, error=err)
+        ) from None
     except ValidationError as err:
         lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()]
         raise ValueError(
-            f"{path}: " + "; ".join(lines) + f" (known weights: {', '.join(Weights.model_fields)})"
+            _("{path}: {problems} (known weights: {names})").format(
+                path=path, problems="; ".join(lines), names=", ".join(Weights.model_fields)
+            )
         ) from None

@@ -18,7 +18,42 @@ from typing import Any
 import pandas as pd
 from pydantic import TypeAdapter
 
+from kecheng.errors import OptionError
+from kecheng.i18n import _
 from kecheng.model import OPTIONAL_TABLES, SETTINGS, TABLES, Problem, columns
+from kecheng.reading.text import FORMULA_STARTS
+
+CSV_ENCODINGS = {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8", "gb18030": "gb18030"}
+"""``--csv-encoding``: UTF-8 with a BOM (the default: Excel on Chinese Windows then reads it as
+UTF-8, where without the BOM it guesses GBK and shows 邓诗琪 as 閭撹瘲鐞), plain UTF-8 (for other
+systems), or GB18030 (for older Chinese systems). Every kecheng reader detects all three."""
+DEFAULT_CSV_ENCODING = "utf-8-sig"
+_ENCODING_NAMES = {"utf-8-sig": "utf-8-sig", "utf8-sig": "utf-8-sig", "utf-8-bom": "utf-8-sig",
+                   "utf-8": "utf-8", "utf8": "utf-8", "gb18030": "gb18030", "gbk": "gb18030"}  # fmt: skip
+
+
+def csv_encoding(name: str | None) -> str:
+    """The codec of a ``--csv-encoding`` name; ``OptionError`` for one kecheng does not write."""
+    if name is None:
+        return DEFAULT_CSV_ENCODING
+    found = _ENCODING_NAMES.get(str(name).strip().lower())
+    if found is None:
+        raise OptionError(
+            _(
+                "--csv-encoding: unknown {name}; choose utf-8-sig (UTF-8 with BOM, for Excel), "
+                "utf-8 or gb18030"
+            ).format(name=repr(name))
+        )
+    return found
+
+
+def excel_safe(value: Any) -> Any:
+    """A text cell that Excel would run as a formula (=, +, -, @, tab, CR first) gets a leading
+    apostrophe, as OWASP advises against CSV injection; kecheng's readers take it off again.
+    Anything else, numbers included (a negative longitude is data), is returned as it is."""
+    if type(value) is str and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def atomic_write(path: str | Path, data: bytes | Callable[[Path], Any]) -> Path:
@@ -41,9 +76,16 @@ def atomic_write(path: str | Path, data: bytes | Callable[[Path], Any]) -> Path:
     return path
 
 
-def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
-    """A UTF-8 CSV, replaced atomically."""
-    return atomic_write(path, frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+def write_table(frame: pd.DataFrame, path: str | Path, encoding: str | None = None) -> Path:
+    """A CSV file for people and programs alike, replaced atomically: UTF-8 with BOM unless
+    ``encoding`` says otherwise (``CSV_ENCODINGS``), text cells that look like formulas escaped."""
+    codec = csv_encoding(encoding)
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(excel_safe)
+    text = safe.to_csv(index=False, lineterminator="\n")
+    return atomic_write(path, text.encode(codec))
 
 
 def write_json(obj: Any, path: str | Path) -> Path:
@@ -51,13 +93,26 @@ def write_json(obj: Any, path: str | Path) -> Path:
     return atomic_write(path, (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
 
-def write_problem(problem: Problem, folder: str | Path) -> None:
+def write_problem(problem: Problem, folder: str | Path, encoding: str | None = None) -> None:
     """The seven CSV files, such that ``load(folder) == problem`` (the settings such as grid_min
-    have no place in them)."""
-    cell = lambda v: "" if v is None else repr(v) if isinstance(v, float) else str(v)  # noqa: E731
+    have no place in them). Text that looks like a formula is escaped; numbers are not."""
+
+    def cell(value: Any) -> Any:
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return excel_safe(value)
+        return _Number(repr(value) if isinstance(value, float) else str(value))
+
     for name, rows in _dumped(problem).items():
         frame = pd.DataFrame({c: [cell(row[c]) for row in rows] for c in columns(TABLES[name])}, dtype=object)
-        write_table(frame, Path(folder) / f"{name}.csv")
+        write_table(frame, Path(folder) / f"{name}.csv", encoding)
+
+
+class _Number(str):
+    """A number already written as text: data, never escaped as a formula (-106.5 stays -106.5)."""
+
+    __slots__ = ()
 
 
 def write_problem_json(problem: Problem, path: str | Path) -> None:

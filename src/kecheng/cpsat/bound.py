@@ -21,6 +21,7 @@ from kecheng.cpsat.model import Scope, TimetableModel
 from kecheng.cpsat.objective import Objective
 from kecheng.cpsat.search import SearchSettings, set_parameters
 from kecheng.errors import LockError
+from kecheng.i18n import _
 from kecheng.model import Problem
 from kecheng.timetable import Placement
 
@@ -139,7 +140,8 @@ class BoundSearch:
         self.search_s = time.perf_counter() - searching
         self.status = solver.status_name(status)
         if status == cp_model.INFEASIBLE:
-            raise LockError("the locked sessions cannot all be kept together: " + solver.solution_info())
+            message = _("the locked sessions cannot all be kept together: {info}")
+            raise LockError(message.format(info=solver.solution_info()))
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             self._bounded(objective.primary(solver.best_objective_bound))
             found = tm.placements(solver.value)

@@ -22,7 +22,8 @@ from ortools.sat.python import cp_model
 
 from kecheng.candidates import Candidates, GroupOptions, Spans
 from kecheng.errors import LockError
-from kecheng.model import Problem
+from kecheng.i18n import _, weekday
+from kecheng.model import Problem, group_label, venue_label
 from kecheng.timetable import Placement
 
 
@@ -115,18 +116,21 @@ class TimetableModel:
         for (gid, day), dv in self.vars.items():
             opt = options[gid]
             for v, lit in dv.venues.items():
-                by_venue_day[v, day].append(
-                    m.new_optional_fixed_size_interval_var(dv.start, opt.duration, lit, "")
-                )
+                by_venue_day[v, day].append((dv, lit, opt.duration))
             by_teacher_day[opt.group.teacher_id, day].append(dv)
             by_teacher[opt.group.teacher_id].append(dv.present)
         for gid, opt in options.items():
             days = [self.vars[gid, d].present for d in opt.days]
             if len(days) > opt.wanted:
                 m.add(sum(days) <= opt.wanted)
-        for intervals in by_venue_day.values():
-            if len(intervals) > 1:
-                m.add_no_overlap(intervals)
+        for users in by_venue_day.values():
+            if len(users) > 1:  # an interval per venue literal only where two sessions could meet
+                m.add_no_overlap(
+                    dv.interval
+                    if lit is dv.present
+                    else m.new_optional_fixed_size_interval_var(dv.start, d, lit, "")
+                    for dv, lit, d in users
+                )
         for (tid, _day), dvs in by_teacher_day.items():
             if len(dvs) > 1:
                 m.add_no_overlap([dv.interval for dv in dvs])
@@ -188,11 +192,19 @@ class TimetableModel:
         grid = self.problem.grid_min
         for p in locked:
             dv = self.vars.get((p.group_id, p.weekday))
-            where = f"locked {p.group_id} session {p.session} at {p.venue_id} on day {p.weekday}"
+            where = _("locked {group} session {session} at {venue} on {weekday}").format(
+                group=group_label(self.problem, p.group_id),
+                session=p.session,
+                venue=venue_label(self.problem, p.venue_id),
+                weekday=weekday(p.weekday),
+            )
             if dv is None or p.venue_id not in dv.venues:
-                raise LockError(f"{where}: the venue is not among the group's candidates that day")
+                raise LockError(
+                    _("{where}: the venue is not among the group's candidates that day").format(where=where)
+                )
             if p.start % grid or not domain(dv.start).contains(p.start // grid):
-                raise LockError(f"{where}: the start is not on the {grid}-minute grid of allowed starts")
+                message = _("{where}: the start is not on the {grid}-minute grid of allowed starts")
+                raise LockError(message.format(where=where, grid=grid))
             self.model.add(dv.venues[p.venue_id] == 1)
             self.model.add(dv.start == p.start // grid)
 

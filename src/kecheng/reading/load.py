@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from kecheng.errors import InputError, LocatedIssue, Unreadable, whole_file
+from kecheng.i18n import _, in_language, ngettext
 from kecheng.model import LONG_TABLES, OPTIONAL_TABLES, SETTINGS, TABLES, Problem, consistency_issues
 from kecheng.reading.aliases import TABLE_ALIASES, find_csv_files, find_sheets
 from kecheng.reading.raw import ABSENT, RawTable, clean_cells, grid_table
@@ -28,6 +29,8 @@ from kecheng.validation import columns_of, locate, sort_and_cap, validate_rows, 
 log = logging.getLogger(__name__)
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+SIDE_SHEETS = frozenset({"closures", "停课", "停课日期", "locked"})
+"""Sheets a workbook may hold beside the district's tables (closures for ``--term``): not warned about."""
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,11 @@ class SourceInfo:
     renamed: dict[str, str] = field(default_factory=dict)  # header as written → kecheng's column
 
     def describe(self) -> str:
-        text = f"{self.file}: {self.rows} row{'s' * (self.rows != 1)}"
-        text += f", {self.encoding}" if self.encoding else ""
+        text = ngettext("{file}: {n} row", "{file}: {n} rows", self.rows).format(file=self.file, n=self.rows)
+        text += f", {_(self.encoding)}" if self.encoding else ""
         if self.renamed:
-            text += "; columns " + ", ".join(f"{h} → {c}" for h, c in self.renamed.items())
+            renamed = ", ".join(f"{h} → {c}" for h, c in self.renamed.items())
+            text += _("; columns {renamed}").format(renamed=renamed)
         return text
 
 
@@ -99,6 +103,7 @@ class TablesRead:
     complete: bool
 
 
+@in_language
 def load(path: str | Path) -> Problem:
     """Read a folder of CSV files, an .xlsx workbook or a .json file; raise InputError listing
     every problem. Warnings are logged; ``load_report`` returns them instead."""
@@ -108,6 +113,7 @@ def load(path: str | Path) -> Problem:
     return problem
 
 
+@in_language
 def load_report(path: str | Path) -> tuple[Problem, LoadReport]:
     """Like ``load``, and also say how the input was read: ``report.lines()`` gives
     "groups.csv: 60 rows, GB18030" per table, ``report.warnings`` the suspicious things."""
@@ -117,6 +123,7 @@ def load_report(path: str | Path) -> tuple[Problem, LoadReport]:
     return problem, report
 
 
+@in_language
 def validate(path: str | Path) -> list[LocatedIssue]:
     """Every problem with the input (empty when it loads)."""
     return _read(Path(path))[1]
@@ -153,7 +160,7 @@ def read_tables(path: Path, specs: Mapping[str, TableSpec]) -> TablesRead:
     settings: dict[str, Any] = {}
     tables: Iterator[tuple[str, RawTable]] = iter(())
     if not path.exists():
-        problems.append(whole_file(str(path), "does not exist — check the path"))
+        problems.append(whole_file(str(path), _("does not exist — check the path")))
     elif path.is_dir():
         tables = _csv_tables(path, specs, problems, report.warnings)
     elif suffix == ".json":
@@ -161,11 +168,13 @@ def read_tables(path: Path, specs: Mapping[str, TableSpec]) -> TablesRead:
     elif suffix in WORKBOOK_SUFFIXES:
         tables = _workbook_tables(path, specs, problems, report.warnings)
     elif suffix in (".xls", ".et"):
-        msg = "is an old Excel (or WPS) workbook — open it and save it as an Excel Workbook (.xlsx)"
+        msg = _("is an old Excel (or WPS) workbook — open it and save it as an Excel Workbook (.xlsx)")
         problems.append(whole_file(str(path), msg))
     else:
         hint = f" ({path.parent})" if suffix == ".csv" else ""
-        msg = f"is not a folder, an .xlsx workbook or a .json file — give the folder of CSV files{hint}"
+        msg = _(
+            "is not a folder, an .xlsx workbook or a .json file — give the folder of CSV files{hint}"
+        ).format(hint=hint)
         problems.append(whole_file(str(path), msg))
     sources: dict[str, RawTable] = {}
     rows: dict[str, Any] = {}
@@ -183,9 +192,11 @@ def read_tables(path: Path, specs: Mapping[str, TableSpec]) -> TablesRead:
 def _csv_tables(
     folder: Path, specs: Mapping[str, TableSpec], problems: list, warnings: list
 ) -> Iterator[tuple[str, RawTable]]:
-    files, _, clashes = find_csv_files(folder, _names(specs))
+    files, _ignored, clashes = find_csv_files(folder, _names(specs))
     for first, second in clashes:
-        problems.append(whole_file(second, f"is the same table as {first} — keep one of them"))
+        problems.append(
+            whole_file(second, _("is the same table as {first} — keep one of them").format(first=first))
+        )
     for name, spec in specs.items():
         file = files.get(name, f"{name}.csv")
         table = RawTable(file)
@@ -212,10 +223,14 @@ def _names(specs: Mapping[str, TableSpec]) -> dict[str, tuple[str, ...]]:
 
 
 def _missing_file(folder: Path) -> str:
-    found = ", ".join(sorted(p.name for p in folder.iterdir() if p.suffix.lower() == ".csv")) or "none"
-    msg = f"is missing from {folder} (CSV files there: {found}) — add it; a header alone will do"
+    found = ", ".join(sorted(p.name for p in folder.iterdir() if p.suffix.lower() == ".csv")) or _("none")
+    msg = _("is missing from {folder} (CSV files there: {found}) — add it; a header alone will do").format(
+        folder=folder, found=found
+    )
     if books := sorted(p.name for p in folder.iterdir() if p.suffix.lower() in WORKBOOK_SUFFIXES):
-        msg += f"; or, if the tables are sheets of {books[0]}, give that workbook instead of the folder"
+        msg += _("; or, if the tables are sheets of {book}, give that workbook instead of the folder").format(
+            book=books[0]
+        )
     return msg
 
 
@@ -232,18 +247,28 @@ def _workbook_tables(
     for first, second in clashes:
         problems.append(
             whole_file(
-                f"{path.name}, sheet {second}", f'is the same table as sheet "{first}" — keep one of them'
+                _("{book}, sheet {sheet}").format(book=path.name, sheet=second),
+                _('is the same table as sheet "{first}" — keep one of them').format(first=first),
             )
         )
     for sheet in ignored:
-        warnings.append(whole_file(f"{path.name}, sheet {sheet}", "is not a table kecheng reads; ignored"))
+        if sheet.strip().lower() in SIDE_SHEETS:
+            continue  # read by the workflow when it needs it
+        warnings.append(
+            whole_file(
+                _("{book}, sheet {sheet}").format(book=path.name, sheet=sheet),
+                _("is not a table kecheng reads; ignored"),
+            )
+        )
     for name, spec in specs.items():
         sheet = sheets.get(name)
-        table = RawTable(f"{path.name}, sheet {sheet or name}")
+        table = RawTable(_("{book}, sheet {sheet}").format(book=path.name, sheet=sheet or name))
         if sheet is None:
             if not spec.optional:
-                found = ", ".join(f'"{s}"' for s in names) or "none"
-                msg = f'has no sheet "{name}" (sheets: {found}) — add it; a header row alone will do'
+                found = ", ".join(f'"{s}"' for s in names) or _("none")
+                msg = _(
+                    'has no sheet "{name}" (sheets: {found}) — add it; a header row alone will do'
+                ).format(name=name, found=found)
                 problems.append(whole_file(path.name, msg))
                 table.complete = False
         else:
@@ -265,16 +290,18 @@ def _fill(table: RawTable, grid: np.ndarray, spec: TableSpec, problems: list, wa
 def _json_tables(
     path: Path, specs: Mapping[str, TableSpec], problems: list, warnings: list, settings: dict[str, Any]
 ) -> Iterator[tuple[str, RawTable]]:
-    shape = 'the file must hold one object such as {"communities": [...], "venues": [...], ...}'
+    shape = _('the file must hold one object such as {{"communities": [...], "venues": [...], ...}}').format()
     try:
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
-        wrong = None if isinstance(data, dict) else f"has the wrong shape — {shape}"
+        wrong = None if isinstance(data, dict) else _("has the wrong shape — {shape}").format(shape=shape)
     except json.JSONDecodeError as exc:
-        wrong = f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno} — {shape}"
+        wrong = _("is not valid JSON: {reason} at line {line}, column {column} — {shape}").format(
+            reason=exc.msg, line=exc.lineno, column=exc.colno, shape=shape
+        )
     except (OSError, UnicodeDecodeError) as exc:
-        wrong = f"cannot be read as UTF-8 text ({short(exc, 120)}) — save it as UTF-8"
+        wrong = _("cannot be read as UTF-8 text ({reason}) — save it as UTF-8").format(reason=short(exc, 120))
     except RecursionError:
-        wrong = f"is nested too deeply to be a district — {shape}"
+        wrong = _("is nested too deeply to be a district — {shape}").format(shape=shape)
     if wrong:
         problems.append(whole_file(path.name, wrong))
         return
@@ -286,8 +313,9 @@ def _json_tables(
             yield name, table
             continue
         if not isinstance(rows, list):
-            what = "is missing" if rows is None else "is not a list of rows"
-            problems.append(whole_file(table.file, f'{what} — add "{name}": [...] to the file ([] if none)'))
+            what = _("is missing") if rows is None else _("is not a list of rows")
+            fix = _('{what} — add "{name}": [...] to the file ([] if none)').format(what=what, name=name)
+            problems.append(whole_file(table.file, fix))
             table.complete = False
             yield name, table
             continue

@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 
 from kecheng.errors import LocatedIssue, whole_file
+from kecheng.i18n import _, ngettext
 from kecheng.model import TABLES
 from kecheng.reading.aliases import WEEKDAY_NAMES, alias_keys, column_of, header_aliases
-from kecheng.reading.text import BLANKS, short
+from kecheng.reading.text import BLANKS, short, unquote
 from kecheng.validation import columns_of
 
 MAX_ROWS = 1_000_000
@@ -94,14 +95,19 @@ def grid_table(
     keys = alias_keys(table, columns, row_type)
     inked = (cells != "").any(axis=1) if cells.size else np.zeros(len(cells), dtype=bool)
     if not inked.any():
-        return fail(f"is empty — row 1 must be the header: {_named(columns, required)}")
+        return fail(
+            _("is empty — row 1 must be the header: {columns}").format(columns=_named(columns, required))
+        )
     first = int(inked.argmax())
     candidates = [i for i in range(first, min(first + HEADER_SEARCH_ROWS, len(cells))) if inked[i]]
     known = [sum(column_of(str(cell), keys) is not None for cell in cells[i]) for i in candidates]
     at = candidates[known.index(max(known))] if max(known) else first  # the header's position
     if at > first:
-        rows = f"row {first + 1} is" if at == first + 1 else f"rows {first + 1}–{at} are"
-        msg = f"{rows} above the header (row {at + 1}) and skipped as a title"
+        if at == first + 1:
+            msg = _("row {row} is above the header (row {header}) and skipped as a title")
+        else:
+            msg = _("rows {row}–{last} are above the header (row {header}) and skipped as a title")
+        msg = msg.format(row=first + 1, last=at, header=at + 1)
         warnings.append(whole_file(file, msg, first + 1))
     header = [str(cell).strip(BLANKS) for cell in cells[at]]
     where: dict[str, int] = {}
@@ -110,39 +116,46 @@ def grid_table(
         column = column_of(name, keys)
         if column is None:
             if name:
-                msg = "is not a column kecheng uses; ignored"
+                msg = _("is not a column kecheng uses; ignored")
                 warnings.append(LocatedIssue(file, at + 1, short(name, 40), None, msg))
         elif column in where:  # the first of the two is read
             before = written[column]
             msg = (
-                f'appears twice in the header — keep one column "{name}", rename or delete the other'
+                _('appears twice in the header — keep one column "{name}", rename or delete the other')
                 if before == name
-                else f'and column "{before}" both mean {column} — keep one of them'
-            )
+                else _('and column "{other}" both mean {column} — keep one of them')
+            ).format(name=name, other=before, column=column)
             problems.append(LocatedIssue(file, at + 1, column, None, msg, header=name))
         else:
             where[column], written[column] = position, name
     if missing := [c for c in required if c not in where]:
-        found = ", ".join(f'"{short(n, 30)}"' for n in header[:12] if n) or "no names"
+        found = ", ".join(f'"{short(n, 30)}"' for n in header[:12] if n) or _("no names")
         found += ", …" if len(header) > 12 else ""
         aliases = header_aliases(table, row_type) if table else {}
         accepted = {c: [a for a, col in aliases.items() if col == c and a != c][:3] for c in missing}
         wanted = ", ".join(
-            f'"{c}"' + (f" (or {'/'.join(accepted[c])})" if accepted[c] else "") for c in missing
+            f'"{c}"' + (_(" (or {aliases})").format(aliases="/".join(accepted[c])) if accepted[c] else "")
+            for c in missing
         )
         must = _named(columns, required)
         fail(
-            f"is missing the column(s) {wanted} — found {found}; the header must name: {must}",
+            _("is missing the column(s) {wanted} — found {found}; the header must name: {columns}").format(
+                wanted=wanted, found=found, columns=must
+            ),
             at + 1,
         )
     if not where:
         return None  # no column kecheng knows: the header is not there at all
     if (count := int(inked[at + 1 :].sum())) > MAX_ROWS:
         return fail(
-            f"has {count:,} rows, more than kecheng reads ({MAX_ROWS:,} per table) — is this the right file?"
+            _(
+                "has {count} rows, more than kecheng reads ({limit} per table) — is this the right file?"
+            ).format(count=f"{count:,}", limit=f"{MAX_ROWS:,}")
         )
     names = list(where)
-    cells_of = {name: [cell.strip(BLANKS) for cell in cells[at + 1 :, where[name]]] for name in names}
+    cells_of = {
+        name: [unquote(cell.strip(BLANKS)) for cell in cells[at + 1 :, where[name]]] for name in names
+    }
     kept = [i for i, values in enumerate(zip(*cells_of.values(), strict=True)) if any(values)]
     if len(kept) < len(cells) - at - 1:  # blank rows are skipped, yet rows keep their numbers
         cells_of = {name: [column[i] for i in kept] for name, column in cells_of.items()}
@@ -160,7 +173,9 @@ def _row_type(table: str) -> type:
 
 def _named(columns: list[str], required: list[str]) -> str:
     optional = [c for c in columns if c not in required]
-    return ", ".join(required) + (f" (optional: {', '.join(optional)})" if optional else "")
+    return ", ".join(required) + (
+        _(" (optional: {columns})").format(columns=", ".join(optional)) if optional else ""
+    )
 
 
 def clean_cells(raw: RawTable, row_type: type, warnings: list[LocatedIssue]) -> None:
@@ -191,8 +206,12 @@ def clean_cells(raw: RawTable, row_type: type, warnings: list[LocatedIssue]) -> 
         if odd:
             index, value = odd[0]
             tags_read = ", ".join(f'"{tag}"' for tag in column[index].split(";"))
-            more = f" (and {len(odd) - 1} more cells like it)" if len(odd) > 1 else ""
-            msg = f'read as the tags {tags_read}; kecheng separates tags with ";"{more}'
+            more = len(odd) - 1
+            msg = _('read as the tags {tags}; kecheng separates tags with ";"').format(tags=tags_read)
+            if more:
+                msg += ngettext(" (and {n} more cell like it)", " (and {n} more cells like it)", more).format(
+                    n=more
+                )
             warnings.append(
                 LocatedIssue(raw.file, raw.row(index), name, short(value), msg, raw.headers.get(name))
             )

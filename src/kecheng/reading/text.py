@@ -24,8 +24,10 @@ import numpy as np
 import pandas as pd
 
 from kecheng.errors import Unreadable
+from kecheng.i18n import N_, _
 
-SAVE_AS = 'in Excel or WPS use "Save as" → "CSV UTF-8 (comma delimited)"'
+SAVE_AS = N_('in Excel or WPS use "Save as" → "CSV UTF-8 (comma delimited)"')
+"""The fix for a CSV file that cannot be read (English id: shown as ``_(SAVE_AS)``)."""
 MAX_FILE_BYTES = 256 * 2**20
 """A bigger file is refused before it is read (a district's largest table is a few MB)."""
 BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
@@ -39,26 +41,42 @@ def short(text: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes Excel read a CSV cell as a formula; kecheng writes such a text cell with a leading
+apostrophe (OWASP's advice against CSV injection) and reads the apostrophe off again."""
+
+
+def unquote(text: str) -> str:
+    """A cell as kecheng wrote it, without the apostrophe that kept a formula-like text a text."""
+    return text[1:] if text.startswith("'") and text[1:2] in FORMULA_STARTS and text[1:2] else text
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """The text of a CSV file and the encoding it was in; Unreadable if it is not text."""
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise Unreadable(
-            "is an Excel workbook, not a CSV file — give kecheng the workbook itself (named .xlsx), "
-            f"or {SAVE_AS}"
+            _(
+                "is an Excel workbook, not a CSV file — give kecheng the workbook itself (named .xlsx), "
+                "or {save_as}"
+            ).format(save_as=_(SAVE_AS))
         )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return _text_only(data.decode("utf-16")), "UTF-16"
         except UnicodeDecodeError:
-            raise Unreadable(f"starts like UTF-16 text but is not — {SAVE_AS}") from None
+            raise Unreadable(
+                _("starts like UTF-16 text but is not — {save_as}").format(save_as=_(SAVE_AS))
+            ) from None
     if b"\x00" in data:
-        raise Unreadable(f"is not a text file (it holds binary data) — {SAVE_AS}")
+        raise Unreadable(
+            _("is not a text file (it holds binary data) — {save_as}").format(save_as=_(SAVE_AS))
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         utf8_error = exc
     else:
-        return _text_only(text), "UTF-8 with BOM" if data.startswith(b"\xef\xbb\xbf") else "UTF-8"
+        return _text_only(text), N_("UTF-8 with BOM") if data.startswith(b"\xef\xbb\xbf") else "UTF-8"
     line = data.count(b"\n", 0, utf8_error.start) + 1
     if not data.startswith(b"\xef\xbb\xbf") and not _mostly_utf8(data):
         try:
@@ -67,10 +85,16 @@ def decode(data: bytes) -> tuple[str, str]:
             text = None
         if text is not None and _mostly_common_chinese(text):
             return text, "GB18030"
-        raise Unreadable(f"is neither UTF-8 nor GBK text (the first odd byte is on line {line}) — {SAVE_AS}")
+        raise Unreadable(
+            _("is neither UTF-8 nor GBK text (the first odd byte is on line {line}) — {save_as}").format(
+                line=line, save_as=_(SAVE_AS)
+            )
+        )
     raise Unreadable(
-        f"is UTF-8 text, but line {line} holds bytes that are not (pasted from another program?) — "
-        f"retype that line, or {SAVE_AS}",
+        _(
+            "is UTF-8 text, but line {line} holds bytes that are not (pasted from another program?) — "
+            "retype that line, or {save_as}"
+        ).format(line=line, save_as=_(SAVE_AS)),
         line,
     )
 
@@ -108,7 +132,11 @@ def _text_only(text: str, gbk: bool = False) -> str:
     """Reject control characters (binary data), and — in text read as GBK — the private-use
     characters that only a wrong guess of the encoding produces."""
     if _CONTROL.search(text) or (gbk and _PRIVATE_USE.search(text)):
-        raise Unreadable(f"is not a text file (it holds control characters or binary data) — {SAVE_AS}")
+        raise Unreadable(
+            _("is not a text file (it holds control characters or binary data) — {save_as}").format(
+                save_as=_(SAVE_AS)
+            )
+        )
     return text
 
 
@@ -120,13 +148,16 @@ def read_bytes(path: Path) -> bytes:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise Unreadable(
-                f"is {size / 2**20:,.0f} MB, more than kecheng reads ({MAX_FILE_BYTES / 2**20:,.0f} MB) "
-                "— is this the right file?"
+                _("is {size} MB, more than kecheng reads ({limit} MB) — is this the right file?").format(
+                    size=f"{size / 2**20:,.0f}", limit=f"{MAX_FILE_BYTES / 2**20:,.0f}"
+                )
             )
         return path.read_bytes()
     except OSError as exc:
         raise Unreadable(
-            f"could not be opened ({exc.strerror}) — close it in Excel or WPS and try again"
+            _("could not be opened ({reason}) — close it in Excel or WPS and try again").format(
+                reason=exc.strerror
+            )
         ) from None
 
 
@@ -138,6 +169,14 @@ def csv_grid(path: Path) -> tuple[np.ndarray, str]:
         return np.empty((0, 0), dtype=object), encoding
     first = text.lstrip(BLANKS).split("\n", 1)[0]
     sep = "\t" if "\t" in first and "," not in first else ","  # Excel's "Unicode Text" is tab-separated
+    if sep == "," and "," not in first and "，" in first:
+        raise Unreadable(
+            _(
+                'separates its columns with the full-width comma "，" (typed with a Chinese keyboard); '
+                'kecheng reads the ASCII comma "," — {save_as}, or replace every "，" between columns by ","'
+            ).format(save_as=_(SAVE_AS)),
+            1,
+        )
     # The parser reads UTF-8 bytes: a StringIO of the text would hold 4 bytes a character.
     data = BytesIO(text.encode("utf-8"))
     del text
@@ -162,11 +201,15 @@ def csv_grid(path: Path) -> tuple[np.ndarray, str]:
 
 def _parser_message(text: str) -> tuple[str, int | None]:
     if found := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text):
-        fix = "delete the extra cells, or put quotes around values that hold commas"
-        return f"has {found[3]} cells but the header has {found[1]} — {fix}", int(found[2])
+        message = _(
+            "has {cells} cells but the header has {header} — delete the extra cells, "
+            "or put quotes around values that hold commas"
+        )
+        return message.format(cells=found[3], header=found[1]), int(found[2])
     if found := re.search(r"EOF inside string starting at row (\d+)", text):
-        return 'has a quote mark (") that is never closed — close or delete it', int(found[1]) + 1
-    return f"could not be read as CSV ({short(text.strip(), 200)}) — {SAVE_AS}", None
+        return _('has a quote mark (") that is never closed — close or delete it'), int(found[1]) + 1
+    message = _("could not be read as CSV ({reason}) — {save_as}")
+    return message.format(reason=short(text.strip(), 200), save_as=_(SAVE_AS)), None
 
 
 # ---------------------------------------------------------------- xlsx workbooks
@@ -177,19 +220,23 @@ def workbook_grids(path: Path) -> dict[str, np.ndarray]:
     data = read_bytes(path)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise Unreadable(
-            'is an old-style .xls workbook or has a password — open it and "Save as" an Excel '
-            "Workbook (.xlsx) without a password"
+            _(
+                'is an old-style .xls workbook or has a password — open it and "Save as" an Excel '
+                "Workbook (.xlsx) without a password"
+            )
         )
     if not data.startswith(b"PK\x03\x04"):
-        raise Unreadable("is not an Excel .xlsx workbook — open it in Excel or WPS and save it as .xlsx")
+        raise Unreadable(_("is not an Excel .xlsx workbook — open it in Excel or WPS and save it as .xlsx"))
     try:
         sheets = pd.read_excel(
             path, sheet_name=None, header=None, dtype=object, keep_default_na=False, engine="openpyxl"
         )
     except Exception as exc:  # zipfile, XML and openpyxl errors all mean a broken workbook
-        reason = "it is damaged" if isinstance(exc, zipfile.BadZipFile | KeyError) else short(exc, 120)
+        reason = _("it is damaged") if isinstance(exc, zipfile.BadZipFile | KeyError) else short(exc, 120)
         raise Unreadable(
-            f"could not be read as an Excel workbook ({reason}) — open it in Excel or WPS and save again"
+            _(
+                "could not be read as an Excel workbook ({reason}) — open it in Excel or WPS and save again"
+            ).format(reason=reason)
         ) from None
     return {str(name): sheet.map(excel_text).to_numpy(dtype=object) for name, sheet in sheets.items()}
 

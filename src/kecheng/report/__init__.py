@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kecheng.errors import OptionError
+from kecheng.i18n import in_language
 from kecheng.model import Problem
 from kecheng.report.frames import next_monday
 from kecheng.result import Result
@@ -41,6 +42,7 @@ def parse_formats(formats: str | Iterable[str]) -> frozenset[str]:
     return frozenset(chosen)
 
 
+@in_language
 def write_reports(
     problem: Problem,
     result: Result,

@@ -1,5 +1,5 @@
-"""The timetable as staff read it: names beside ids, Chinese category and reason names, tables
-ready for the workbook, the page and the calendars."""
+"""The timetable as staff read it: names beside ids, category and reason names in the run's
+language, tables ready for the workbook, the page and the calendars."""
 
 from __future__ import annotations
 
@@ -8,24 +8,29 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from kecheng.explain import reason_name
+from kecheng.i18n import N_, _, weekday
 from kecheng.model import Problem
 from kecheng.result import Result
 
-WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 CATEGORY_NAMES = {
-    "sports": "体育",
-    "culture": "文化",
-    "arts": "艺术",
-    "science": "科技",
-    "services": "便民服务",
+    "sports": N_("sports"),
+    "culture": N_("culture"),
+    "arts": N_("arts"),
+    "science": N_("science & tech"),
+    "services": N_("everyday services"),
 }
-REASON_NAMES = {
-    "NO_VENUE_FITS": "没有合适的场地",
-    "NO_COMMON_TIME": "老师与场地没有共同时间",
-    "TEACHER_LIMIT": "老师课时已满",
-    "CROWDED_OUT": "场地时段已被占满",
-    "SEARCH_LIMIT": "求解时间不够",
-}
+"""The generator's category codes in words (体育, 文化, 艺术, 科技, 便民服务 in Chinese); a category
+written in the input as words is shown as written."""
+
+
+def weekday_names() -> tuple[str, ...]:
+    """Monday … Sunday, short, in the current language: 周一 … 周日 / Mon … Sun."""
+    return tuple(weekday(day, short=True) for day in range(1, 8))
+
+
+def category_name(category: str) -> str:
+    return _(CATEGORY_NAMES[category]) if category in CATEGORY_NAMES else category
 
 
 def next_monday(today: date | None = None) -> date:
@@ -54,7 +59,8 @@ def sessions(problem: Problem, result: Result) -> pd.DataFrame:
             {
                 "group_id": p.group_id,
                 "group": group.name,
-                "category": CATEGORY_NAMES.get(group.category, group.category),
+                "category": category_name(group.category),
+                "category_id": group.category,
                 "session": p.session,
                 "weekday": p.weekday,
                 "start": p.start,
@@ -70,7 +76,8 @@ def sessions(problem: Problem, result: Result) -> pd.DataFrame:
                 "street": home.street,
             }
         )
-    columns = ["group_id", "group", "category", "session", "weekday", "start", "end", "venue_id", "venue"]
+    columns = ["group_id", "group", "category", "category_id", "session", "weekday", "start", "end"]
+    columns += ["venue_id", "venue"]
     columns += [
         "venue_community",
         "venue_street",
@@ -95,19 +102,19 @@ def unscheduled(problem: Problem, result: Result) -> pd.DataFrame:
             {
                 "group_id": u.group_id,
                 "group": group.name if group else "",
-                "category": CATEGORY_NAMES.get(group.category, group.category) if group else "",
+                "category": category_name(group.category) if group else "",
                 "community_id": home.community_id if home else "",
                 "community": home.name if home else "",
                 "street": home.street if home else "",
                 "teacher": teacher.name if teacher else "",
                 "session": u.session,
                 "reason": u.reason,
-                "reason_zh": REASON_NAMES.get(u.reason, u.reason),
+                "reason_name": reason_name(u.reason),
                 "detail": u.detail,
             }
         )
     columns = ["group_id", "group", "category", "community_id", "community", "street", "teacher", "session"]
-    return pd.DataFrame(rows, columns=[*columns, "reason", "reason_zh", "detail"])
+    return pd.DataFrame(rows, columns=[*columns, "reason", "reason_name", "detail"])
 
 
 def open_minutes(problem: Problem) -> int:

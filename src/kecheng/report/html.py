@@ -20,9 +20,12 @@ import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
+from kecheng.display import status_words
+from kecheng.explain import reason_name
+from kecheng.i18n import _, is_chinese
 from kecheng.model import Problem, format_clock
-from kecheng.report.frames import REASON_NAMES, WEEKDAY_NAMES, open_minutes, sessions, unscheduled
-from kecheng.report.template import TEMPLATE
+from kecheng.report.frames import open_minutes, sessions, unscheduled, weekday_names
+from kecheng.report.template import CJK_FONT_STACK, LABELS, TEMPLATE
 from kecheng.result import Result
 
 CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC"]
@@ -37,7 +40,7 @@ HEAT = LinearSegmentedColormap.from_list("heat", ["#f7fbff", "#fdd49e", "#fc8d59
 
 
 def render(problem: Problem, result: Result) -> bytes:
-    """The whole page as UTF-8 bytes."""
+    """The whole page as UTF-8 bytes, every word in the current language (``kecheng.i18n``)."""
     placed, missing = sessions(problem, result), unscheduled(problem, result)
     env = jinja2.Environment(
         autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined
@@ -50,11 +53,14 @@ def render(problem: Problem, result: Result) -> bytes:
         communities=community_grids(problem, placed, missing),
         missing=missing.to_dict("records"),
         reasons=[
-            (REASON_NAMES.get(reason, reason), reason, count)
+            (reason_name(reason), reason, count)
             for reason, count in missing["reason"].value_counts().sort_index().items()
         ],
-        weekdays=WEEKDAY_NAMES,
-        status=result.status,
+        weekdays=weekday_names(),
+        status=status_words(result.status),
+        t={key: _(text) for key, text in LABELS.items()},
+        lang="zh-CN" if is_chinese() else "en",
+        fonts=CJK_FONT_STACK,
         interrupted=bool(getattr(result, "interrupted", False)),
     )
     return page.encode("utf-8")
@@ -90,7 +96,7 @@ def utilisation(problem: Problem, placed: pd.DataFrame) -> tuple[np.ndarray, lis
         for hour in range(begin // 60, math.ceil(end / 60)):
             grid[hour, weekday - 1] += max(0, min(end, hour * 60 + 60) - max(begin, hour * 60))
 
-    for (_, weekday), spans in problem.opening.items():
+    for (_venue, weekday), spans in problem.opening.items():
         for begin, end in spans:
             spread(opened, weekday, begin, end)
     for s in placed.itertuples(index=False):
@@ -118,7 +124,7 @@ def heatmap_svg(share: np.ndarray, hours: list[int]) -> str:
                 if not np.isnan(value):
                     colour = "white" if value > 0.55 * top else "#333333"
                     ax.text(column, row, f"{value:.0%}", ha="center", va="center", color=colour, fontsize=7)
-            ax.set_xticks(range(7), WEEKDAY_NAMES)
+            ax.set_xticks(range(7), weekday_names())
             ax.xaxis.tick_top()
             ax.set_yticks(range(len(hours)), [f"{h:02d}:00" for h in hours])
             ax.tick_params(length=0)
@@ -154,23 +160,24 @@ def street_table(problem: Problem, placed: pd.DataFrame) -> list[dict[str, Any]]
 def community_grids(problem: Problem, placed: pd.DataFrame, missing: pd.DataFrame) -> list[dict[str, Any]]:
     """Per community (where the groups' members live): a week grid with a row per starting hour."""
     out = []
-    for community in sorted(problem.communities, key=lambda c: (c.street, c.community_id)):
+    for number, community in enumerate(sorted(problem.communities, key=lambda c: (c.street, c.community_id))):
         here = placed[placed["community_id"] == community.community_id]
         prefix = f"{community.street}·{community.name} "  # names repeat where they are: shown once
         rows: dict[int, list[list[dict[str, str]]]] = {}
         for s in here.sort_values(["start", "weekday"]).itertuples(index=False):
-            cells = rows.setdefault(s.start // 60, [[] for _ in WEEKDAY_NAMES])
+            cells = rows.setdefault(s.start // 60, [[] for _day in range(7)])
             cells[s.weekday - 1].append(
                 {
                     "time": f"{format_clock(s.start)}–{format_clock(s.end)}",
                     "group": s.group.removeprefix(prefix),
                     "where": f"{s.venue} · {s.teacher}",
-                    "category": s.category,
+                    "category": s.category_id,
                 }
             )
         out.append(
             {
                 "name": community.name,
+                "anchor": f"c{number + 1}",
                 "street": community.street,
                 "sessions": len(here),
                 "missing": int((missing["community_id"] == community.community_id).sum()),

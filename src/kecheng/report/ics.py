@@ -37,8 +37,10 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
 
+from kecheng.i18n import N_, _
+from kecheng.i18n import weekday as weekday_name
 from kecheng.model import Problem
-from kecheng.report.frames import CATEGORY_NAMES, WEEKDAY_NAMES, next_monday
+from kecheng.report.frames import category_name, next_monday
 from kecheng.result import Result
 from kecheng.timetable import Placement
 
@@ -70,23 +72,26 @@ _RESERVED = {
 # ---------------------------------------------------------------- user-visible text (one place)
 
 TEXT = {
-    "teacher_feed": "{name} 老师的课表",
-    "venue_feed": "{name} 场地安排",
-    "teacher": "老师 teacher: {name} ({id})",
-    "group": "兴趣小组 group: {id} · {category}",
-    "session": "每周第 {session} 次，共 {weekly} 次 (session {session}/{weekly})",
-    "venue": "场地 venue: {id} · {street} {community}",
-    "location": "{venue}, {community}",
-    "term": "学期 term: {start} – {end}，共 {count} 次课 ({count} meetings)",
-    "skipped": "停课 no class: {dates}",
-    "extra": "调休补课 make-up day: {dates}",
-    "date_reason": "{date} {weekday} {reason}",
-    "list_separator": "；",
-    "bad_sequence_header": "is not kecheng's sequence file: the header must be {columns}",
-    "bad_sequence": "is not a whole number ≥ 0 — the file was edited; delete it to start the SEQUENCEs again",
-    "bad_fingerprint": "is not a fingerprint — the file was edited; delete it to start the SEQUENCEs again",
+    "teacher_feed": N_("Timetable of teacher {name}"),
+    "venue_feed": N_("Sessions at {name}"),
+    "teacher": N_("teacher: {name} ({id})"),
+    "group": N_("group: {id} · {category}"),
+    "session": N_("session {session} of {weekly} a week"),
+    "venue": N_("venue: {id} · {street} {community}"),
+    "location": N_("{venue}, {community}"),
+    "term": N_("term: {start} – {end}, {count} meetings"),
+    "skipped": N_("no class: {dates}"),
+    "extra": N_("make-up day: {dates}"),
+    "date_reason": N_("{date} {weekday} {reason}"),
+    "bad_sequence_header": N_("is not kecheng's sequence file: the header must be {columns}"),
+    "bad_sequence": N_(
+        "is not a whole number ≥ 0 — the file was edited; delete it to start the SEQUENCEs again"
+    ),
+    "bad_fingerprint": N_(
+        "is not a fingerprint — the file was edited; delete it to start the SEQUENCEs again"
+    ),
 }
-"""Every label and message a person reads, for the translation layer to wrap in one place."""
+"""Every label and message a person reads (English ids, shown through ``_()`` in the run's language)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +160,7 @@ def render(
     ]
     for kind, folder, key, name, placed in feeds:
         path = _unique(files, f"ics/{folder}/{feed_stem(key, name)}")
-        title = TEXT[f"{kind}_feed"].format(name=name or key)
+        title = _(TEXT[f"{kind}_feed"]).format(name=name or key)
         cal = _calendar(title, vtimezone)
         for p in placed:
             content = contents[p.group_id, p.session]
@@ -221,7 +226,7 @@ def parse_sequences(data: bytes, file: str = SEQUENCE_FILE) -> dict[str, Sequenc
 
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig", errors="replace"))))
     if not rows or tuple(rows[0][: len(SEQUENCE_COLUMNS)]) != SEQUENCE_COLUMNS:
-        message = TEXT["bad_sequence_header"].format(columns=",".join(SEQUENCE_COLUMNS))
+        message = _(TEXT["bad_sequence_header"]).format(columns=",".join(SEQUENCE_COLUMNS))
         raise InputError([whole_file(file, message, 1)])
     found: dict[str, SequenceEntry] = {}
     problems = []
@@ -230,9 +235,11 @@ def parse_sequences(data: bytes, file: str = SEQUENCE_FILE) -> dict[str, Sequenc
             continue
         uid, sequence, fingerprint = [*row, "", "", ""][:3]
         if not re.fullmatch(r"[0-9]{1,9}", sequence):
-            problems.append(LocatedIssue(file, number, "sequence", sequence, TEXT["bad_sequence"]))
+            problems.append(LocatedIssue(file, number, "sequence", sequence, _(TEXT["bad_sequence"])))
         elif not re.fullmatch(r"[0-9a-f]{16}", fingerprint):
-            problems.append(LocatedIssue(file, number, "fingerprint", fingerprint, TEXT["bad_fingerprint"]))
+            problems.append(
+                LocatedIssue(file, number, "fingerprint", fingerprint, _(TEXT["bad_fingerprint"]))
+            )
         else:
             found[uid] = SequenceEntry(int(sequence), fingerprint)
     if problems:
@@ -255,18 +262,18 @@ def _content(
     group, venue = problem.group[p.group_id], problem.venue[p.venue_id]
     site = problem.community[venue.community_id]
     teacher = problem.teacher.get(p.teacher_id)
-    category = CATEGORY_NAMES.get(group.category, group.category)
+    category = category_name(group.category)
     description = [
-        TEXT["teacher"].format(name=teacher.name if teacher else p.teacher_id, id=p.teacher_id),
-        TEXT["group"].format(id=group.group_id, category=category),
-        TEXT["session"].format(session=p.session, weekly=group.sessions_per_week),
-        TEXT["venue"].format(id=venue.venue_id, street=site.street, community=site.name),
+        _(TEXT["teacher"]).format(name=teacher.name if teacher else p.teacher_id, id=p.teacher_id),
+        _(TEXT["group"]).format(id=group.group_id, category=category),
+        _(TEXT["session"]).format(session=p.session, weekly=group.sessions_per_week),
+        _(TEXT["venue"]).format(id=venue.venue_id, street=site.street, community=site.name),
     ]
     at = lambda day: datetime.combine(day, time(p.start // 60, p.start % 60), zone)  # noqa: E731
     length = timedelta(minutes=p.end - p.start)
     content: dict[str, object] = {
         "summary": group.name,
-        "location": TEXT["location"].format(venue=venue.name, community=site.name),
+        "location": _(TEXT["location"]).format(venue=venue.name, community=site.name),
         "categories": [category],
     }
     if term is None:
@@ -285,15 +292,17 @@ def _content(
         content["exdate"] = [at(day) for day, _ in meets.skipped if day > start] if rrule else []
         content["rdate"] = [at(day) for day in meets.dates if day not in meets.regular and day != start]
         description.append(
-            TEXT["term"].format(start=term.term.start, end=term.term.end, count=len(meets.dates))
+            _(TEXT["term"]).format(start=term.term.start, end=term.term.end, count=len(meets.dates))
         )
         for key, dated in (("skipped", meets.skipped), ("extra", meets.extra)):
             if dated:
-                dates = TEXT["list_separator"].join(
-                    TEXT["date_reason"].format(date=day, weekday=WEEKDAY_NAMES[day.weekday()], reason=why)
+                dates = _("; ").join(
+                    _(TEXT["date_reason"]).format(
+                        date=day, weekday=weekday_name(day.isoweekday(), short=True), reason=why
+                    )
                     for day, why in dated
                 )
-                description.append(TEXT[key].format(dates=dates))
+                description.append(_(TEXT[key]).format(dates=dates))
     content["description"] = "\n".join(description)
     return content
 

@@ -24,31 +24,44 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from kecheng.i18n import N_, _, join, labelled, use_language
 from kecheng.model import Problem, format_clock
-from kecheng.report.frames import WEEKDAY_NAMES, sessions, unscheduled
+from kecheng.report.frames import sessions, unscheduled, weekday_names
 from kecheng.result import Result
 
 if TYPE_CHECKING:
     from kecheng.term import TermCalendar
 
 TIMETABLE_HEADERS = {
-    "street": "街道", "community": "社区", "group_id": "兴趣小组编号", "group": "兴趣小组",
-    "category": "类别", "session": "第几次", "weekday": "星期", "start": "开始", "end": "结束",
-    "venue_id": "场地编号", "venue": "场地", "venue_community": "场地所在社区",
-    "teacher_id": "老师编号", "teacher": "老师",
+    "street": N_("street"), "community": N_("community"), "group_id": N_("group id"), "group": N_("group"),
+    "category": N_("category"), "session": N_("session"), "weekday": N_("weekday"), "start": N_("start"),
+    "end": N_("end"), "venue_id": N_("venue id"), "venue": N_("venue"),
+    "venue_community": N_("venue's community"), "teacher_id": N_("teacher id"), "teacher": N_("teacher"),
 }  # fmt: skip
+"""The timetable sheet's columns and their headings (translated when written, read back in either)."""
 UNSCHEDULED_HEADERS = {
-    "street": "街道", "community": "社区", "group_id": "兴趣小组编号", "group": "兴趣小组",
-    "category": "类别", "teacher": "老师", "session": "第几次", "reason": "原因代码",
-    "reason_zh": "原因", "detail": "说明",
+    "street": N_("street"), "community": N_("community"), "group_id": N_("group id"), "group": N_("group"),
+    "category": N_("category"), "teacher": N_("teacher"), "session": N_("session"),
+    "reason": N_("reason code"), "reason_name": N_("reason"), "detail": N_("detail"),
 }  # fmt: skip
+SHEETS = {"timetable": N_("timetable"), "unscheduled": N_("unscheduled"), "teachers": N_("teachers"),
+          "calendar": N_("term calendar")}  # fmt: skip
+"""The workbook's own sheets (the per-street sheets are named after their street)."""
 CATEGORY_COLOURS = {
-    "体育": "#DDEBF7",
-    "文化": "#FCE4D6",
-    "艺术": "#E2EFDA",
-    "科技": "#FFF2CC",
-    "便民服务": "#EDE1F5",
+    "sports": "#DDEBF7",
+    "culture": "#FCE4D6",
+    "arts": "#E2EFDA",
+    "science": "#FFF2CC",
+    "services": "#EDE1F5",
 }
+
+
+def timetable_headers(lang: str | None = None) -> dict[str, str]:
+    """Column → the timetable sheet's heading for it, in ``lang`` (default: the current language)."""
+    with use_language(lang):
+        return {column: _(heading) for column, heading in TIMETABLE_HEADERS.items()}
+
+
 DAY_WIDTH, LINE_PT = 26, 15.0  # weekday column width (characters), a text line's height (points)
 STYLES: dict[str, dict[str, Any]] = {
     "head": {"bold": True, "bg_color": "#D9D9D9", "border": 1, "border_color": "#A6A6A6", "align": "center"},
@@ -70,36 +83,49 @@ def render(problem: Problem, result: Result, term: TermCalendar | None = None) -
     # Cells are data, never formulas or links: a group named "=HYPERLINK(…)" stays text.
     options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     book = xlsxwriter.Workbook(buffer, options)
-    book.set_properties({"title": "课程表 timetable", "author": "kecheng"})
+    book.set_properties({"title": _("timetable"), "author": "kecheng"})
     styles = {name: book.add_format(spec) for name, spec in STYLES.items()}
+    names = weekday_names()
     shown = placed.assign(
-        weekday=placed["weekday"].map(lambda d: WEEKDAY_NAMES[d - 1]),
+        weekday=placed["weekday"].map(lambda d: names[d - 1]),
         start=placed["start"].map(format_clock),
         end=placed["end"].map(format_clock),
     )
-    _table(book.add_worksheet("timetable"), shown, TIMETABLE_HEADERS, styles)
-    _table(book.add_worksheet("unscheduled"), missing, UNSCHEDULED_HEADERS, styles)
-    used, step = {"timetable", "unscheduled", "teachers"}, problem.grid_min
+    sheet_names = {key: _(name) for key, name in SHEETS.items()}
+    _table(book.add_worksheet(sheet_names["timetable"]), shown, timetable_headers(), styles)
+    unscheduled_headers = {column: _(heading) for column, heading in UNSCHEDULED_HEADERS.items()}
+    _table(book.add_worksheet(sheet_names["unscheduled"]), missing, unscheduled_headers, styles)
+    used = {sheet_names["timetable"], sheet_names["unscheduled"], sheet_names["teachers"]}
+    step = problem.grid_min
     records = list(placed.itertuples(index=False))  # plain tuples: a grid per venue, fast
     for street in sorted({s.venue_street for s in records}):
         sheet, row = book.add_worksheet(_sheet_title(street, used)), 0
         for venue_id, items in _by(s for s in records if s.venue_street == street).items():
             venue = problem.venue[venue_id]
-            title = f"场地 {venue_id} {venue.name} · {items[0].venue_community} · 容量 {venue.capacity}"
-            title += f" · 每周 {len(items)} 次"
+            title = _("venue {venue} · {community} · holds {capacity} · {n} sessions a week").format(
+                venue=labelled(venue.name, venue_id),
+                community=items[0].venue_community,
+                capacity=venue.capacity,
+                n=len(items),
+            )
             row = _grid(sheet, row, title, items, lambda s: f"{s.group}\n{s.teacher}", step, styles)
-    sheet, row = book.add_worksheet("teachers"), 0
+    sheet, row = book.add_worksheet(sheet_names["teachers"]), 0
     for teacher_id, items in _by(records, "teacher_id").items():
-        title = f"老师 {teacher_id} {items[0].teacher} · 每周 {len(items)} 次"
+        title = _("teacher {teacher} · {n} sessions a week").format(
+            teacher=labelled(items[0].teacher, teacher_id), n=len(items)
+        )
         row = _grid(sheet, row, title, items, lambda s: f"{s.group}\n{s.venue}", step, styles)
     if term is not None:
-        _term_sheet(book, book.add_worksheet(_sheet_title("calendar", used)), problem, term, styles)
+        _term_sheet(
+            book, book.add_worksheet(_sheet_title(sheet_names["calendar"], used)), problem, term, styles
+        )
     book.close()
     return buffer.getvalue()
 
 
 def _table(sheet: Worksheet, frame: pd.DataFrame, headers: dict[str, str], styles: dict[str, Any]) -> None:
-    """A plain table with Chinese headers, a frozen header row, filters and fitted widths."""
+    """A plain table with headings in the run's language, a frozen header row, filters and fitted widths.
+    Every text cell is a string cell: a name such as "=HYPERLINK(…)" is never a formula."""
     columns = list(headers)
     sheet.write_row(0, 0, [headers[c] for c in columns], styles["head"])
     for row, values in enumerate(frame[columns].itertuples(index=False), start=1):
@@ -122,7 +148,7 @@ def _grid(
 ) -> int:
     """One week grid (title, weekday header, a row per time step) at row; returns the next free row."""
     sheet.write(row, 0, title, styles["title"])
-    sheet.write_row(row + 1, 0, ["时间", *WEEKDAY_NAMES], styles["head"])
+    sheet.write_row(row + 1, 0, [_("time"), *weekday_names()], styles["head"])
     top = min(s.start for s in items)
     top = top - top % (60 if 60 % step == 0 else step)
     rows = math.ceil((max(s.end for s in items) - top) / step)
@@ -141,7 +167,7 @@ def _grid(
             texts[clash] += "\n" + text
             sheet.write(*clash, texts[clash], styles["other"])
             continue
-        style = styles.get(s.category, styles["other"])
+        style = styles.get(s.category_id, styles["other"])
         if last > first:
             sheet.merge_range(first, column, last, column, text, style)
         else:
@@ -189,21 +215,21 @@ def _width(text: str) -> int:
 # ---------------------------------------------------------------- the term's calendar sheet
 
 TERM_TEXT = {
-    "title": "学期日历 term calendar: {start} 至 {end} · 共 {weeks} 周",
-    "follow": "调休上班日按所补的星期上课 (make-up days follow the weekday they replace)",
-    "ignore": "调休上班日课程照常，不补课 (make-up days are ordinary days for classes)",
-    "source": "节假日数据 holidays: {source}",
-    "week": "周次",
-    "monday": "周一日期",
-    "notes": "备注",
-    "outside": "学期外",
-    "date": "{month}月{day}日",
-    "closed_all": "全部场地停课",
-    "closed": "停课",
-    "and_more": "等 {count} 处",
-    "list_separator": "；",
+    "title": N_("term calendar: {start} to {end} · {weeks} weeks"),
+    "follow": N_("make-up working days follow the weekday they replace"),
+    "ignore": N_("make-up working days are ordinary days for classes (no extra classes)"),
+    "source": N_("public holidays: {source}"),
+    "week": N_("week"),
+    "monday": N_("Monday's date"),
+    "notes": N_("notes"),
+    "outside": N_("outside the term"),
+    "date": N_("{month}/{day}"),
+    "closed_all": N_("all venues closed"),
+    "closed": N_("no class"),
+    "and_more": N_("and {count} in all"),
+    "closed_reason": N_("{label}: {reason}"),
 }
-"""Every label on the calendar sheet, in one place for the translation layer."""
+"""Every label on the calendar sheet (English ids, translated where written)."""
 TERM_STYLES: dict[str, dict[str, Any]] = {
     name: {"text_wrap": True, "valign": "top", "border": 1, "border_color": "#A6A6A6", **extra}
     for name, extra in {
@@ -226,7 +252,8 @@ def _term_sheet(
     """Week by week: week number, Monday's date, the seven dates with holidays, make-up days and
     closures marked in colour and named, and the week's notes (empty in an ordinary week)."""
     own = {name: book.add_format(spec) for name, spec in TERM_STYLES.items()}
-    weeks, text = term.term.weeks(), TERM_TEXT
+    weeks, text = term.term.weeks(), {key: _(words) for key, words in TERM_TEXT.items()}
+    names = weekday_names()
     title = text["title"].format(start=term.term.start, end=term.term.end, weeks=len(weeks))
     sheet.write(0, 0, title, styles["title"])
     sheet.write(1, 0, text[term.makeup])
@@ -234,7 +261,7 @@ def _term_sheet(
     for row, warning in enumerate(term.warnings, start=3):
         sheet.write(row, 0, warning, own["warning"])
     top = 4 + len(term.warnings)
-    sheet.write_row(top, 0, [text["week"], text["monday"], *WEEKDAY_NAMES, text["notes"]], styles["head"])
+    sheet.write_row(top, 0, [text["week"], text["monday"], *names, text["notes"]], styles["head"])
     for number, days in enumerate(weeks, start=1):
         row = top + number
         sheet.write_number(row, 0, number, own["number"])
@@ -252,10 +279,10 @@ def _term_sheet(
             if day in term.holidays:
                 holidays.setdefault(term.holidays[day], []).append(label)
             elif marks:
-                notes.append(f"{label} {WEEKDAY_NAMES[day.weekday()]} {'，'.join(marks)}")
+                notes.append(f"{label} {names[day.weekday()]} {_(', ').join(marks)}")
             if closed := term.closures.get(day):
                 marks.append(_closed(problem, closed))
-                notes.append(f"{label} {WEEKDAY_NAMES[day.weekday()]} {marks[-1]}")
+                notes.append(f"{label} {names[day.weekday()]} {marks[-1]}")
                 style = "closure" if style == "day" else style
             sheet.write(row, column, "\n".join([label, *marks]), own[style])
             lines = max(lines, 1 + len(marks))
@@ -263,7 +290,7 @@ def _term_sheet(
             f"{name} {dates[0]}" + (f"–{dates[-1]}" if len(dates) > 1 else "")
             for name, dates in holidays.items()
         ]
-        sheet.write(row, 9, text["list_separator"].join(runs + notes), own["day"])
+        sheet.write(row, 9, _("; ").join(runs + notes), own["day"])
         if lines > 1:
             sheet.set_row(row, LINE_PT * lines)
     sheet.set_column(0, 0, 6)
@@ -279,10 +306,12 @@ def _closed(problem: Problem, closed: dict[str, str]) -> str:
 
     if EVERY_VENUE in closed:
         reason = closed[EVERY_VENUE]
-        return f"{TERM_TEXT['closed_all']}：{reason}" if reason else TERM_TEXT["closed_all"]
-    names = [f"{v} {problem.venue[v].name}" if v in problem.venue else v for v in closed]
-    shown = "、".join(names[:MAX_VENUES_SHOWN])
+        label = _(TERM_TEXT["closed_all"])
+        return _(TERM_TEXT["closed_reason"]).format(label=label, reason=reason) if reason else label
+    names = [labelled(problem.venue[v].name, v) if v in problem.venue else v for v in closed]
+    shown = join(names[:MAX_VENUES_SHOWN])
     if len(names) > MAX_VENUES_SHOWN:
-        shown += " " + TERM_TEXT["and_more"].format(count=len(names))
-    reasons = "、".join(dict.fromkeys(r for r in closed.values() if r))
-    return f"{TERM_TEXT['closed']}：{shown}" + (f"（{reasons}）" if reasons else "")
+        shown += " " + _(TERM_TEXT["and_more"]).format(count=len(names))
+    reasons = join(dict.fromkeys(r for r in closed.values() if r))
+    text = _(TERM_TEXT["closed_reason"]).format(label=_(TERM_TEXT["closed"]), reason=shown)
+    return text + (_(" ({reasons})").format(reasons=reasons) if reasons else "")
