@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-KECHENG = [sys.executable, "-c", "from kecheng.cli import app; app()"]
+KECHENG = [sys.executable, "-m", "kecheng"]
 
 
 def run(args: list[str]) -> float:

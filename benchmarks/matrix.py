@@ -399,6 +399,14 @@ def main(argv: list[str] | None = None) -> None:
         "--label", default=None, help="names this version in the tables (default: --src's commit)"
     )
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("OLD.json", "NEW.json"))
+    parser.add_argument(
+        "--against",
+        type=Path,
+        default=None,
+        metavar="OLD_SRC",
+        help="also run this kecheng on every instance, just before --src (pairs see the same machine load)",
+    )
+    parser.add_argument("--against-label", default="old")
     args = parser.parse_args(argv)
 
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -448,7 +456,18 @@ def main(argv: list[str] | None = None) -> None:
         "command": " ".join([Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])]),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    json_out, md_out = RESULTS / f"matrix-{stamp}.json", RESULTS / f"matrix-{stamp}.md"
+    versions = [(label, src, meta)]
+    if args.against is not None:
+        old_src = args.against.resolve()
+        old_state = git_state(old_src)
+        old_meta = meta | {"label": args.against_label, "src": str(old_src), **old_state}
+        versions.insert(0, (args.against_label, old_src, old_meta))
+    outs = {
+        name: (RESULTS / f"matrix-{stamp}-{name}.json", RESULTS / f"matrix-{stamp}-{name}.md")
+        if len(versions) > 1
+        else (RESULTS / f"matrix-{stamp}.json", RESULTS / f"matrix-{stamp}.md")
+        for name, _, _ in versions
+    }
     jobs = [
         (limit, shape, size, seed)
         for limit in sorted(args.time_limits)
@@ -456,21 +475,31 @@ def main(argv: list[str] | None = None) -> None:
         for shape in args.shapes
         for seed in args.seeds
     ]
-    runs: list[dict[str, Any]] = []
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in versions}
     for n, (limit, shape, size, seed) in enumerate(jobs, 1):
         path = instance(shape, size, seed)
-        row = {"shape": shape, "size": size, "seed": seed, "time_limit": limit, "workers": args.workers}
-        row |= {"instance": path.name, "instance_sha256": digest(path)} | run(
-            path, src, limit, seed, args.workers
-        )
-        runs.append(row)
-        print(f"[{n}/{len(jobs)}] {_brief(row)}", file=sys.stderr, flush=True)
-        summary = summarise(runs)  # written after every run: an interrupted matrix keeps what it measured
-        json_out.write_text(
-            json.dumps({"meta": meta, "runs": runs, "summary": summary}, indent=1), encoding="utf-8"
-        )
-        md_out.write_text(_page(meta, summary), encoding="utf-8")
-    print(_page(meta, summarise(runs)) + f"\n→ {json_out}\n→ {md_out}")
+        for name, version_src, version_meta in versions:
+            row = {"shape": shape, "size": size, "seed": seed, "time_limit": limit, "workers": args.workers}
+            row |= {"instance": path.name, "instance_sha256": digest(path)} | run(
+                path, version_src, limit, seed, args.workers
+            )
+            runs[name].append(row)
+            print(f"[{n}/{len(jobs)} {name}] {_brief(row)}", file=sys.stderr, flush=True)
+            summary = summarise(runs[name])  # written after every run: an interrupted matrix keeps it
+            json_out, md_out = outs[name]
+            json_out.write_text(
+                json.dumps({"meta": version_meta, "runs": runs[name], "summary": summary}, indent=1),
+                encoding="utf-8",
+            )
+            md_out.write_text(_page(version_meta, summary), encoding="utf-8")
+    for name, _, version_meta in versions:
+        print(_page(version_meta, summarise(runs[name])) + f"\n→ {outs[name][0]}\n→ {outs[name][1]}")
+    if len(versions) > 1:
+        old, new = (json.loads(outs[name][0].read_text(encoding="utf-8")) for name, _, _ in versions)
+        table = compare(old, new)
+        out = RESULTS / f"compare-{stamp}.md"
+        out.write_text(table, encoding="utf-8")
+        print(table + f"\n→ {out}")
 
 
 def _brief(row: dict[str, Any]) -> str:

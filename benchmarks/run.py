@@ -22,7 +22,6 @@ HERE = Path(__file__).resolve().parent
 def measure(preset: str, seed: int, time_limit: float, workers: int, groups: int | None) -> dict:
     """Generate, first-fit, solve and check one instance; runs inside the child process."""
     import kecheng
-    from kecheng.candidates import group_options
     from kecheng.greedy import greedy
 
     t0 = time.perf_counter()
@@ -30,7 +29,7 @@ def measure(preset: str, seed: int, time_limit: float, workers: int, groups: int
     generated = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    first_fit = greedy(problem, group_options(problem))
+    first_fit = greedy(problem)
     greedy_s = time.perf_counter() - t0
 
     result = kecheng.solve(problem, time_limit=time_limit, seed=seed, workers=workers)

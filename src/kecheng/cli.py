@@ -24,7 +24,7 @@ from kecheng.check import format_violations
 from kecheng.display import showing, status_words
 from kecheng.errors import DaskMissing, InputError, LockError, OptionError
 from kecheng.explain import explain_group, reason_name
-from kecheng.generate import PRESETS
+from kecheng.generate import KNOBS_HELP, PRESETS, SHAPES, shape_from
 from kecheng.generate import generate as generate_problem
 from kecheng.i18n import _, labelled, ngettext, normalize, set_language
 from kecheng.lint import lint
@@ -332,6 +332,25 @@ def build_app() -> typer.Typer:
         groups: Annotated[
             int | None, typer.Option(metavar="N", help=_("Override the number of groups."))
         ] = None,
+        shape: Annotated[
+            str,
+            typer.Option(
+                metavar="NAME",
+                help=_("How the district is shaped: {shapes} (generator is the original).").format(
+                    shapes=", ".join(SHAPES)
+                ),
+            ),
+        ] = "generator",
+        knobs: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--set",
+                metavar="KNOB=VALUE",
+                help=_(
+                    "Change one knob of the shape (repeatable), e.g. --set roaming=0.5. Knobs: {knobs}."
+                ).format(knobs=KNOBS_HELP),
+            ),
+        ] = None,
     ) -> None:
         if preset not in PRESETS:
             raise _fail(
@@ -339,7 +358,11 @@ def build_app() -> typer.Typer:
                     preset=repr(preset), presets=", ".join(PRESETS)
                 )
             )
-        problem = generate_problem(preset, seed, groups=groups)
+        try:
+            chosen = shape_from(shape, knobs or [])
+        except ValueError as err:
+            raise _fail(str(err)) from None
+        problem = generate_problem(preset, seed, groups=groups, shape=chosen)
         if out.suffix.lower() == ".json":
             writing.write_problem_json(problem, out)
         else:
