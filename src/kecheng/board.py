@@ -76,6 +76,8 @@ class Board:
         self.with_teacher: dict[tuple[str, int], list[Placement]] = defaultdict(list)
         self.per_week: dict[str, int] = defaultdict(int)
         self.placed: dict[str, dict[int, Placement]] = defaultdict(dict)  # group → day → placement
+        self.sessions = 0  # placed sessions, and their priority: kept as sessions come and go
+        self.priority = 0
 
     # ------------------------------------------------------------------ recording
 
@@ -84,6 +86,8 @@ class Board:
         self.with_teacher[p.teacher_id, p.weekday].append(p)
         self.per_week[p.teacher_id] += 1
         self.placed[p.group_id][p.weekday] = p
+        self.sessions += 1
+        self.priority += self.problem.group[p.group_id].priority
 
     def lift(self, group_id: str, keep: frozenset[Placement] = frozenset()) -> list[Placement]:
         """Take a group's sessions off the board (all but those in ``keep``); returns them."""
@@ -93,6 +97,8 @@ class Board:
             self.with_teacher[p.teacher_id, p.weekday].remove(p)
             self.per_week[p.teacher_id] -= 1
             del self.placed[group_id][p.weekday]
+            self.sessions -= 1
+            self.priority -= self.problem.group[group_id].priority
         return lifted
 
     def free_spans(self, group: Group, day: int, venue_id: str) -> Spans:

@@ -83,9 +83,7 @@ def solve_district(
     deterministic = settings.workers == 1
 
     def record(source: str, bound: float = math.nan) -> None:
-        placements = board.placements()
-        placed = problem.placed_priority(placements)
-        point = ProgressPoint(time.perf_counter() - started, placed, bound, len(placements), source)
+        point = ProgressPoint(time.perf_counter() - started, board.priority, bound, board.sessions, source)
         points.append(point)
         if settings.on_progress is not None:
             settings.on_progress(point)
@@ -168,9 +166,16 @@ def solve_district(
     if polish and not interrupted:
         spent = time.perf_counter() - started
         budget = min(settings.time_limit * POLISH_SHARE, max(MIN_POLISH_SECONDS, spent))
-        reached = lambda: soft_points(problem, board.placements(), settings.weights) >= soft_max  # noqa: E731
+        soft = [soft_points(problem, board.placements(), settings.weights)]  # kept up to date by the gains
         try:
-            run(search, "polish", budget=budget, deterministic=deterministic, should_stop=reached)
+            run(
+                search,
+                "polish",
+                budget=budget,
+                deterministic=deterministic,
+                should_stop=lambda: soft[0] >= soft_max,
+                on_improvement=lambda move: soft.__setitem__(0, soft[0] + move.gain),
+            )
         except KeyboardInterrupt:
             interrupted = True
         record("polish", bound)

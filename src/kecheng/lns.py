@@ -55,6 +55,7 @@ class Move:
     improved: bool
     seconds: float
     deterministic: float
+    gain: int = 0  # priority placed (phase "place") or soft points (phase "polish") gained
 
 
 class LocalSearch:
@@ -100,9 +101,7 @@ class LocalSearch:
 
     def placed(self) -> int:
         """The priority placed now."""
-        return sum(
-            self.problem.group[g].priority * len(days) for g, days in self.board.placed.items() if days
-        )
+        return self.board.priority
 
     def missing(self) -> list[str]:
         """Groups with a session that could still be placed (a usable day without one)."""
@@ -124,6 +123,7 @@ class LocalSearch:
         lifted = {g: self.board.lift(g, keep=self.locked) for g in freed}
         current = [p for g in freed for p in lifted[g]]
         chosen, improved, status, solver = current, False, cp_model.UNKNOWN, cp_model.CpSolver()
+        gain = 0
         try:
             scope = self._scope(freed, current)
             tm = TimetableModel(self.problem, self.candidates, scope=scope)
@@ -157,15 +157,15 @@ class LocalSearch:
                     improved = better and points > points_now
                 if better:
                     chosen = found
+                    gain = placed - placed_now if phase == "place" else points - points_now
         finally:
             for p in chosen:
                 self.board.place(p)
         optimal = status == cp_model.OPTIMAL
         if optimal and self.whole:
             self.proven.add(phase)
-        move = Move(
-            kind, len(freed), optimal, improved, time.perf_counter() - started, solver.deterministic_time
-        )
+        seconds = time.perf_counter() - started
+        move = Move(kind, len(freed), optimal, improved, seconds, solver.deterministic_time, gain)
         self._adapt(move, limit)
         self.moves.append(move)
         return move
@@ -306,7 +306,7 @@ def run(
     budget: float,
     deterministic: bool,
     should_stop: Callable[[], bool],
-    on_improvement: Callable[[], None] | None = None,
+    on_improvement: Callable[[Move], None] | None = None,
     patience: int | None = None,
 ) -> int:
     """Steps until the budget is spent (wall clock; deterministic time with one worker), ``should_stop``
@@ -324,7 +324,7 @@ def run(
             improvements += 1
             idle = 0
             if on_improvement:
-                on_improvement()
+                on_improvement(move)
         else:
             idle += 1
             if patience is not None and idle >= patience:
