@@ -1,0 +1,220 @@
+"""A proven upper bound on tier 1 (order points met), valid for the district, not for the candidates.
+
+What it proves: no plan that keeps the rules (running groups kept where they are) meets orders
+worth more than ``bound`` points, or more than ``bound_orders`` orders. It is the optimum of a
+relaxation in which every rule is replaced by something weaker:
+
+1. *An order can be met at all* only if the resident has room for a group and either
+   (a) a running group of the interest has a free seat (``max_size`` and each venue's capacity),
+       lies within their walk and meets when they are free, or
+   (b) on ``sessions_per_week`` different weekdays there is a start at which the resident is
+       free, some venue within their walk that fits the interest (features, capacity ≥ min_size)
+       is free of running sessions, some teacher of the interest with a new group and enough
+       weekly sessions left is free, and at least ``min_size`` residents who ordered the interest
+       (and have room) can walk to that venue and are free then.
+   Any group that meets the order satisfies these (its members, venue, teacher and times are
+   the witnesses), so no met order is ruled out. Candidates play no part.
+2. Over those orders, an integer model: each resident meets at most their room of orders;
+   joins into one running group fit its free seats (per group, over exactly the eligible
+   residents); new-group members of an interest number at most ``cap × N``, with cap the
+   interest's ``max_size`` (or the largest fitting venue, if smaller) and ``N`` the new groups of
+   the interest, split among the teachers who teach it, each within their ``max_groups``,
+   weekly sessions and free minutes left.
+
+Its linear relaxation is solved with GLOP (floating point; the optimum is rounded down after a
+1e-7 relative margin for tolerances) and that is the bound: an LP optimum bounds the integer
+model, which bounds every plan. The gap reported is
+``(bound − met) / bound``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.linear_solver import pywraplp
+
+from kecheng.plan.candidates import fitting_venues, haversine_m_many, open_orders
+from kecheng.plan.context import PlanContext, starts_mask
+
+
+@dataclass(frozen=True)
+class Bound:
+    points: int  # upper bound on tier 1 (order points)
+    orders: int  # upper bound on orders met
+    feasible_orders: int  # orders that pass test 1 (plus those met already by membership)
+    held_points: int  # points of orders met by a running group the resident is already in
+    status: str
+    seconds: float
+
+
+def satisfiable_orders(ctx: PlanContext) -> tuple[dict[int, bool], dict[int, bool], dict[int, list[str]]]:
+    """Per open order: can a new group meet it (test 1b)? can a running group (1a, which groups)?"""
+    by_new: dict[int, bool] = {}
+    by_join: dict[int, bool] = {}
+    joinable: dict[int, list[str]] = defaultdict(list)
+    orders = open_orders(ctx)
+    groups_left, week_left, _ = ctx.teacher_room
+    for interest in ctx.pp.interests:
+        ks = orders.get(interest.interest_id, [])
+        if not ks:
+            continue
+        duration = interest.duration_min // ctx.grid
+        residents = np.array([ctx.resident_index[ctx.pp.orders[k].resident_id] for k in ks], dtype=np.int64)
+        free = ctx.resident_free[residents]
+        starts = starts_mask(free, duration)
+        # (a) running groups with seats
+        for group_id in ctx.running_by_interest.get(interest.interest_id, ()):
+            g = ctx.running[group_id]
+            if g.seats <= 0:
+                continue
+            ok = np.ones(len(ks), dtype=bool)
+            for s in g.sessions:
+                ok &= free[:, s.day - 1, s.start : s.end].all(-1)
+            for v in sorted({s.venue for s in g.sessions}):
+                ok &= haversine_m_many(ctx, residents, v) <= ctx.resident_walk[residents]
+            for pos in np.flatnonzero(ok):
+                joinable[ks[pos]].append(group_id)
+        for k in ks:
+            by_join[k] = bool(joinable.get(k))
+        # (b) a new group
+        teachers = [
+            t
+            for t in ctx.teachers_of.get(interest.interest_id, ())
+            if groups_left[t] >= 1 and week_left[t] >= interest.sessions_per_week
+        ]
+        if len(ks) < interest.min_size or not teachers:
+            for k in ks:
+                by_new[k] = False
+            continue
+        teacher_any = starts_mask(ctx.teacher_free[np.array(teachers)], duration).any(0)
+        venues = set(fitting_venues(ctx, interest).tolist())
+        reach: dict[int, list[int]] = defaultdict(list)
+        for pos, r in enumerate(residents):
+            for v in ctx.reach[r][0]:
+                if int(v) in venues:
+                    reach[int(v)].append(pos)
+        usable: dict[int, np.ndarray] = {}
+        for v, positions in reach.items():
+            if len(positions) < interest.min_size:
+                continue
+            ok = starts_mask(ctx.venue_free[v], duration) & teacher_any
+            if not ok.any():
+                continue
+            count = starts[positions].sum(0, dtype=np.int32)
+            ok &= count >= interest.min_size
+            if ok.any():
+                usable[v] = ok
+        for pos, k in enumerate(ks):
+            union = np.zeros((7, ctx.steps), dtype=bool)
+            for v in ctx.reach[residents[pos]][0]:
+                if int(v) in usable:
+                    union |= usable[int(v)]
+            days = int((union & starts[pos]).any(-1).sum())
+            by_new[k] = days >= interest.sessions_per_week
+    return by_new, by_join, dict(joinable)
+
+
+def prove_bound(ctx: PlanContext, points: np.ndarray, *, time_limit: float = 20.0) -> Bound:
+    """The relaxation's bound on order points and on orders met (see the module doc)."""
+    began = time.perf_counter()
+    by_new, by_join, joinable = satisfiable_orders(ctx)
+    pp = ctx.pp
+    held = [
+        k
+        for k, o in enumerate(pp.orders)
+        if o.interest_id in ctx.held_interests[ctx.resident_index[o.resident_id]]
+    ]
+    held_points = int(sum(int(points[k]) for k in held))
+    feasible = sorted(k for k in by_new if by_new[k] or by_join.get(k))
+    best_points, status_points = _solve(ctx, feasible, by_new, joinable, points, time_limit / 2)
+    ones = np.ones(len(points), dtype=np.int64)
+    best_orders, _ = _solve(ctx, feasible, by_new, joinable, ones, time_limit / 2)
+    return Bound(
+        points=best_points + held_points,
+        orders=best_orders + len(held),
+        feasible_orders=len(feasible) + len(held),
+        held_points=held_points,
+        status=status_points,
+        seconds=time.perf_counter() - began,
+    )
+
+
+def _solve(
+    ctx: PlanContext,
+    feasible: list[int],
+    by_new: dict[int, bool],
+    joinable: dict[int, list[str]],
+    points: np.ndarray,
+    time_limit: float,
+) -> tuple[int, str]:
+    """The LP relaxation's optimum, rounded down after a small relative margin for GLOP's
+    floating-point tolerances; without an optimal LP, every test-1 order counts."""
+    pp = ctx.pp
+    everything = int(sum(int(points[k]) for k in feasible))
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    lp.SetTimeLimit(int(max(time_limit, 0.1) * 1000))
+    groups_left, week_left, _ = ctx.teacher_room
+    new: dict[int, pywraplp.Variable] = {}
+    met: dict[int, list[pywraplp.Variable]] = {}
+    by_resident: dict[int, list[int]] = defaultdict(list)
+    by_interest: dict[str, list[int]] = defaultdict(list)
+    by_group: dict[str, list[pywraplp.Variable]] = defaultdict(list)
+    for k in feasible:
+        o = pp.orders[k]
+        terms = []
+        if by_new.get(k):
+            new[k] = lp.NumVar(0, 1, f"n{k}")
+            terms.append(new[k])
+            by_interest[o.interest_id].append(k)
+        for g in joinable.get(k, ()):
+            var = lp.NumVar(0, 1, f"j{k}_{g}")
+            terms.append(var)
+            by_group[g].append(var)
+        if len(terms) > 1:
+            lp.Add(sum(terms) <= 1)
+        met[k] = terms
+        by_resident[ctx.resident_index[o.resident_id]].append(k)
+    for r, ks in by_resident.items():
+        if len(ks) > ctx.resident_room[r]:
+            lp.Add(sum(v for k in ks for v in met[k]) <= int(ctx.resident_room[r]))
+    for g, js in by_group.items():
+        if len(js) > ctx.running[g].seats:
+            lp.Add(sum(js) <= ctx.running[g].seats)
+    count: dict[tuple[int, str], pywraplp.Variable] = {}
+    for interest_id, ks in sorted(by_interest.items()):
+        interest = pp.interest[interest_id]
+        venues = fitting_venues(ctx, interest)
+        cap = min(interest.max_size, int(ctx.venue_capacity[venues].max())) if len(venues) else 0
+        terms = []
+        for t in ctx.teachers_of.get(interest_id, ()):
+            if groups_left[t] >= 1 and week_left[t] >= interest.sessions_per_week:
+                count[t, interest_id] = lp.NumVar(0, float(groups_left[t]), f"g{t}_{interest_id}")
+                terms.append(count[t, interest_id])
+        lp.Add(sum(new[k] for k in ks) <= cap * sum(terms))
+    free_minutes = ctx.teacher_free.sum((1, 2)) * ctx.grid
+    by_teacher: dict[int, list[str]] = defaultdict(list)
+    for t, interest_id in count:
+        by_teacher[t].append(interest_id)
+    for t, interests in sorted(by_teacher.items()):
+        vs = [count[t, i] for i in interests]
+        lp.Add(sum(vs) <= int(groups_left[t]))
+        lp.Add(
+            sum(pp.interest[i].sessions_per_week * v for i, v in zip(interests, vs, strict=True))
+            <= int(week_left[t])
+        )
+        minutes = [pp.interest[i].sessions_per_week * pp.interest[i].duration_min for i in interests]
+        lp.Add(sum(n * v for n, v in zip(minutes, vs, strict=True)) <= int(free_minutes[t]))
+    objective = lp.Objective()
+    for k in feasible:
+        for v in met[k]:
+            objective.SetCoefficient(v, float(points[k]))
+    objective.SetMaximization()
+    status = lp.Solve()
+    if status != pywraplp.Solver.OPTIMAL:
+        return everything, "LP_NOT_SOLVED"
+    value = objective.Value()
+    return min(everything, math.floor(value * (1 + 1e-7) + 1e-6)), "OPTIMAL"

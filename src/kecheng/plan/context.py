@@ -1,0 +1,327 @@
+"""The district indexed once for planning: who may go where and when, in grid steps.
+
+Times are masks of shape ``(7, steps)`` (``steps = 1440 / grid_min``): a step is free only if
+the whole step is free, so a mask never claims more than the input allows. Free means
+available (resident, teacher) or open (venue) and not taken by the running groups'
+sessions, which stay where they are. Every later step (candidates, greedy, bound, reasons,
+suggest) asks this index rather than the raw tables.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from kecheng.plan.base import MINUTES_PER_DAY, Placement
+from kecheng.plan.model import PlanProblem, available_windows
+
+EARTH_RADIUS_M = 6_371_000.0
+UNLIMITED = 10**6
+
+
+def haversine_m(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Distances (m) from one point to many, as ``kecheng.model.distance_m`` computes each."""
+    p1, p2 = math.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2 - lon1)
+    h = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+
+
+def starts_mask(free: np.ndarray, duration: int) -> np.ndarray:
+    """Where a session of ``duration`` steps may start: every step it covers is free."""
+    steps = free.shape[-1]
+    out = np.zeros(free.shape, dtype=bool)
+    if duration > steps:
+        return out
+    padded = np.concatenate([np.zeros((*free.shape[:-1], 1), dtype=np.int32), free.cumsum(-1)], axis=-1)
+    out[..., : steps - duration + 1] = (
+        padded[..., duration:] - padded[..., : steps - duration + 1]
+    ) == duration
+    return out
+
+
+def windows_mask(windows: dict[int, list[tuple[int, int]]], grid: int, steps: int) -> np.ndarray:
+    """(7, steps) mask of the whole steps inside the windows (weekday → [(begin, end)] minutes)."""
+    mask = np.zeros((7, steps), dtype=bool)
+    for day, spans in windows.items():
+        for begin, end in spans:
+            first, last = -(-begin // grid), end // grid  # steps wholly inside
+            if first < last:
+                mask[day - 1, first:last] = True
+    return mask
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Session:
+    """One weekly session, in grid steps; ``venue`` is an index into ``PlanContext.venue_ids``."""
+
+    day: int
+    start: int
+    end: int
+    venue: int
+
+
+@dataclass(frozen=True)
+class Running:
+    """A group already running: its sessions (as placed), members and seats left."""
+
+    group_id: str
+    interest_id: str | None
+    teacher_id: str
+    sessions: tuple[Session, ...]
+    complete: bool  # every session is on the timetable (only then can anyone join)
+    size: int
+    seats: int  # free seats: max_size and every venue's capacity allow this many more
+    members: frozenset[str]
+
+
+class PlanContext:
+    """Look-ups for one plan: residents, venues, teachers, running groups, as arrays and masks."""
+
+    def __init__(self, pp: PlanProblem, placements: Iterable[Placement]):
+        self.pp = pp
+        problem = self.problem = pp.problem
+        self.grid = problem.grid_min
+        self.steps = -(-MINUTES_PER_DAY // self.grid)
+        self.placements: tuple[Placement, ...] = tuple(sorted(placements))
+
+        self.venue_ids = [v.venue_id for v in problem.venues]
+        self.venue_index = {v: i for i, v in enumerate(self.venue_ids)}
+        locs = [problem.venue_location(v) for v in self.venue_ids]
+        self.venue_lat = np.array([a for a, _ in locs], dtype=float)
+        self.venue_lon = np.array([b for _, b in locs], dtype=float)
+        self.venue_capacity = np.array([v.capacity for v in problem.venues], dtype=np.int64)
+
+        self.teacher_ids = [t.teacher_id for t in problem.teachers]
+        self.teacher_index = {t: i for i, t in enumerate(self.teacher_ids)}
+
+        self.resident_ids = [r.resident_id for r in pp.residents]
+        self.resident_index = {r: i for i, r in enumerate(self.resident_ids)}
+        locs = [pp.location(r) for r in pp.residents]
+        self.resident_lat = np.array([a for a, _ in locs], dtype=float)
+        self.resident_lon = np.array([b for _, b in locs], dtype=float)
+        self.resident_walk = np.array([r.max_walk_m for r in pp.residents], dtype=float)
+
+        self._index_running()
+
+    # --- running groups and what they occupy ------------------------------------------------
+
+    def _index_running(self) -> None:
+        problem, pp = self.problem, self.pp
+        by_group: dict[str, list[Placement]] = defaultdict(list)
+        for p in self.placements:
+            by_group[p.group_id].append(p)
+        members = problem.group_members
+        self.running: dict[str, Running] = {}
+        for group in problem.groups:
+            placed = by_group.get(group.group_id, [])
+            sessions = tuple(
+                sorted(
+                    Session(
+                        p.weekday, p.start // self.grid, -(-p.end // self.grid), self.venue_index[p.venue_id]
+                    )
+                    for p in placed
+                )
+            )
+            complete = len(placed) >= group.sessions_per_week
+            size = max(group.size, len(members.get(group.group_id, ())))
+            max_size = pp.group_max_size(group.group_id)
+            seats = 0
+            if complete and max_size is not None and group.interest_id is not None:
+                room = min([max_size] + [int(self.venue_capacity[s.venue]) for s in sessions])
+                seats = max(0, room - size)
+            self.running[group.group_id] = Running(
+                group.group_id,
+                group.interest_id,
+                group.teacher_id,
+                sessions,
+                complete,
+                size,
+                seats,
+                members.get(group.group_id, frozenset()),
+            )
+        self.groups_of: dict[str, list[str]] = defaultdict(list)  # member → running groups
+        for group_id in sorted(members):
+            for member in sorted(members[group_id]):
+                self.groups_of[member].append(group_id)
+        self.running_by_interest: dict[str, list[str]] = defaultdict(list)
+        for g in self.running.values():
+            if g.interest_id is not None:
+                self.running_by_interest[g.interest_id].append(g.group_id)
+
+    @cached_property
+    def venue_free(self) -> np.ndarray:
+        """(venues, 7, steps): open and not taken by a running session."""
+        problem = self.problem
+        out = np.zeros((len(self.venue_ids), 7, self.steps), dtype=bool)
+        for i, v in enumerate(self.venue_ids):
+            windows = {d: problem.opening[(v, d)] for d in range(1, 8) if (v, d) in problem.opening}
+            out[i] = windows_mask(windows, self.grid, self.steps)
+        for p in self.placements:
+            out[
+                self.venue_index[p.venue_id], p.weekday - 1, p.start // self.grid : -(-p.end // self.grid)
+            ] = False
+        return out
+
+    @cached_property
+    def teacher_free(self) -> np.ndarray:
+        """(teachers, 7, steps): available and not teaching a running session (travel apart)."""
+        problem = self.problem
+        out = np.zeros((len(self.teacher_ids), 7, self.steps), dtype=bool)
+        for i, t in enumerate(self.teacher_ids):
+            windows = {d: problem.available[(t, d)] for d in range(1, 8) if (t, d) in problem.available}
+            out[i] = windows_mask(windows, self.grid, self.steps)
+        for p in self.placements:
+            out[
+                self.teacher_index[p.teacher_id], p.weekday - 1, p.start // self.grid : -(-p.end // self.grid)
+            ] = False
+        return out
+
+    @cached_property
+    def teacher_sessions(self) -> dict[tuple[int, int], list[tuple[int, int, int]]]:
+        """(teacher index, weekday) → running sessions (start, end minutes, venue index)."""
+        out: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
+        for p in self.placements:
+            out[self.teacher_index[p.teacher_id], p.weekday].append(
+                (p.start, p.end, self.venue_index[p.venue_id])
+            )
+        return out
+
+    @cached_property
+    def teacher_room(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(new groups left, sessions left this week, sessions left per weekday (teachers, 7))."""
+        problem = self.problem
+        groups = np.array(
+            [UNLIMITED if t.max_groups is None else t.max_groups for t in problem.teachers], dtype=np.int64
+        )
+        week = np.array(
+            [
+                UNLIMITED if t.max_sessions_per_week is None else t.max_sessions_per_week
+                for t in problem.teachers
+            ],
+            dtype=np.int64,
+        )
+        day = np.array(
+            [
+                [UNLIMITED if t.max_sessions_per_day is None else t.max_sessions_per_day] * 7
+                for t in problem.teachers
+            ],
+            dtype=np.int64,
+        ).reshape(len(problem.teachers), 7)
+        for p in self.placements:
+            i = self.teacher_index[p.teacher_id]
+            week[i] -= 1
+            day[i, p.weekday - 1] -= 1
+        return groups, week, day
+
+    def travel_ok(self, teacher: int, venue: int, day: int, start: int, end: int) -> bool:
+        """Can the teacher teach [start, end) minutes at venue, given their running sessions?"""
+        problem = self.problem
+        for begin, finish, other in self.teacher_sessions.get((teacher, day), ()):
+            if begin < end and start < finish:
+                return False
+            if other == venue:
+                continue
+            need = problem.travel_min(self.venue_ids[venue], self.venue_ids[other])
+            if start >= finish and start - finish < need:
+                return False
+            if begin >= end and begin - end < need:
+                return False
+        return True
+
+    @cached_property
+    def teachers_of(self) -> dict[str, list[int]]:
+        """interest_id → teachers who teach it in a new group (teacher-table order)."""
+        out: dict[str, list[int]] = defaultdict(list)
+        for i, t in enumerate(self.problem.teachers):
+            for interest in sorted(t.interests):
+                out[interest].append(i)
+        return out
+
+    # --- residents ------------------------------------------------------------------------
+
+    @cached_property
+    def resident_free(self) -> np.ndarray:
+        """(residents, 7, steps): available and not in one of their running groups' sessions."""
+        out = np.zeros((len(self.resident_ids), 7, self.steps), dtype=bool)
+        cache: dict[tuple, np.ndarray] = {}
+        for i, r in enumerate(self.pp.residents):
+            if r.available not in cache:
+                cache[r.available] = windows_mask(available_windows(r), self.grid, self.steps)
+            out[i] = cache[r.available]
+            for group_id in self.groups_of.get(r.resident_id, ()):
+                for s in self.running[group_id].sessions:
+                    out[i, s.day - 1, s.start : s.end] = False
+        return out
+
+    @cached_property
+    def resident_available(self) -> np.ndarray:
+        """(residents, 7, steps): their own availability only (no running groups taken off)."""
+        out = np.zeros((len(self.resident_ids), 7, self.steps), dtype=bool)
+        cache: dict[tuple, np.ndarray] = {}
+        for i, r in enumerate(self.pp.residents):
+            if r.available not in cache:
+                cache[r.available] = windows_mask(available_windows(r), self.grid, self.steps)
+            out[i] = cache[r.available]
+        return out
+
+    @cached_property
+    def resident_room(self) -> np.ndarray:
+        """Groups each resident may still join: max_groups minus the running groups they are in."""
+        return np.array(
+            [r.max_groups - len(self.groups_of.get(r.resident_id, ())) for r in self.pp.residents],
+            dtype=np.int64,
+        )
+
+    @cached_property
+    def held_interests(self) -> list[frozenset[str]]:
+        """Per resident: interests of the running groups they are already in."""
+        return [
+            frozenset(i for g in self.groups_of.get(r, ()) if (i := self.running[g].interest_id) is not None)
+            for r in self.resident_ids
+        ]
+
+    @cached_property
+    def reach(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per resident: (venue indices, metres) of the venues within their max_walk_m, nearest first."""
+        by_community: dict[str, list[int]] = defaultdict(list)
+        for i, r in enumerate(self.pp.residents):
+            by_community[r.community_id].append(i)
+        out: list[tuple[np.ndarray, np.ndarray]] = [(np.zeros(0, np.int64), np.zeros(0))] * len(
+            self.resident_ids
+        )
+        for community_id, people in sorted(by_community.items()):
+            home = self.problem.community[community_id]
+            lats, lons = self.resident_lat[people], self.resident_lon[people]
+            spread = float(haversine_m(home.lat, home.lon, lats, lons).max())
+            radius = spread + float(self.resident_walk[people].max()) + 1.0
+            near = np.flatnonzero(haversine_m(home.lat, home.lon, self.venue_lat, self.venue_lon) <= radius)
+            for i in people:
+                if near.size == 0:
+                    continue
+                d = haversine_m(
+                    self.resident_lat[i], self.resident_lon[i], self.venue_lat[near], self.venue_lon[near]
+                )
+                keep = d <= self.resident_walk[i]
+                order = np.argsort(d[keep], kind="stable")
+                out[i] = (near[keep][order], d[keep][order])
+        return out
+
+    def walk_m(self, resident: int, venue: int) -> float:
+        return float(
+            haversine_m(
+                self.resident_lat[resident],
+                self.resident_lon[resident],
+                self.venue_lat[venue : venue + 1],
+                self.venue_lon[venue : venue + 1],
+            )[0]
+        )
+
+    def reaches(self, resident: int, venues: Sequence[int]) -> bool:
+        """Does the resident reach every one of these venues within their max_walk_m?"""
+        return all(self.walk_m(resident, v) <= self.resident_walk[resident] for v in set(venues))

@@ -1,0 +1,106 @@
+"""Demand per interest and community: what was asked, what was met, what would open the next group.
+
+For staff recruiting a teacher from the neighbourhood's talent pool (能人库) or finding a room:
+per (interest, community of the residents who ordered) the orders, met and unmet; the group
+closest to opening (the candidate with the most residents of the unmet orders who could still
+join it) and how many it lacks; and what would open it — more residents, a teacher free at
+its times, or a venue free then — or, without any candidate, the most common reason its
+orders are unmet.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import pandas as pd
+
+from kecheng.plan.context import PlanContext
+from kecheng.plan.reasons import Explainer, Verdict, when
+from kecheng.plan.space import Space
+
+DEMAND_COLUMNS = (
+    "interest_id",
+    "interest",
+    "community_id",
+    "orders",
+    "met",
+    "unmet",
+    "closest_group",
+    "lacks",
+    "would_open",
+    "main_reason",
+)
+
+
+def demand_frame(
+    ctx: PlanContext, space: Space | None, explainer: Explainer, verdicts: list[Verdict]
+) -> pd.DataFrame:
+    pp = ctx.pp
+    keyed: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for k, o in enumerate(pp.orders):
+        keyed[o.interest_id, pp.resident[o.resident_id].community_id].append(k)
+    rows = []
+    for (interest_id, community_id), ks in sorted(keyed.items()):
+        interest = pp.interest[interest_id]
+        unmet = [k for k in ks if not verdicts[k].group_id]
+        closest, lacks, would = "", 0, ""
+        if unmet and space is not None:
+            best = None
+            for k in unmet:
+                for p in space.by_order.get(k, ()):
+                    option = space.options[int(space.option[p])]
+                    if option.candidate is None:
+                        continue
+                    count = explainer._joinable(option.index)
+                    key = (count, -option.index)
+                    if best is None or key > best[0]:
+                        best = (key, option)
+            if best is not None:
+                (count, _), option = best
+                venue = ctx.venue_ids[option.candidate.venue]
+                closest = f"{interest.name} at {venue}, {when(ctx, option.sessions)}"
+                lacks = max(0, interest.min_size - count)
+                if lacks:
+                    would = f"{lacks} more resident(s) who can come then (还差 {lacks} 人开班)"
+                else:
+                    blocked = explainer._blocker(
+                        option.candidate.venue, option.sessions, option.candidate.teachers
+                    )
+                    if blocked is None:
+                        would = "nothing more: it could open (the search ended first)"
+                    elif blocked.reason == "NO_VENUE":
+                        would = f"a venue near {venue} free {when(ctx, option.sessions)}"
+                    else:
+                        would = f"a teacher of {interest.name} free {when(ctx, option.sessions)}"
+        reasons = Counter(verdicts[k].reason for k in unmet)
+        main = reasons.most_common(1)[0][0] if reasons else ""
+        if unmet and not would:
+            would = _from_reason(main, interest.name, interest.required_features)
+        rows.append(
+            (
+                interest_id,
+                interest.name,
+                community_id,
+                len(ks),
+                len(ks) - len(unmet),
+                len(unmet),
+                closest,
+                lacks,
+                would,
+                main,
+            )
+        )
+    return pd.DataFrame(rows, columns=list(DEMAND_COLUMNS))
+
+
+def _from_reason(reason: str, name: str, features: frozenset[str]) -> str:
+    need = f" with {'/'.join(sorted(features))}" if features else ""
+    return {
+        "NO_TEACHER": f"a teacher for {name}",
+        "NO_VENUE": f"a venue{need} within walking distance",
+        "BELOW_MIN": "more residents who ordered it, at a time they share",
+        "FULL": f"another {name} group (the ones in reach are full)",
+        "TIME_CLASH": f"a {name} group at another time",
+        "MAX_GROUPS": "nothing: they are in as many groups as they want",
+        "SEARCH_LIMIT": "a longer search (a seat that suits them exists)",
+    }.get(reason, "")

@@ -1,0 +1,284 @@
+"""plan(): from residents' orders to opened groups, members and their timetable, in one go.
+
+The walk of one plan: ``PlanContext`` (the district indexed, running groups in place) →
+candidates and the search space → a constructive plan (lazy greedy) → large-neighbourhood
+search with CP-SAT (``kecheng.plan.search``) → the planned week, checked → the bound →
+reasons for every unmet order, demand → ``PlanResult``. Every new group gets all its
+sessions at fixed times chosen with it, so the plan and the timetable are decided together.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from kecheng.plan.base import Placement, solve, unplaced_reasons
+from kecheng.plan.bound import prove_bound
+from kecheng.plan.context import PlanContext
+from kecheng.plan.cpsat import tiers
+from kecheng.plan.demand import demand_frame
+from kecheng.plan.greedy import staff_plan
+from kecheng.plan.heuristic import construct, fill_seats
+from kecheng.plan.model import PlanProblem, order_points
+from kecheng.plan.outcome import Outcome, from_solution
+from kecheng.plan.reasons import Explainer
+from kecheng.plan.result import PlanResult
+from kecheng.plan.search import improve
+from kecheng.plan.space import Space, build_space
+from kecheng.plan.weights import WALK_STEP_M, PlanWeights
+
+BOUND_SHARE = 0.1  # of the time limit, at most, for the bound's LP
+REPLAN_SHARE = 0.25  # of the time limit, for re-timetabling the planned week with ``replan``
+
+
+def plan(
+    plan_problem: PlanProblem,
+    timetable: Iterable[Placement] = (),
+    *,
+    time_limit: float = 120.0,
+    seed: int = 0,
+    workers: int = 0,
+    weights: PlanWeights | None = None,
+    replan: bool = False,
+    bound: bool = True,
+    neighbourhoods: int | None = None,
+    log: bool = False,
+    on_progress: Callable[[dict], None] | None = None,
+) -> PlanResult:
+    """Open new groups and place residents so that the most (and best-ranked) orders are met.
+
+    Parameters
+    ----------
+    plan_problem
+        The district with its running groups, and residents' interests and orders.
+    timetable
+        The running groups' current sessions (e.g. last week's timetable.csv as placements).
+        They stay exactly where they are; a running group with sessions missing here takes
+        no new members (nobody can promise to come to a session without a time).
+    time_limit
+        Seconds for the whole plan (candidates, search, bound, reasons); the search gets what
+        the other steps leave.
+    seed, workers
+        CP-SAT's seed and threads (0: every core). With ``workers=1`` each CP-SAT solve stops on
+        CP-SAT's deterministic clock; with ``neighbourhoods`` too, the same input and seed give
+        the same plan in every process.
+    weights
+        The objective's lower tiers (``PlanWeights``); tier 1, orders met by rank, always first.
+    replan
+        Running groups may move: after the plan, ``kecheng.solve`` re-timetables the planned week
+        with the new groups and every running group that gained members locked (their members
+        chose those times) and the other running groups' sessions as ``previous`` (kept where
+        that costs nothing, moved where that places more sessions). It gets
+        ``REPLAN_SHARE`` of the time limit.
+    bound
+        Prove the upper bound on tier 1 (``kecheng.plan.bound``); off saves its LP time.
+    neighbourhoods
+        Solve exactly this many neighbourhoods in the search, whatever the clock says (for
+        reproducible runs); by default as many as ``time_limit`` allows.
+    on_progress
+        Called with a dict after every neighbourhood the search solves.
+
+    Returns
+    -------
+    PlanResult
+        The planned week (``problem()``, ``placements``), assignments with reasons, demand,
+        ``summary()`` with the bound and gap.
+    """
+    weights = weights or PlanWeights()
+    began = time.perf_counter()
+    retimetable_time = REPLAN_SHARE * time_limit if replan else 0.0
+    time_limit -= retimetable_time
+    timings: dict[str, float] = {}
+
+    def lap(name: str, since: float) -> float:
+        now = time.perf_counter()
+        timings[name] = now - since
+        return now
+
+    ctx = PlanContext(plan_problem, timetable)
+    points = _points(plan_problem, weights)
+    mark = lap("context_s", began)
+    space = build_space(ctx, points)
+    mark = lap("candidates_s", mark)
+    start = construct(space)
+    mark = lap("construct_s", mark)
+    proven = None
+    if bound:
+        proven = prove_bound(
+            ctx, np.array(points, dtype=np.int64), time_limit=max(2.0, BOUND_SHARE * time_limit)
+        )
+        mark = lap("bound_s", mark)
+    reserve = _explain_reserve(space)
+    remaining = time_limit - (time.perf_counter() - began) - reserve
+    best, record = improve(
+        space,
+        start,
+        weights,
+        time_limit=max(0.0, remaining),
+        seed=seed,
+        workers=workers,
+        log=log,
+        on_step=on_progress,
+        neighbourhoods=neighbourhoods,
+    )
+    best = fill_seats(space, best)
+    mark = lap("search_s", mark)
+    outcome = from_solution(space, best)
+    value = tiers(space, best, weights)
+    search = {
+        "construct_orders_points": tiers(space, start, weights)[0],
+        "neighbourhoods": len(record.steps),
+        "improved": record.improved,
+        "whole_model": record.whole,
+        "status": record.status,
+        "options": len(space.options),
+        "pairs": len(space.order),
+    }
+    result = finish(ctx, space, outcome, "kecheng", weights, points, proven, timings, began, value, search)
+    result.settings.update(
+        seed=seed, workers=workers, time_limit=time_limit + retimetable_time, replan=replan
+    )
+    if replan:
+        retimetable(result, time_limit=retimetable_time, seed=seed, workers=workers)
+        timings["wall_s"] = time.perf_counter() - began
+    return result
+
+
+def retimetable(result: PlanResult, *, time_limit: float, seed: int, workers: int) -> None:
+    """Re-solve the planned week's timetable, moving only running groups nobody joined (see ``plan``)."""
+    began = time.perf_counter()
+    problem = result.problem()
+    fixed = set(result.week.new_ids) | set(result.outcome.joins.values())
+    locked = [p for p in result.placements if p.group_id in fixed]
+    previous = [p for p in result.ctx.placements if p.group_id not in fixed]
+    solved = solve(
+        problem, time_limit=max(1.0, time_limit), seed=seed, workers=workers, previous=previous, locked=locked
+    )
+    before = {p.slot for p in result.ctx.placements}
+    result.week_placements = tuple(solved.placements)
+    result.unplaced = tuple((u.group_id, u.session, u.reason, u.detail) for u in solved.unplaced)
+    result.search["retimetable"] = {
+        "status": solved.status,
+        "running_sessions_before": len(result.ctx.placements),
+        "running_sessions_after": sum(1 for p in solved.placements if p.group_id in result.ctx.running),
+        "kept": sum(1 for p in solved.placements if p.slot in before),
+    }
+    result.timings["retimetable_s"] = time.perf_counter() - began
+
+
+def greedy_plan(
+    plan_problem: PlanProblem,
+    timetable: Iterable[Placement] = (),
+    *,
+    weights: PlanWeights | None = None,
+    bound: bool = False,
+) -> PlanResult:
+    """The staff-by-hand baseline (``kecheng.plan.greedy``) as a PlanResult, explained the same way."""
+    weights = weights or PlanWeights()
+    began = time.perf_counter()
+    timings: dict[str, float] = {}
+    ctx = PlanContext(plan_problem, timetable)
+    points = _points(plan_problem, weights)
+    outcome = staff_plan(ctx)
+    timings["greedy_s"] = time.perf_counter() - began
+    mark = time.perf_counter()
+    space = build_space(ctx, points)  # for the reasons (which candidate came closest)
+    timings["candidates_s"] = time.perf_counter() - mark
+    proven = prove_bound(ctx, np.array(points, dtype=np.int64), time_limit=60.0) if bound else None
+    value = _outcome_tiers(ctx, outcome, weights, points)
+    result = finish(ctx, space, outcome, "greedy", weights, points, proven, timings, began, value, {})
+    result.settings.update(seed=None, workers=None, time_limit=None, replan=False)
+    return result
+
+
+def finish(
+    ctx: PlanContext,
+    space: Space | None,
+    outcome: Outcome,
+    method: str,
+    weights: PlanWeights,
+    points: tuple[int, ...],
+    proven: Any,
+    timings: dict[str, float],
+    began: float,
+    value: tuple[int, ...],
+    search: dict[str, Any],
+) -> PlanResult:
+    """The PlanResult of an outcome: the week, reasons, demand, unscheduled sessions."""
+    from kecheng.plan.week import Week
+
+    mark = time.perf_counter()
+    week = Week(ctx, outcome)
+    explainer = Explainer(ctx, space, week)
+    verdicts = explainer.verdicts()
+    demand = demand_frame(ctx, space, explainer, verdicts)
+    held = sum(points[k] for k, v in enumerate(verdicts) if v.group_id and k not in week.group_of_order)
+    result = PlanResult(
+        ctx=ctx,
+        week=week,
+        verdicts=verdicts,
+        demand=demand,
+        bound=proven,
+        tiers={
+            "orders_points": int(value[0]) + int(held),
+            "first_group": int(value[1]),
+            "together": int(value[2]),
+            "groups": int(-value[3]),
+            "walk_units": int(-value[4]),
+            "walk_unit_m": WALK_STEP_M,
+        },
+        method=method,
+        timings=timings,
+        search=search,
+        settings={"weights": weights.model_dump()},
+    )
+    timings["explain_s"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    placed = result.placements
+    result.unplaced = tuple(
+        (u.group_id, u.session, u.reason, u.detail) for u in unplaced_reasons(result.problem(), list(placed))
+    )
+    timings["week_s"] = time.perf_counter() - mark
+    timings["wall_s"] = time.perf_counter() - began
+    return result
+
+
+def _points(pp: PlanProblem, weights: PlanWeights) -> tuple[int, ...]:
+    return pp.order_weights if weights.rank_base is None else order_points(pp.orders, weights.rank_base)
+
+
+def _explain_reserve(space: Space) -> float:
+    """Seconds kept back for the planned week, reasons and demand (measured: ~6 s for 25 000 orders)."""
+    return 2.0 + len(space.ctx.pp.orders) / 4000
+
+
+def _outcome_tiers(
+    ctx: PlanContext, outcome: Outcome, weights: PlanWeights, points: tuple[int, ...]
+) -> tuple[int, int, int, int, int]:
+    """The tiers of any outcome (the baseline's too), computed from the plan itself."""
+    import math
+
+    from kecheng.plan.week import Week
+
+    week = Week(ctx, outcome)
+    pp = ctx.pp
+    t1 = sum(points[k] for k in week.group_of_order)
+    joined = {ctx.resident_index[pp.orders[k].resident_id] for k in week.group_of_order}
+    t2 = sum(1 for r in joined if not ctx.groups_of.get(ctx.resident_ids[r]))
+    index = {(o.resident_id, o.interest_id): k for k, o in enumerate(pp.orders)}
+    pairs = set()
+    for k, o in enumerate(pp.orders):
+        mate = index.get((o.with_, o.interest_id)) if o.with_ else None
+        if mate is not None:
+            pairs.add((min(k, mate), max(k, mate)))
+    g = week.group_of_order
+    t3 = sum(1 for a, b in pairs if a in g and g.get(b) == g[a])
+    t4 = len(outcome.new)
+    t5 = sum(
+        math.ceil(week.walk_to(ctx.resident_index[pp.orders[k].resident_id], group_id) / WALK_STEP_M)
+        for k, group_id in g.items()
+    )
+    return (t1, weights.first_group * t2, weights.together * t3, -weights.group * t4, -weights.walk * t5)

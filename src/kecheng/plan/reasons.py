@@ -1,0 +1,358 @@
+"""Why an order is not met, from an analysis of the finished plan, in words staff can act on.
+
+Checked in this order for each unmet order; the first that applies wins:
+
+- ``MAX_GROUPS``: the resident is in as many groups as their ``max_groups`` allows (the detail
+  names them, and whether a higher-ranked order took the place);
+- ``SEARCH_LIMIT``: a group of the interest in the plan has a seat that suits them (within
+  their walk, when they are free, no clash): the search ended before using it;
+- ``FULL``: a group of the interest within their walk meets when they can come, but is full;
+- ``TIME_CLASH``: a group of the interest within their walk has a seat, but meets when they
+  are not available or when one of their groups meets;
+- ``NO_TEACHER``: nobody teaches the interest with a new group left, or no such teacher is
+  free on enough weekdays when they are, or the teachers who could take the group that would
+  have opened are taken;
+- ``NO_VENUE``: no venue within their walk has the interest's features and holds its
+  ``min_size``, or none is free when they and a teacher are, or the one that would have
+  hosted the group is taken then;
+- ``BELOW_MIN``: a group could meet at a time and place that suits them, but too few others
+  who ordered the interest (and still could join) can come: 还差 N 人开班.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from kecheng.plan.base import DAY_NAMES, format_clock
+from kecheng.plan.candidates import fitting_venues
+from kecheng.plan.context import PlanContext, Session, starts_mask
+from kecheng.plan.space import Space
+from kecheng.plan.week import Week
+
+REASONS = ("MAX_GROUPS", "SEARCH_LIMIT", "FULL", "TIME_CLASH", "NO_TEACHER", "NO_VENUE", "BELOW_MIN")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    group_id: str  # "" when not met
+    reason: str  # "" when met
+    detail: str
+    lacks: int = 0  # BELOW_MIN: how many more residents a group needs
+
+
+def when(ctx: PlanContext, sessions: tuple[Session, ...]) -> str:
+    """ "Mon/Wed 09:00–10:30" (or per day when the starts differ)."""
+    if not sessions:
+        return "not on the timetable"
+    grid = ctx.grid
+    spans = {(s.start, s.end) for s in sessions}
+    if len(spans) == 1:
+        start, end = next(iter(spans))
+        days = "/".join(DAY_NAMES[s.day] for s in sorted(sessions, key=lambda s: s.day))
+        return f"{days} {format_clock(start * grid)}–{format_clock(end * grid)}"
+    return ", ".join(
+        f"{DAY_NAMES[s.day]} {format_clock(s.start * grid)}–{format_clock(s.end * grid)}"
+        for s in sorted(sessions, key=lambda s: s.day)
+    )
+
+
+class Explainer:
+    def __init__(self, ctx: PlanContext, space: Space | None, week: Week):
+        self.ctx, self.space, self.week = ctx, space, week
+        pp = ctx.pp
+        self.met_rank: dict[int, list[int]] = defaultdict(list)
+        for k in week.group_of_order:
+            self.met_rank[ctx.resident_index[pp.orders[k].resident_id]].append(pp.orders[k].rank)
+        groups_left, week_left, day_left = ctx.teacher_room
+        self.groups_left = groups_left.copy()
+        for t, gs in week.teacher_new.items():
+            self.groups_left[t] -= len(gs)
+        self.week_left, self.day_left = week_left, day_left
+        self._counts: dict[int, int] = {}
+        self._waiting: dict[str, tuple[np.ndarray, dict[int, list[int]]]] = {}
+        self._fitting: dict[str, set[int]] = {}
+
+    def verdicts(self) -> list[Verdict]:
+        return [self.verdict(k) for k in range(len(self.ctx.pp.orders))]
+
+    def verdict(self, k: int) -> Verdict:
+        ctx, week = self.ctx, self.week
+        order = ctx.pp.orders[k]
+        r = ctx.resident_index[order.resident_id]
+        if k in week.group_of_order:
+            group_id = week.group_of_order[k]
+            kind = "a new group" if week.groups[group_id].is_new else "a running group with a free seat"
+            return Verdict(group_id, "", f"joins {kind}, {when(ctx, week.groups[group_id].sessions)}")
+        for group_id in ctx.groups_of.get(order.resident_id, ()):
+            if ctx.running[group_id].interest_id == order.interest_id:
+                return Verdict(group_id, "", "already a member")
+        return self.unmet(k, r)
+
+    # --- unmet orders --------------------------------------------------------------------
+
+    def unmet(self, k: int, r: int) -> Verdict:
+        ctx, week = self.ctx, self.week
+        order = ctx.pp.orders[k]
+        resident = ctx.pp.resident[order.resident_id]
+        interest = ctx.pp.interest[order.interest_id]
+        mine = week.resident_groups.get(r, [])
+        if len(mine) >= resident.max_groups:
+            better = [rank for rank in self.met_rank.get(r, []) if rank < order.rank]
+            why = " (a higher-ranked order took the place)" if better else ""
+            listed = ", ".join(mine) if mine else "none"
+            return Verdict(
+                "", "MAX_GROUPS", f"in {len(mine)} group(s) ({listed}), max_groups {resident.max_groups}{why}"
+            )
+        found = self._existing(r, interest.interest_id)
+        if found is not None:
+            return found
+        return self._new_group(k, r)
+
+    def _existing(self, r: int, interest_id: str) -> Verdict | None:
+        """Groups of the interest in the plan within their walk: a seat that suits, a full one,
+        or one they cannot come to."""
+        ctx, week = self.ctx, self.week
+        reach = set(ctx.reach[r][0].tolist())
+        full, clash = None, None
+        for group_id in week.by_interest.get(interest_id, ()):
+            g = week.groups[group_id]
+            if not g.complete or not g.sessions or not all(s.venue in reach for s in g.sessions):
+                continue
+            fits_time = week.available(r, g.sessions)
+            other = week.clash(r, g.sessions)
+            if g.seats > 0 and fits_time and other is None:
+                return Verdict(
+                    "",
+                    "SEARCH_LIMIT",
+                    f"{group_id} ({when(ctx, g.sessions)}) has a free seat that suits them; "
+                    "the search ended before using it",
+                )
+            if fits_time and other is None and full is None:
+                full = Verdict(
+                    "", "FULL", f"{group_id} ({when(ctx, g.sessions)}) is full ({g.size}/{g.limit})"
+                )
+            if g.seats > 0 and clash is None:
+                if not fits_time:
+                    text = f"{group_id} meets {when(ctx, g.sessions)}, when they are not available"
+                else:
+                    text = f"{group_id} meets {when(ctx, g.sessions)}, as does their group {other}"
+                clash = Verdict("", "TIME_CLASH", text)
+        return full or clash
+
+    def _new_group(self, k: int, r: int) -> Verdict:
+        ctx, week = self.ctx, self.week
+        interest = ctx.pp.interest[ctx.pp.orders[k].interest_id]
+        name = interest.name
+        groups_left, week_left, _ = ctx.teacher_room
+        teaching = ctx.teachers_of.get(interest.interest_id, [])
+        if not teaching:
+            return Verdict(
+                "", "NO_TEACHER", f"nobody in teachers.csv teaches {name} ({interest.interest_id})"
+            )
+        with_room = [
+            t for t in teaching if groups_left[t] >= 1 and week_left[t] >= interest.sessions_per_week
+        ]
+        if not with_room:
+            return Verdict(
+                "",
+                "NO_TEACHER",
+                f"the {len(teaching)} teacher(s) of {name} have no new group or weekly session left",
+            )
+        if interest.interest_id not in self._fitting:
+            self._fitting[interest.interest_id] = set(fitting_venues(ctx, interest).tolist())
+        fitting = self._fitting[interest.interest_id]
+        reachable = [v for v in ctx.reach[r][0].tolist() if v in fitting]
+        if not reachable:
+            need = (
+                f"{'/'.join(sorted(interest.required_features))} and " if interest.required_features else ""
+            )
+            walk = round(float(ctx.resident_walk[r]))
+            return Verdict("", "NO_VENUE", f"no venue within {walk} m has {need}room for {interest.min_size}")
+        duration, spw = interest.duration_min // ctx.grid, interest.sessions_per_week
+        mine = starts_mask(week.free_mask(r), duration)
+        own = starts_mask(ctx.resident_available[r], duration)
+        teachers = starts_mask(ctx.teacher_free[np.array(with_room)], duration).any(0)
+        venues = starts_mask(ctx.venue_free[np.array(reachable)], duration).any(0)
+        if int((own & teachers).any(-1).sum()) < spw:
+            return Verdict(
+                "", "NO_TEACHER", f"no teacher of {name} with room is free when they are, on {spw} weekday(s)"
+            )
+        if int((mine & teachers).any(-1).sum()) < spw:
+            return Verdict(
+                "", "TIME_CLASH", f"their other groups take the times when a teacher of {name} is free"
+            )
+        if int((mine & teachers & venues).any(-1).sum()) < spw:
+            return Verdict(
+                "", "NO_VENUE", f"no venue within their walk is free when they and a teacher of {name} are"
+            )
+        return self._closest(k, r, interest.min_size)
+
+    def _closest(self, k: int, r: int, least: int) -> Verdict:
+        """The candidate group with them that lacks the fewest members; what keeps it closed."""
+        ctx, space = self.ctx, self.space
+        best: tuple[int, int] | None = None  # (count, option)
+        blocked: Verdict | None = None
+        if space is not None:
+            for p in space.by_order.get(k, ()):
+                option = space.options[int(space.option[p])]
+                if option.candidate is None:
+                    continue
+                count = self._joinable(option.index)
+                if count >= least and blocked is None:
+                    blocked = self._blocker(
+                        option.candidate.venue, option.sessions, option.candidate.teachers
+                    )
+                    if blocked is None:
+                        venue = ctx.venue_ids[option.candidate.venue]
+                        blocked = Verdict(
+                            "",
+                            "SEARCH_LIMIT",
+                            f"a group of {count} could open at {venue}, "
+                            f"{when(ctx, option.sessions)}; the search ended before opening it",
+                        )
+                if best is None or count > best[0]:
+                    best = (count, option.index)
+        if blocked is not None:
+            return blocked
+        if best is None:
+            lacks = max(1, least - self._single_session_best(k, r))
+            return Verdict(
+                "",
+                "BELOW_MIN",
+                f"还差 {lacks} 人开班: at no weekly time and venue that suits them can "
+                f"{least} residents who ordered it come",
+                lacks,
+            )
+        count, o = best
+        option = space.options[o]
+        venue = ctx.venue_ids[option.candidate.venue]
+        lacks = max(1, least - count)
+        return Verdict(
+            "",
+            "BELOW_MIN",
+            f"还差 {lacks} 人开班: {count} of the {least} needed can come to {venue}, "
+            f"{when(ctx, option.sessions)}",
+            lacks,
+        )
+
+    def _joinable(self, o: int) -> int:
+        """How many of an option's residents could still join it (memoised per option)."""
+        if o not in self._counts:
+            space = self.space
+            assert space is not None
+            sessions = space.options[o].sessions
+            self._counts[o] = sum(
+                1 for q in space.by_option[o] if self._could_join(int(space.order[q]), sessions)
+            )
+        return self._counts[o]
+
+    def _could_join(self, k: int, sessions: tuple[Session, ...]) -> bool:
+        """Could order k still join a new group at these times (unmet, room, free, no clash)?"""
+        ctx, week = self.ctx, self.week
+        if k in week.group_of_order:
+            return False
+        order = ctx.pp.orders[k]
+        r = ctx.resident_index[order.resident_id]
+        if len(week.resident_groups.get(r, [])) >= ctx.pp.resident[order.resident_id].max_groups:
+            return False
+        return week.clash(r, sessions) is None
+
+    def _blocker(
+        self, venue: int, sessions: tuple[Session, ...], teachers: tuple[int, ...]
+    ) -> Verdict | None:
+        """What keeps a group that enough residents could join from opening: its venue taken by a
+        new group then, or every teacher who could take it taken (None: nothing, it could open)."""
+        ctx, week = self.ctx, self.week
+        for s in sessions:
+            for start, end, group_id in week.venue_new.get((venue, s.day), ()):
+                if start < s.end and s.start < end:
+                    text = f"{ctx.venue_ids[venue]} is taken {when(ctx, (s,))} by new group {group_id}"
+                    return Verdict("", "NO_VENUE", text)
+        busy = []
+        for t in teachers:
+            why = self._teacher_busy(t, sessions)
+            if why is None:
+                return None
+            busy.append(f"{ctx.teacher_ids[t]} ({why})")
+        return Verdict(
+            "",
+            "NO_TEACHER",
+            f"enough residents could meet at {ctx.venue_ids[venue]}, {when(ctx, sessions)}, "
+            f"but the teachers who could take it are taken: {', '.join(busy)}",
+        )
+
+    def _teacher_busy(self, t: int, sessions: tuple[Session, ...]) -> str | None:
+        """Why teacher t cannot take a new group at these times beside their new groups, or None."""
+        ctx, week = self.ctx, self.week
+        if self.groups_left[t] < 1:
+            return "max_groups reached"
+        mine = [(g, s) for g in week.teacher_new.get(t, ()) for s in week.groups[g].sessions]
+        if self.week_left[t] - len(mine) < len(sessions):
+            return "weekly sessions used up"
+        for x in sessions:
+            if self.day_left[t, x.day - 1] - sum(1 for _, s in mine if s.day == x.day) < 1:
+                return f"daily sessions used up on {DAY_NAMES[x.day]}"
+            for g, s in mine:
+                if s.day != x.day:
+                    continue
+                if s.start < x.end and x.start < s.end:
+                    return f"teaches {g} then"
+                if s.venue != x.venue:
+                    need = ctx.problem.travel_min(ctx.venue_ids[s.venue], ctx.venue_ids[x.venue]) / ctx.grid
+                    gap = x.start - s.end if x.start >= s.end else s.start - x.end
+                    if gap < need:
+                        return f"no time to walk from {g}"
+        return None
+
+    def _single_session_best(self, k: int, r: int) -> int:
+        """Most residents (them included) who ordered the interest, could still join and can come
+        to one session at a venue within their walk: an optimistic count for 还差 N 人."""
+        ctx = self.ctx
+        interest = ctx.pp.interest[ctx.pp.orders[k].interest_id]
+        duration = interest.duration_min // ctx.grid
+        masks, near = self._waiting_of(interest.interest_id, duration)
+        mine = starts_mask(self.week.free_mask(r), duration)
+        best = 1
+        for v in ctx.reach[r][0].tolist():
+            positions = near.get(v)
+            if positions:
+                counts = (masks[positions] & (mine & starts_mask(ctx.venue_free[v], duration))).sum(0)
+                best = max(best, int(counts.max()))
+        return best
+
+    def _waiting_of(self, interest_id: str, duration: int) -> tuple[np.ndarray, dict[int, list[int]]]:
+        """Start masks of the residents with an unmet order for the interest and room, and per
+        fitting venue the positions of those who reach it (memoised per interest)."""
+        if interest_id not in self._waiting:
+            ctx, week = self.ctx, self.week
+            residents = sorted(
+                {
+                    ctx.resident_index[o.resident_id]
+                    for q, o in enumerate(ctx.pp.orders)
+                    if o.interest_id == interest_id
+                    and q not in week.group_of_order
+                    and len(week.resident_groups.get(ctx.resident_index[o.resident_id], []))
+                    < ctx.pp.resident[o.resident_id].max_groups
+                }
+            )
+            masks = (
+                np.stack([starts_mask(week.free_mask(x), duration) for x in residents])
+                if residents
+                else np.zeros((0, 7, ctx.steps), dtype=bool)
+            )
+            fitting = set(fitting_venues(ctx, ctx.pp.interest[interest_id]).tolist())
+            near: dict[int, list[int]] = defaultdict(list)
+            for pos, x in enumerate(residents):
+                for v in ctx.reach[x][0].tolist():
+                    if v in fitting:
+                        near[v].append(pos)
+            self._waiting[interest_id] = (masks, dict(near))
+        return self._waiting[interest_id]
+
+
+def explain_orders(ctx: PlanContext, space: Space | None, week: Week) -> list[Verdict]:
+    """One verdict per order, in order-table order."""
+    return Explainer(ctx, space, week).verdicts()

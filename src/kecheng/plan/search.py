@@ -1,0 +1,265 @@
+"""Improve a plan neighbourhood by neighbourhood with CP-SAT (large-neighbourhood search).
+
+One CP-SAT model of a whole district (~200 000 pairs measured; ~650 000 with today's
+candidates) spent half a minute in presolve on two cores and then improved slowly, so the
+search frees one part of the plan at a time and holds the rest: a neighbourhood is the
+options nearest to a centre (a community, in a seeded order that visits every community),
+up to a budget of pairs — of every interest, or (every other turn) of one interest only, in a
+seeded rotation. Its model sees what the
+fixed rest leaves (residents' room and sessions, teachers' groups, sessions and times,
+venues' times) and gets the current plan as a hint, so it never returns anything worse; the
+plan is compared tier by tier, and the budget grows while neighbourhoods solve to optimality
+and shrinks when they do not. A space small enough is solved whole, once.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kecheng.plan.context import haversine_m
+from kecheng.plan.cpsat import Scope, ScopedModel, full_scope, tiers
+from kecheng.plan.solution import Solution, overlaps
+from kecheng.plan.space import Space
+from kecheng.plan.weights import PlanWeights
+
+WHOLE_PAIRS = 25_000  # a space with at most this many pairs is solved as one model
+START_BUDGET = 6_000  # pairs per neighbourhood at first
+MIN_BUDGET, MAX_BUDGET = 1_500, 40_000
+MIX = 2  # every MIX-th neighbourhood is an area of all interests, the others one interest
+
+
+@dataclass
+class SearchLog:
+    """How the search went: one entry per neighbourhood (or one for the whole space)."""
+
+    steps: list[dict] = field(default_factory=list)
+    improved: int = 0
+    whole: bool = False
+    status: str = ""  # the whole model's CP-SAT status, if solved whole
+
+
+def improve(
+    space: Space,
+    start: Solution,
+    weights: PlanWeights,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    workers: int = 0,
+    log: bool = False,
+    on_step: Callable[[dict], None] | None = None,
+    whole_pairs: int = WHOLE_PAIRS,
+    neighbourhoods: int | None = None,
+) -> tuple[Solution, SearchLog]:
+    """A plan at least as good as ``start`` (tier by tier) within ``time_limit`` seconds.
+
+    ``neighbourhoods``: solve exactly this many (then the clock does not decide how many, and
+    with one worker, whose solves stop on CP-SAT's deterministic clock, the same seed gives the
+    same plan in every process; ``time_limit`` is then ignored by the loop).
+    """
+    began = time.perf_counter()
+    record = SearchLog()
+    if len(space.order) <= whole_pairs:
+        model = ScopedModel(space, full_scope(space), weights)
+        best, result = model.solve(start, time_limit=time_limit, seed=seed, workers=workers, log=log)
+        record.whole, record.status = True, result.status
+        record.steps.append({"seconds": result.seconds, "status": result.status, **model.size()})
+        if tiers(space, best, weights) > tiers(space, start, weights):
+            record.improved = 1
+            return best, record
+        return start, record
+    rng = random.Random(seed)
+    centres = _centres(space, rng)
+    interests = sorted({o.interest_id for o in space.options})
+    rng.shuffle(interests)
+    current, value = start, tiers(space, start, weights)
+    budget = START_BUDGET
+    turn = 0
+    while True:
+        remaining = time_limit - (time.perf_counter() - began)
+        if neighbourhoods is not None:
+            if turn >= neighbourhoods:
+                break
+            remaining = max(remaining, 2.0)
+        elif remaining < 1.0:
+            break
+        centre = centres[turn % len(centres)]
+        focus = interests[(turn // 2) % len(interests)] if turn % MIX and interests else None
+        turn += 1
+        free = _nearest_options(space, centre, budget, focus)
+        scope = neighbourhood(space, current, free)
+        if not scope.pairs:
+            continue
+        model = ScopedModel(space, scope, weights)
+        limit = max(2.0, budget / 1500)
+        if neighbourhoods is None:
+            limit = min(remaining, limit)
+        found, result = model.solve(
+            current,
+            time_limit=limit,
+            seed=seed + turn,
+            workers=workers,
+            log=log,
+            exact_clock=neighbourhoods is not None,
+        )
+        new_value = tiers(space, found, weights)
+        better = new_value > value
+        if better:
+            current, value = found, new_value
+            record.improved += 1
+        step = {
+            "turn": turn,
+            "seconds": round(time.perf_counter() - began, 2),
+            "status": result.status,
+            "options": len(free),
+            "interest": focus or "",
+            "pairs": len(scope.pairs),
+            "tier1": value[0],
+            "better": better,
+        }
+        record.steps.append(step)
+        if on_step is not None:
+            on_step(step)
+        if result.status == "OPTIMAL":
+            budget = min(MAX_BUDGET, int(budget * 1.25))
+        else:
+            budget = max(MIN_BUDGET, int(budget * 0.8))
+    return current, record
+
+
+def _centres(space: Space, rng: random.Random) -> list[tuple[float, float]]:
+    """Community centres in a seeded order (every community once per round)."""
+    centres = sorted((c.community_id, c.lat, c.lon) for c in space.ctx.problem.communities)
+    rng.shuffle(centres)
+    return [(lat, lon) for _, lat, lon in centres]
+
+
+def _nearest_options(
+    space: Space, centre: tuple[float, float], budget: int, interest: str | None = None
+) -> list[int]:
+    """Options (of one interest, if given) nearest to centre until their pairs reach the budget."""
+    ctx = space.ctx
+    venues = np.array([o.sessions[0].venue if o.sessions else 0 for o in space.options], dtype=np.int64)
+    d = haversine_m(centre[0], centre[1], ctx.venue_lat[venues], ctx.venue_lon[venues])
+    if interest is not None:
+        d = np.where(np.array([o.interest_id == interest for o in space.options]), d, np.inf)
+    chosen, total = [], 0
+    for o in np.argsort(d, kind="stable"):
+        if not np.isfinite(d[o]):
+            break
+        chosen.append(int(o))
+        total += len(space.by_option[int(o)])
+        if total >= budget:
+            break
+    return sorted(chosen)
+
+
+def neighbourhood(space: Space, solution: Solution, free: list[int]) -> Scope:
+    """The scope that frees ``free`` options and holds every other part of ``solution``."""
+    ctx = space.ctx
+    options = space.options
+    inside = set(free)
+    groups_left, week_left, day_left = ctx.teacher_room
+
+    # What the fixed rest takes.
+    fixed_resident: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    fixed_count: dict[int, int] = defaultdict(int)
+    for k, o in solution.chosen.items():
+        if o in inside:
+            continue
+        r = int(space.resident[space.by_order[k][0]])
+        fixed_count[r] += 1
+        fixed_resident[r] += [(s.day, s.start, s.end) for s in options[o].sessions]
+    teacher_fixed: dict[int, list[int]] = defaultdict(list)
+    venue_fixed: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for o, t in solution.teacher.items():
+        if o in inside:
+            continue
+        teacher_fixed[t].append(o)
+        for s in options[o].sessions:
+            venue_fixed[s.venue, s.day].append((s.start, s.end))
+
+    pairs = []
+    residents: set[int] = set()
+    for o in free:
+        for p in space.by_option[o]:
+            k, r = int(space.order[p]), int(space.resident[p])
+            current = solution.chosen.get(k)
+            if current is not None and current not in inside:
+                continue
+            if ctx.resident_room[r] - fixed_count[r] < 1:
+                continue
+            taken = fixed_resident.get(r)
+            if taken and any(overlaps(s, taken) for s in options[o].sessions):
+                continue
+            pairs.append(p)
+            residents.add(r)
+
+    links: dict[int, tuple[int, ...]] = {}
+    teachers: set[int] = set()
+    for o in free:
+        option = options[o]
+        if option.candidate is None:
+            continue
+        if any(
+            any(a < s.end and s.start < b for a, b in venue_fixed.get((s.venue, s.day), ()))
+            for s in option.sessions
+        ):
+            links[o] = ()
+            continue
+        ok = tuple(
+            t for t in option.candidate.teachers if _teacher_fits(space, t, o, teacher_fixed.get(t, ()))
+        )
+        links[o] = ok
+        teachers.update(ok)
+
+    scope_groups = {t: int(groups_left[t]) - len(teacher_fixed.get(t, ())) for t in teachers}
+    scope_week = {
+        t: int(week_left[t]) - sum(len(options[o].sessions) for o in teacher_fixed.get(t, ()))
+        for t in teachers
+    }
+    scope_day: dict[tuple[int, int], int] = {}
+    for t in teachers:
+        used: dict[int, int] = defaultdict(int)
+        for o in teacher_fixed.get(t, ()):
+            for s in options[o].sessions:
+                used[s.day] += 1
+        for d in range(1, 8):
+            scope_day[t, d] = int(day_left[t, d - 1]) - used[d]
+    return Scope(
+        pairs=sorted(pairs),
+        options=sorted(free),
+        links=links,
+        room={r: int(ctx.resident_room[r]) - fixed_count[r] for r in residents},
+        seats={o: options[o].capacity for o in free},
+        groups_left=scope_groups,
+        week_left=scope_week,
+        day_left=scope_day,
+        newcomers={r for r in residents if not ctx.groups_of.get(ctx.resident_ids[r]) and not fixed_count[r]},
+    )
+
+
+def _teacher_fits(space: Space, teacher: int, o: int, fixed: list[int]) -> bool:
+    """Can the teacher take option o beside their fixed new groups (no overlap, time to walk)?"""
+    ctx = space.ctx
+    mine = space.options[o]
+    for other in fixed:
+        for s in space.options[other].sessions:
+            for t in mine.sessions:
+                if s.day != t.day:
+                    continue
+                if s.start < t.end and t.start < s.end:
+                    return False
+                if s.venue == t.venue:
+                    continue
+                need = ctx.problem.travel_min(ctx.venue_ids[s.venue], ctx.venue_ids[t.venue]) / ctx.grid
+                gap = t.start - s.end if t.start >= s.end else s.start - t.end
+                if gap < need:
+                    return False
+    return True

@@ -1,0 +1,33 @@
+"""A plan in the search space's terms: which options open with which teacher, who goes where."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from kecheng.plan.context import Session
+from kecheng.plan.space import Space
+
+
+@dataclass
+class Solution:
+    """``teacher``: opened new option → teacher index; ``chosen``: order index → option index."""
+
+    teacher: dict[int, int] = field(default_factory=dict)
+    chosen: dict[int, int] = field(default_factory=dict)
+
+    def members(self) -> dict[int, list[int]]:
+        """option → orders in it."""
+        out: dict[int, list[int]] = defaultdict(list)
+        for k, o in sorted(self.chosen.items()):
+            out[o].append(k)
+        return out
+
+    def tier1(self, space: Space) -> int:
+        return int(sum(int(space.points[k]) for k in self.chosen))
+
+
+def overlaps(a: Session | tuple[int, int, int], sessions: list[tuple[int, int, int]]) -> bool:
+    """Does a (day, start, end) overlap any of sessions (same day, intervals meeting)?"""
+    day, start, end = (a.day, a.start, a.end) if isinstance(a, Session) else a
+    return any(d == day and s < end and start < e for d, s, e in sessions)

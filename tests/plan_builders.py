@@ -1,0 +1,76 @@
+"""Tiny hand-made districts with residents' orders, whose right plan can be stated in a sentence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kecheng.model import Problem
+from kecheng.plan import PlanProblem
+
+HOME = (29.60, 106.50)
+NEXT = (29.6063, 106.50)  # about 700 m north of HOME: within a 1000 m walk
+FAR = (29.70, 106.50)  # about 11 km north
+
+
+def district(
+    venues: list[dict],
+    teachers: list[dict],
+    availability: list[tuple[str, int, str, str]],
+    *,
+    opening: list[tuple[str, int, str, str]] | None = None,
+    groups: list[dict] = (),
+    members: list[tuple[str, str]] = (),
+) -> Problem:
+    """Communities C1 (home), C2 (next door) and C3 (far); venues open 08:00-21:00 daily unless given."""
+    if opening is None:
+        opening = [(v["venue_id"], d, "08:00", "21:00") for v in venues for d in range(1, 8)]
+    return Problem(
+        communities=[
+            dict(community_id="C1", name="星光社区", street="人和街道", lat=HOME[0], lon=HOME[1]),
+            dict(community_id="C2", name="天湖社区", street="人和街道", lat=NEXT[0], lon=NEXT[1]),
+            dict(community_id="C3", name="远方社区", street="礼嘉街道", lat=FAR[0], lon=FAR[1]),
+        ],
+        venues=venues,
+        opening_hours=[dict(venue_id=v, weekday=d, open=a, close=b) for v, d, a, b in opening],
+        teachers=teachers,
+        availability=[dict(teacher_id=t, weekday=d, start=a, end=b) for t, d, a, b in availability],
+        groups=list(groups),
+        members=[dict(member_id=m, group_id=g) for m, g in members],
+    )
+
+
+def venue(vid: str, community: str = "C1", capacity: int = 30, **kw: Any) -> dict:
+    return dict(venue_id=vid, name=vid, community_id=community, capacity=capacity, **kw)
+
+
+def teacher(tid: str, interests: str, max_groups: int | None = 1, **kw: Any) -> dict:
+    return dict(teacher_id=tid, name=tid, interests=interests, max_groups=max_groups, **kw)
+
+
+def interest(
+    iid: str, min_size: int = 8, max_size: int = 20, sessions: int = 1, minutes: int = 60, **kw: Any
+) -> dict:
+    return dict(
+        interest_id=iid,
+        name=iid,
+        category="arts",
+        min_size=min_size,
+        max_size=max_size,
+        sessions_per_week=sessions,
+        duration_min=minutes,
+        **kw,
+    )
+
+
+def resident(rid: str, community: str = "C1", **kw: Any) -> dict:
+    return dict(resident_id=rid, community_id=community, **kw)
+
+
+def order(rid: str, iid: str, rank: int = 1, **kw: Any) -> dict:
+    return dict(resident_id=rid, interest_id=iid, rank=rank, **kw)
+
+
+def plan_problem(
+    problem: Problem, interests: list[dict], residents: list[dict], orders: list[dict]
+) -> PlanProblem:
+    return PlanProblem(problem, interests, residents, orders)

@@ -1,0 +1,55 @@
+"""The search on a generated district: never worse than its start, reproducible with one worker."""
+
+from __future__ import annotations
+
+import pytest
+
+from kecheng import generate, greedy
+from kecheng.plan import PlanWeights, greedy_plan, plan, synthetic_orders
+from kecheng.plan.context import PlanContext
+from kecheng.plan.cpsat import tiers
+from kecheng.plan.heuristic import construct
+from kecheng.plan.outcome import from_solution
+from kecheng.plan.search import improve
+from kecheng.plan.space import build_space
+
+
+@pytest.fixture(scope="module")
+def made():
+    return synthetic_orders(generate("small", 2), 2)
+
+
+@pytest.fixture(scope="module")
+def space(made):
+    return build_space(PlanContext(made.plan_problem(), greedy(made.problem)))
+
+
+def test_neighbourhoods_never_make_it_worse_and_repeat_exactly(space):
+    weights = PlanWeights()
+    start = construct(space)
+    runs = [
+        improve(space, start, weights, time_limit=60, seed=3, workers=1, whole_pairs=0, neighbourhoods=4)
+        for _ in range(2)
+    ]
+    (first, log), (second, _) = runs
+    assert len(log.steps) == 4 and not log.whole
+    assert tiers(space, first, weights) >= tiers(space, start, weights)
+    assert first.chosen == second.chosen and first.teacher == second.teacher
+    assert from_solution(space, first).new  # it opens groups
+
+
+def test_the_whole_space_is_solved_at_once_when_small(space):
+    weights = PlanWeights()
+    start = construct(space)
+    best, log = improve(space, start, weights, time_limit=20, seed=0, workers=1)
+    assert log.whole and len(space.order) <= 25_000
+    assert tiers(space, best, weights) >= tiers(space, start, weights)
+
+
+def test_kecheng_meets_more_orders_than_the_staff_baseline(made):
+    pp, timetable = made.plan_problem(), greedy(made.problem)
+    ours = plan(pp, timetable, time_limit=20, workers=1, seed=0)
+    theirs = greedy_plan(pp, timetable)
+    assert ours.summary()["orders_met"] > theirs.summary()["orders_met"]
+    assert ours.summary()["objective"]["orders_points"] > theirs.summary()["objective"]["orders_points"]
+    assert ours.check() == ([], []) and theirs.check() == ([], [])
