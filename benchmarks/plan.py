@@ -2,11 +2,11 @@
 
     python benchmarks/plan.py --preset district large --time-limit 150 --workers 2 --out out/bench_plan
 
-Each instance is ``kecheng.generate(preset, seed)`` with ``kecheng.plan.synthetic_orders``; the
+Each instance is ``kecheng.generate(preset, seed)`` with ``kecheng.planning.synthetic_orders``; the
 running groups keep the first-fit timetable (``kecheng.greedy``; ``--running solve`` uses a
 CP-SAT timetable instead). The baseline and kecheng each run in a fresh process, so the peak
 RSS (resident memory, ru_maxrss) is theirs alone. Every planned week is checked
-(``kecheng.check`` and ``kecheng.plan.check_plan``). ``suggest`` is timed on the planned week:
+(``kecheng.check`` and ``kecheng.planning.check_plan``). ``suggest`` is timed on the planned week:
 cold (index and answer) and warm (answer from a ready index), over 50 residents.
 Writes plan.json and plan.md to ``--out``.
 """
@@ -46,7 +46,7 @@ COLUMNS = (
 
 def instance(preset: str, seed: int, running: str, running_time: float):
     import kecheng
-    from kecheng.plan import synthetic_orders
+    from kecheng.planning import synthetic_orders
 
     problem = kecheng.generate(preset, seed)
     made = synthetic_orders(problem, seed)
@@ -70,8 +70,8 @@ def run(
     queue: mp.Queue,
 ) -> None:
     """One method on one instance, in its own process; puts its figures on the queue."""
-    from kecheng.plan import greedy_plan, plan, suggest
-    from kecheng.plan.suggest import SuggestIndex
+    from kecheng.planning import greedy_plan, plan, suggest
+    from kecheng.planning.suggest import SuggestIndex
 
     made, timetable = instance(preset, seed, running, running_time)
     pp = made.plan_problem()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kecheng.model import Problem
-from kecheng.plan import PlanProblem
+from kecheng.planning import PlanProblem
 
 HOME = (29.60, 106.50)
 NEXT = (29.6063, 106.50)  # about 700 m north of HOME: within a 1000 m walk

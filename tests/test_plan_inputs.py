@@ -6,7 +6,7 @@ import plan_builders as pb
 import pytest
 
 from kecheng.errors import InputError
-from kecheng.plan import PlanProblem, plan_issues
+from kecheng.planning import PlanProblem, plan_issues
 
 
 def district():

@@ -6,7 +6,7 @@ import plan_builders as pb
 import pytest
 
 from kecheng.check import check
-from kecheng.plan import greedy_plan, plan
+from kecheng.planning import greedy_plan, plan
 from kecheng.timetable import Placement
 
 

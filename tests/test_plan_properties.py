@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from kecheng.check import check
 from kecheng.model import Problem
-from kecheng.plan import PlanProblem, check_plan, greedy_plan, plan
-from kecheng.plan.reasons import REASONS
+from kecheng.planning import PlanProblem, check_plan, greedy_plan, plan
+from kecheng.planning.reasons import REASONS
 from kecheng.timetable import Placement
 
 BASE = (31.2304, 121.4737)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from kecheng import generate, greedy
-from kecheng.plan import PlanWeights, greedy_plan, plan, synthetic_orders
-from kecheng.plan.context import PlanContext
-from kecheng.plan.cpsat import tiers
-from kecheng.plan.heuristic import construct
-from kecheng.plan.outcome import from_solution
-from kecheng.plan.search import improve
-from kecheng.plan.space import build_space
+from kecheng.planning import PlanWeights, greedy_plan, plan, synthetic_orders
+from kecheng.planning.context import PlanContext
+from kecheng.planning.cpsat import tiers
+from kecheng.planning.heuristic import construct
+from kecheng.planning.outcome import from_solution
+from kecheng.planning.search import improve
+from kecheng.planning.space import build_space
 
 
 @pytest.fixture(scope="module")

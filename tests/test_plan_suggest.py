@@ -8,7 +8,7 @@ import plan_builders as pb
 import pytest
 
 from kecheng.model import Problem
-from kecheng.plan import SuggestIndex, suggest
+from kecheng.planning import SuggestIndex, suggest
 from kecheng.timetable import Placement
 
 

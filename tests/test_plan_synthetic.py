@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 
 from kecheng import generate
-from kecheng.plan import synthetic_orders
-from kecheng.plan.synthetic import CATALOGUE, NICHE
+from kecheng.planning import synthetic_orders
+from kecheng.planning.synthetic import CATALOGUE, NICHE
 
 
 @pytest.fixture(scope="module")

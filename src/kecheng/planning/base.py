@@ -1,4 +1,4 @@
-"""Everything ``kecheng.plan`` takes from the rest of kecheng, in one place.
+"""Everything ``kecheng.planning`` takes from the rest of kecheng, in one place.
 
 If the rest of the package moves a name, this is the one file to change.
 """

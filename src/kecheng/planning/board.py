@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from kecheng.plan.context import PlanContext, Session
+from kecheng.planning.context import PlanContext, Session
 
 
 class PlanBoard:

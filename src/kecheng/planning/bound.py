@@ -37,8 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from kecheng.plan.candidates import fitting_venues, haversine_m_many, open_orders
-from kecheng.plan.context import PlanContext, starts_mask
+from kecheng.planning.candidates import fitting_venues, haversine_m_many, open_orders
+from kecheng.planning.context import PlanContext, starts_mask
 
 
 @dataclass(frozen=True)

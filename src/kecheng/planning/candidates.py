@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kecheng.plan.context import UNLIMITED, PlanContext, Session, haversine_m, starts_mask
-from kecheng.plan.model import Interest
+from kecheng.planning.context import UNLIMITED, PlanContext, Session, haversine_m, starts_mask
+from kecheng.planning.model import Interest
 
 PATTERNS_PER_VENUE = 6
 TEACHER_VENUES = 6  # per teacher: the venues where their free times meet the most residents

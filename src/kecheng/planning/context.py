@@ -17,8 +17,8 @@ from functools import cached_property
 
 import numpy as np
 
-from kecheng.plan.base import MINUTES_PER_DAY, Placement
-from kecheng.plan.model import PlanProblem, available_windows
+from kecheng.planning.base import MINUTES_PER_DAY, Placement
+from kecheng.planning.model import PlanProblem, available_windows
 
 EARTH_RADIUS_M = 6_371_000.0
 UNLIMITED = 10**6

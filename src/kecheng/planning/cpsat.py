@@ -1,7 +1,7 @@
 """The joint CP-SAT model: which options open, with which teacher, and who joins which.
 
 It is built over a *scope*: the whole space (small districts) or a neighbourhood of the
-current plan with everything outside it held fixed (``kecheng.plan.search``). Variables:
+current plan with everything outside it held fixed (``kecheng.planning.search``). Variables:
 ``x[p]`` per pair (order, option), ``open[o]`` per new option and ``y[o, t]`` per (new option,
 teacher who could take it). Constraints, all over fixed weekly times:
 
@@ -18,7 +18,7 @@ teacher who could take it). Constraints, all over fixed weekly times:
 Overlaps are at-most-one constraints over maximal cliques of interval graphs (a sweep per
 resident, venue and teacher and weekday), never all pairs. The objective's five tiers are
 combined into one lexicographic sum, each tier scaled past everything below it can add up to
-(see ``kecheng.plan.weights``); where that does not fit in 62 bits, tiers 1-2 are solved
+(see ``kecheng.planning.weights``); where that does not fit in 62 bits, tiers 1-2 are solved
 first and tiers 3-5 with those held.
 """
 
@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from kecheng.plan.solution import Solution
-from kecheng.plan.space import Space
-from kecheng.plan.weights import PlanWeights
+from kecheng.planning.solution import Solution
+from kecheng.planning.space import Space
+from kecheng.planning.weights import PlanWeights
 
 LIMIT = 2**62
 

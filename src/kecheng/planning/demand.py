@@ -14,9 +14,9 @@ from collections import Counter, defaultdict
 
 import pandas as pd
 
-from kecheng.plan.context import PlanContext
-from kecheng.plan.reasons import Explainer, Verdict, when
-from kecheng.plan.space import Space
+from kecheng.planning.context import PlanContext
+from kecheng.planning.reasons import Explainer, Verdict, when
+from kecheng.planning.space import Space
 
 DEMAND_COLUMNS = (
     "interest_id",

@@ -18,9 +18,9 @@ from itertools import combinations
 
 import numpy as np
 
-from kecheng.plan.candidates import fitting_venues, open_orders
-from kecheng.plan.context import PlanContext, Session, haversine_m, starts_mask
-from kecheng.plan.outcome import NewGroup, Outcome
+from kecheng.planning.candidates import fitting_venues, open_orders
+from kecheng.planning.context import PlanContext, Session, haversine_m, starts_mask
+from kecheng.planning.outcome import NewGroup, Outcome
 
 
 class _Staff:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import heapq
 
-from kecheng.plan.board import PlanBoard
-from kecheng.plan.solution import Solution
-from kecheng.plan.space import Space
+from kecheng.planning.board import PlanBoard
+from kecheng.planning.solution import Solution
+from kecheng.planning.space import Space
 
 
 class _Construction:

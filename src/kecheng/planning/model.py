@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic import dataclasses as pydantic_dataclasses
 
-from kecheng.plan.base import (
+from kecheng.planning.base import (
     DEFAULT_MAX_WALK_M,
     MINUTES_PER_DAY,
     Id,

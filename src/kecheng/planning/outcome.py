@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kecheng.plan.context import PlanContext, Session
-from kecheng.plan.solution import Solution
-from kecheng.plan.space import Space
+from kecheng.planning.context import PlanContext, Session
+from kecheng.planning.solution import Solution
+from kecheng.planning.space import Space
 
 
 @dataclass(frozen=True)

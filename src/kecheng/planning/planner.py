@@ -2,7 +2,7 @@
 
 The walk of one plan: ``PlanContext`` (the district indexed, running groups in place) →
 candidates and the search space → a constructive plan (lazy greedy) → large-neighbourhood
-search with CP-SAT (``kecheng.plan.search``) → the planned week, checked → the bound →
+search with CP-SAT (``kecheng.planning.search``) → the planned week, checked → the bound →
 reasons for every unmet order, demand → ``PlanResult``. Every new group gets all its
 sessions at fixed times chosen with it, so the plan and the timetable are decided together.
 """
@@ -15,20 +15,20 @@ from typing import Any
 
 import numpy as np
 
-from kecheng.plan.base import Placement, solve, unplaced_reasons
-from kecheng.plan.bound import prove_bound
-from kecheng.plan.context import PlanContext
-from kecheng.plan.cpsat import tiers
-from kecheng.plan.demand import demand_frame
-from kecheng.plan.greedy import staff_plan
-from kecheng.plan.heuristic import construct, fill_seats
-from kecheng.plan.model import PlanProblem, order_points
-from kecheng.plan.outcome import Outcome, from_solution
-from kecheng.plan.reasons import Explainer
-from kecheng.plan.result import PlanResult
-from kecheng.plan.search import improve
-from kecheng.plan.space import Space, build_space
-from kecheng.plan.weights import WALK_STEP_M, PlanWeights
+from kecheng.planning.base import Placement, solve, unplaced_reasons
+from kecheng.planning.bound import prove_bound
+from kecheng.planning.context import PlanContext
+from kecheng.planning.cpsat import tiers
+from kecheng.planning.demand import demand_frame
+from kecheng.planning.greedy import staff_plan
+from kecheng.planning.heuristic import construct, fill_seats
+from kecheng.planning.model import PlanProblem, order_points
+from kecheng.planning.outcome import Outcome, from_solution
+from kecheng.planning.reasons import Explainer
+from kecheng.planning.result import PlanResult
+from kecheng.planning.search import improve
+from kecheng.planning.space import Space, build_space
+from kecheng.planning.weights import WALK_STEP_M, PlanWeights
 
 BOUND_SHARE = 0.1  # of the time limit, at most, for the bound's LP
 REPLAN_SHARE = 0.25  # of the time limit, for re-timetabling the planned week with ``replan``
@@ -74,7 +74,7 @@ def plan(
         that costs nothing, moved where that places more sessions). It gets
         ``REPLAN_SHARE`` of the time limit.
     bound
-        Prove the upper bound on tier 1 (``kecheng.plan.bound``); off saves its LP time.
+        Prove the upper bound on tier 1 (``kecheng.planning.bound``); off saves its LP time.
     neighbourhoods
         Solve exactly this many neighbourhoods in the search, whatever the clock says (for
         reproducible runs); by default as many as ``time_limit`` allows.
@@ -176,7 +176,7 @@ def greedy_plan(
     weights: PlanWeights | None = None,
     bound: bool = False,
 ) -> PlanResult:
-    """The staff-by-hand baseline (``kecheng.plan.greedy``) as a PlanResult, explained the same way."""
+    """The staff-by-hand baseline (``kecheng.planning.greedy``) as a PlanResult, explained the same way."""
     weights = weights or PlanWeights()
     began = time.perf_counter()
     timings: dict[str, float] = {}
@@ -208,7 +208,7 @@ def finish(
     search: dict[str, Any],
 ) -> PlanResult:
     """The PlanResult of an outcome: the week, reasons, demand, unscheduled sessions."""
-    from kecheng.plan.week import Week
+    from kecheng.planning.week import Week
 
     mark = time.perf_counter()
     week = Week(ctx, outcome)
@@ -261,7 +261,7 @@ def _outcome_tiers(
     """The tiers of any outcome (the baseline's too), computed from the plan itself."""
     import math
 
-    from kecheng.plan.week import Week
+    from kecheng.planning.week import Week
 
     week = Week(ctx, outcome)
     pp = ctx.pp

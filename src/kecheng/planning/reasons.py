@@ -26,11 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kecheng.plan.base import DAY_NAMES, format_clock
-from kecheng.plan.candidates import fitting_venues
-from kecheng.plan.context import PlanContext, Session, starts_mask
-from kecheng.plan.space import Space
-from kecheng.plan.week import Week
+from kecheng.planning.base import DAY_NAMES, format_clock
+from kecheng.planning.candidates import fitting_venues
+from kecheng.planning.context import PlanContext, Session, starts_mask
+from kecheng.planning.space import Space
+from kecheng.planning.week import Week
 
 REASONS = ("MAX_GROUPS", "SEARCH_LIMIT", "FULL", "TIME_CLASH", "NO_TEACHER", "NO_VENUE", "BELOW_MIN")
 

@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 from pydantic import TypeAdapter
 
-from kecheng.plan.base import Group, Membership, Placement, Problem, check, format_clock
-from kecheng.plan.bound import Bound
-from kecheng.plan.context import PlanContext, haversine_m
-from kecheng.plan.outcome import Outcome
-from kecheng.plan.reasons import Verdict
-from kecheng.plan.verify import PlanViolation, check_plan
-from kecheng.plan.week import Week
+from kecheng.planning.base import Group, Membership, Placement, Problem, check, format_clock
+from kecheng.planning.bound import Bound
+from kecheng.planning.context import PlanContext, haversine_m
+from kecheng.planning.outcome import Outcome
+from kecheng.planning.reasons import Verdict
+from kecheng.planning.verify import PlanViolation, check_plan
+from kecheng.planning.week import Week
 
 ASSIGNMENT_COLUMNS = ("resident_id", "interest_id", "rank", "group_id", "reason", "detail")
 TIMETABLE_COLUMNS = ("group_id", "session", "venue_id", "teacher_id", "weekday", "start", "end")
@@ -279,7 +279,7 @@ class PlanResult:
                 "seconds": round(bound.seconds, 2),
                 "proves": "no plan that keeps the rules (running groups where they are) meets orders worth "
                 "more than `bound` points (or more than `bound_orders` orders): the optimum of a relaxation, "
-                "see kecheng.plan.bound",
+                "see kecheng.planning.bound",
             }
         return out
 

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kecheng.plan.context import haversine_m
-from kecheng.plan.cpsat import Scope, ScopedModel, full_scope, tiers
-from kecheng.plan.solution import Solution, overlaps
-from kecheng.plan.space import Space
-from kecheng.plan.weights import PlanWeights
+from kecheng.planning.context import haversine_m
+from kecheng.planning.cpsat import Scope, ScopedModel, full_scope, tiers
+from kecheng.planning.solution import Solution, overlaps
+from kecheng.planning.space import Space
+from kecheng.planning.weights import PlanWeights
 
 WHOLE_PAIRS = 25_000  # a space with at most this many pairs is solved as one model
 START_BUDGET = 6_000  # pairs per neighbourhood at first

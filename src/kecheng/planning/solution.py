@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from kecheng.plan.context import Session
-from kecheng.plan.space import Space
+from kecheng.planning.context import Session
+from kecheng.planning.space import Space
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The search space of one plan: groups an order could end in, and who could go where.
 
-Two kinds of group options: new candidates (``kecheng.plan.candidates``), which open only with
+Two kinds of group options: new candidates (``kecheng.planning.candidates``), which open only with
 ``min_size`` members and a teacher, and running groups with a free seat, which anyone
 eligible may join. A *pair* is one (order, group option) that the rules allow on its own:
 the resident ordered that interest, has room for one more group, walks to every venue of
@@ -15,9 +15,9 @@ from functools import cached_property
 
 import numpy as np
 
-from kecheng.plan.candidates import Candidate, build_candidates, haversine_m_many
-from kecheng.plan.context import PlanContext, Session
-from kecheng.plan.weights import WALK_STEP_M
+from kecheng.planning.candidates import Candidate, build_candidates, haversine_m_many
+from kecheng.planning.context import PlanContext, Session
+from kecheng.planning.weights import WALK_STEP_M
 
 
 @dataclass(frozen=True)

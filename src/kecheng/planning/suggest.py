@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kecheng.plan.base import DAY_NAMES, DEFAULT_MAX_WALK_M, Placement, Problem, distance_m, format_clock
-from kecheng.plan.model import PlanProblem, Resident, available_windows
+from kecheng.planning.base import DAY_NAMES, DEFAULT_MAX_WALK_M, Placement, Problem, distance_m, format_clock
+from kecheng.planning.model import PlanProblem, Resident, available_windows
 
 SUGGEST_COLUMNS = (
     "group_id",

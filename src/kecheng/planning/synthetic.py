@@ -22,8 +22,8 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from kecheng.plan.base import Group, Problem, Teacher
-from kecheng.plan.model import Interest, Order, PlanProblem, Resident
+from kecheng.planning.base import Group, Problem, Teacher
+from kecheng.planning.model import Interest, Order, PlanProblem, Resident
 
 SALT = 104_729  # orders draw from Random(seed * SALT + 3): the district's own stream stays untouched
 

@@ -15,8 +15,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kecheng.plan.base import Placement, Problem, distance_m
-from kecheng.plan.model import PlanProblem, available_windows
+from kecheng.planning.base import Placement, Problem, distance_m
+from kecheng.planning.model import PlanProblem, available_windows
 
 RULES = (
     "RUNNING_MOVED",

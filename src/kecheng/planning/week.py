@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kecheng.plan.context import PlanContext, Session, haversine_m
-from kecheng.plan.outcome import Outcome
+from kecheng.planning.context import PlanContext, Session, haversine_m
+from kecheng.planning.outcome import Outcome
 
 NEW_PREFIX = "N"
 
