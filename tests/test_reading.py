@@ -15,8 +15,11 @@ from hypothesis import strategies as st
 from strategies import problems
 
 from kecheng.errors import InputError, LocatedIssue
+from kecheng.generate import generate
 from kecheng.model import Problem
+from kecheng.planning import synthetic_orders
 from kecheng.reading import load, load_report, read_timetable, validate
+from kecheng.reading.plan import load_plan, load_plan_report, validate_plan
 from kecheng.timetable import TIMETABLE_COLUMNS
 from kecheng.writing import (
     json_schema,
@@ -25,6 +28,7 @@ from kecheng.writing import (
     write_problem_json,
     write_problem_xlsx,
     write_table,
+    write_tables,
 )
 
 BASE = {
@@ -981,3 +985,158 @@ def test_rows_are_validated_in_chunks_yet_located_as_if_at_once(tmp_path, monkey
     [unknown] = [p for p in whole[0] if p.file == "members.csv"]  # one message for the one unknown id
     assert "(used in 7 rows: 2, 7, 17, 22, 27, 32, 37)" in unknown.message
     assert len(whole[1].members) == 40 - 6
+
+
+# ---------------------------------------------------------------- residents' orders (kecheng plan)
+
+PLAN = {
+    "interests": """interest_id,name,category,min_size,max_size,sessions_per_week,duration_min
+I1,太极拳,sports,8,20,1,60
+I2,合唱,arts,10,30,1,90
+""",
+    "residents": """resident_id,community_id,lat,lon,max_walk_m,max_groups,available
+R1,C1,,,,,
+R2,C1,29.601,106.501,800,3,morning;6@09:00-12:00
+""",
+    "orders": """resident_id,interest_id,rank,with
+R1,I1,1,R2
+R2,I1,1,R1
+R2,I2,2,
+""",
+}
+PLAN_CHINESE_HEADERS = {
+    "interests": "兴趣编号,兴趣项目,类别,最少人数,最多人数,每周次数,时长(分钟)",
+    "residents": "居民编号,社区编号,纬度,经度,最远步行(米),最多参加,可参加时间",
+    "orders": "居民编号,兴趣编号,志愿,同组",
+}
+
+
+def plan_input(folder: Path, **files: str | bytes | None) -> Path:
+    """The base district with the three plan tables; a keyword replaces (or, None, drops) a file."""
+    return district(folder, **(PLAN | files))
+
+
+def plan_problems(path: Path) -> list[LocatedIssue]:
+    with pytest.raises(InputError) as caught:
+        load_plan(path)
+    return caught.value.problems
+
+
+def test_plan_tables_are_read_beside_the_district_with_their_defaults(tmp_path):
+    folder = plan_input(tmp_path / "in")
+    pp = load_plan(folder)
+    assert pp.problem == load(folder) == load(district(tmp_path / "plain"))  # solve never sees them
+    assert [i.interest_id for i in pp.interests] == ["I1", "I2"]
+    r1, r2 = pp.residents
+    assert (r1.max_walk_m, r1.max_groups, r1.available, r1.lat) == (1000.0, 2, (), None)
+    assert (r2.max_walk_m, r2.max_groups, r2.lat) == (800.0, 3, 29.601)
+    assert r2.available == ((0, 6 * 60, 12 * 60), (6, 9 * 60, 12 * 60))
+    assert [(o.resident_id, o.rank, o.with_) for o in pp.orders] == [
+        ("R1", 1, "R2"),
+        ("R2", 1, "R1"),
+        ("R2", 2, None),
+    ]
+
+
+def test_chinese_file_names_and_headers_read_like_english_ones(tmp_path):
+    chinese = {}
+    for table, header in PLAN_CHINESE_HEADERS.items():
+        rest = PLAN[table].split("\n", 1)[1]
+        chinese[table] = None
+        name = {"interests": "兴趣", "residents": "居民", "orders": "点单"}[table]
+        chinese[name] = (header + "\n" + rest).encode("gb18030")
+    folder = district(tmp_path / "zh", **chinese)
+    pp, report = load_plan_report(folder)
+    english = load_plan(plan_input(tmp_path / "en"))
+    assert (pp.interests, pp.residents, pp.orders) == (english.interests, english.residents, english.orders)
+    line = next(line for line in report.lines() if line.startswith("点单.csv"))
+    assert "GB18030" in line and "同组 → with" in line and "with_" not in line
+    assert load(folder).members == load(district(tmp_path / "plain")).members  # 居民.csv is not members.csv
+
+
+def test_plan_tables_round_trip_through_csv_workbook_and_json(tmp_path):
+    made = synthetic_orders(generate("small", 2, groups=12), 2)
+    tables = made.plan_problem().tables()
+    write_problem(made.problem, tmp_path / "csv")
+    write_tables(tables, tmp_path / "csv")
+    write_problem_xlsx(made.problem, tmp_path / "book.xlsx", tables)
+    write_problem_json(made.problem, tmp_path / "all.json", tables)
+    assert any(o.with_ for o in made.orders)
+    for path in (tmp_path / "csv", tmp_path / "book.xlsx", tmp_path / "all.json"):
+        pp, report = load_plan_report(path)
+        assert pp.problem == made.problem, path
+        assert (pp.interests, pp.residents, pp.orders) == (made.interests, made.residents, made.orders), path
+        assert report.warnings == [], path  # the plan's sheets are tables, not strays
+    assert load_report(tmp_path / "book.xlsx")[1].warnings == []  # nor does solve warn about them
+
+
+def test_every_problem_of_the_plan_tables_is_located_at_once(tmp_path):
+    folder = plan_input(
+        tmp_path / "in",
+        interests=PLAN["interests"].replace("I2,合唱,arts,10,30", "I2,合唱,arts,十,30"),
+        orders=PLAN["orders"] + "R1,I9,0,\nR3,I1,1,\nR1,I1,2,\n",
+        teachers=BASE["teachers"]
+        .replace("max_sessions_per_day\n", "max_sessions_per_day,interests\n")
+        .replace("T1,王老师,C1,10,3", "T1,王老师,C1,10,3,I1;I7"),
+    )
+    found = {(p.file, p.row, p.column): p for p in plan_problems(folder)}
+    assert set(found) == {
+        ("interests.csv", 3, "min_size"),  # not a number
+        ("orders.csv", 5, "interest_id"),  # unknown interest
+        ("orders.csv", 5, "rank"),  # rank 0
+        ("orders.csv", 6, "resident_id"),  # unknown resident
+        ("orders.csv", 7, "interest_id"),  # R1 orders I1 twice
+        ("teachers.csv", 2, "interests"),  # a teacher of an unknown interest
+    }
+    assert found["orders.csv", 5, "interest_id"].value == "I9"
+    assert "no such id in interests" in found["orders.csv", 5, "interest_id"].message
+    assert "more than once" in found["orders.csv", 7, "interest_id"].message
+    assert found["teachers.csv", 2, "interests"].value == "I7"
+
+
+def test_min_size_above_max_size_and_a_with_of_nobody_name_the_columns_as_written(tmp_path):
+    orders = "居民编号,兴趣编号,志愿,同组\nR1,I1,1,R9\n"
+    folder = plan_input(
+        tmp_path / "in", interests=PLAN["interests"].replace(",8,20,", ",25,20,"), orders=orders
+    )
+    found = {(p.file, p.row, p.column): p for p in plan_problems(folder)}
+    assert set(found) == {("interests.csv", 2, "min_size"), ("orders.csv", 2, "with")}
+    assert "larger than max_size (20)" in found["interests.csv", 2, "min_size"].message
+    assert 'column "同组" [with]: "R9" no such id in residents' in found["orders.csv", 2, "with"].render()
+
+
+def test_json_and_workbook_plans_are_located_too(tmp_path):
+    data = json.loads(json.dumps({"communities": [], "venues": [], "opening_hours": [], "teachers": [],
+                                  "availability": [], "groups": []}))  # fmt: skip
+    data |= {
+        "interests": [{"interest_id": "I1", "name": "x", "category": "arts", "min_size": 8, "max_size": 20,
+                       "sessions_per_week": 1, "duration_min": 60}],
+        "residents": [{"resident_id": "R1", "community_id": "C9"}],
+        "orders": [{"resident_id": "R1", "interest_id": "I1", "rank": 1, "with": "R1"}],
+    }  # fmt: skip
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    found = {(p.file, p.row, p.column) for p in plan_problems(path)}
+    assert found == {("plan.json (residents)", 1, "community_id"), ("plan.json (orders)", 1, "with")}
+
+
+def test_an_input_without_orders_is_not_a_plan_and_one_missing_table_is_named(tmp_path):
+    [only_one] = plan_problems(district(tmp_path / "plain"))
+    assert only_one.row is None and "is not an input for kecheng plan" in only_one.message
+    assert "kecheng solve" in only_one.message
+    [missing] = plan_problems(plan_input(tmp_path / "two", orders=None))
+    assert missing.file == "orders.csv" and "is missing" in missing.message
+    assert validate_plan(plan_input(tmp_path / "ok")) == []
+
+
+def test_members_in_a_file_named_like_the_residents_are_warned_about(tmp_path):
+    old = district(tmp_path / "old", members=None)
+    (old / "居民.csv").write_text(
+        BASE["members"].replace("member_id,group_id", "居民编号,兴趣小组编号"), "utf-8"
+    )
+    problem, report = load_report(old)
+    assert len(problem.members) == 0
+    [warning] = [w for w in report.warnings if w.file == "居民.csv"]
+    assert "rename it members.csv" in warning.message
+    residents = district(tmp_path / "plan", members=None, residents=PLAN["residents"])
+    assert not [w for w in load_report(residents)[1].warnings if w.file == "residents.csv"]

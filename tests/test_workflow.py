@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import plan_builders as pb
 import pytest
 from builders import district, group, venue
 
 from kecheng import InputError, LockError, OptionError, check, generate, load
+from kecheng.planning import synthetic_orders
 from kecheng.reading import read_timetable
+from kecheng.reading.plan import load_plan
 from kecheng.report import parse_formats
-from kecheng.workflow import prepare, solve_folder
-from kecheng.writing import write_problem
+from kecheng.timetable import Placement, to_frame
+from kecheng.workflow import PLAN_FILES, plan_folder, prepare, solve_folder, suggest_folder
+from kecheng.writing import write_problem, write_problem_json, write_table, write_tables
 
 LOCK = "group_id,session,venue_id,teacher_id,weekday,start,end\n"
 
@@ -97,3 +101,167 @@ def test_formats_are_parsed_in_one_place():
     assert parse_formats(["ics"]) == {"csv", "ics"}
     with pytest.raises(OptionError, match="choose from csv, html, ics, xlsx"):
         parse_formats("docx")
+
+
+# --------------------------------------------------------------------- residents' orders (kecheng plan)
+
+
+def plan_input(tmp_path: Path, pp, name: str = "plan") -> Path:
+    folder = tmp_path / name
+    write_problem(pp.problem, folder)
+    write_tables(pp.tables(), folder)
+    return folder
+
+
+def across_the_border():
+    """7 residents of C1 and 1 of C2 (700 m away) order I1 (min 8): exactly one group opens."""
+    problem = pb.district([pb.venue("V1")], [pb.teacher("T1", "I1")], [("T1", 1, "09:00", "12:00")])
+    residents = [pb.resident(f"R{n}") for n in range(1, 8)] + [pb.resident("R8", "C2")]
+    return pb.plan_problem(
+        problem, [pb.interest("I1")], residents, [pb.order(f"R{n}", "I1") for n in range(1, 9)]
+    )
+
+
+def test_plan_folder_writes_the_planned_week_as_an_input(tmp_path):
+    folder = plan_input(tmp_path, across_the_border())
+    out = tmp_path / "out"
+    result = plan_folder(folder, out, time_limit=10, workers=1)
+    assert list(result.new_group_ids) == ["N0001"]
+    assert {p.name for p in out.iterdir()} == {"input", *PLAN_FILES}
+    week = load(out / "input")
+    assert week.group["N0001"].size == 8 and len(week.members) == 8
+    assert check(week, read_timetable(out / "timetable.csv")) == []
+    assert load_plan(out / "input").orders == load_plan(folder).orders  # the orders go along, for suggest
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert (summary["orders_met"], summary["groups_opened"], summary["gap"]) == (8, 1, 0.0)
+    assert summary["running_timetable"] == {"source": "none"}  # no running groups: nothing solved first
+
+
+def test_plan_keeps_the_running_groups_where_previous_has_them(tmp_path):
+    made = synthetic_orders(generate("small", 5, groups=12), 5)
+    folder = plan_input(tmp_path, made.plan_problem())
+    last = tmp_path / "last"
+    solve_folder(folder, last, time_limit=3, workers=1)
+    before = read_timetable(last / "timetable.csv")
+    out = tmp_path / "out"
+    result = plan_folder(folder, out, previous=last / "timetable.csv", time_limit=8, workers=1)
+    after = read_timetable(out / "timetable.csv")
+    slot = ["group_id", "weekday", "venue_id", "start", "end"]
+    kept = set(map(tuple, after[slot].values.tolist()))
+    assert set(map(tuple, before[slot].values.tolist())) <= kept
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["running_timetable"]["source"] == "previous"
+    assert summary["running_timetable"]["changes"]["moved"] == 0
+    assert any("--previous" in note for note in summary["notes"])
+    assert check(load(out / "input"), after) == [] and result.check() == ([], [])
+
+
+def test_settings_csv_cannot_hold_go_to_input_json(tmp_path):
+    pp = across_the_border()
+    tables = {name: getattr(pp.problem, name) for name in type(pp.problem).model_fields}
+    coarse = type(pp.problem)(**(tables | {"grid_min": 30}))
+    path = tmp_path / "plan.json"
+    write_problem_json(coarse, path, pp.tables())
+    out = tmp_path / "out"
+    plan_folder(path, out, time_limit=5, workers=1)
+    assert load(out / "input.json").grid_min == 30
+    notes = json.loads((out / "summary.json").read_text(encoding="utf-8"))["notes"]
+    assert any("grid_min" in note and "input.json" in note for note in notes)
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"time_limit": -1}, "time limit"),
+        ({"workers": -2}, "workers"),
+        ({"csv_encoding": "latin-1"}, "latin-1"),
+    ],
+)
+def test_wrong_plan_options_fail_before_anything_is_read(tmp_path, options, words):
+    with pytest.raises(OptionError, match=words):
+        plan_folder(tmp_path / "nowhere", tmp_path / "out", **options)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_wrong_weights_file_or_an_out_inside_the_input_stop_a_plan(tmp_path):
+    weights = tmp_path / "plan_weights.toml"
+    weights.write_text("[weights]\nfirst_group = 2\nfriends = 3\n", encoding="utf-8")
+    with pytest.raises(OptionError, match="known weights"):
+        plan_folder(tmp_path / "nowhere", tmp_path / "out", weights=weights)
+    folder = plan_input(tmp_path, across_the_border())
+    with pytest.raises(OptionError, match="inside the input"):
+        plan_folder(folder, folder / "out")
+    with pytest.raises(InputError, match="not an input for kecheng plan"):
+        plan_folder(folder_of(tmp_path, small_week()), tmp_path / "out2")
+
+
+def suggest_case(tmp_path: Path) -> tuple[Path, Path]:
+    """G1 (Mon 09:00, a seat) near C1; G2 at C3, 11 km away. R1 is free, R2 is not in the morning."""
+    running = dict(category="arts", sessions_per_week=1, duration_min=60, max_walk_m=20000.0, size=10)
+    problem = pb.district(
+        [pb.venue("V1"), pb.venue("V3", community="C3")],
+        [pb.teacher("T1", "I1"), pb.teacher("T2", "I1")],
+        [("T1", 1, "09:00", "10:00"), ("T2", 2, "09:00", "10:00")],
+        groups=[
+            dict(
+                group_id="G1",
+                name="太极晨练",
+                community_id="C1",
+                teacher_id="T1",
+                interest_id="I1",
+                **running,
+            ),
+            dict(
+                group_id="G2",
+                name="远方太极",
+                community_id="C3",
+                teacher_id="T2",
+                interest_id="I1",
+                **running,
+            ),
+        ],
+    )
+    residents = [pb.resident("R1"), pb.resident("R2", available="afternoon")]
+    pp = pb.plan_problem(problem, [pb.interest("I1")], residents, [pb.order(r, "I1") for r in ("R1", "R2")])
+    timetable = tmp_path / "timetable.csv"
+    write_table(
+        to_frame([Placement("G1", 1, "V1", "T1", 1, 540, 600), Placement("G2", 1, "V3", "T2", 2, 540, 600)]),
+        timetable,
+    )
+    return plan_input(tmp_path, pp), timetable
+
+
+def test_suggest_folder_answers_a_resident_and_a_community(tmp_path):
+    folder, timetable = suggest_case(tmp_path)
+    found = suggest_folder(folder, timetable, resident_id="R1")
+    assert list(found.frame.group_id) == ["G1"] and found.seconds < 1.0
+    row = found.table.iloc[0]
+    assert row["group"] == "太极晨练 (G1)" and row["when"] == "Mon 09:00–10:00" and row["ordered_rank"] == 1
+    assert suggest_folder(folder, timetable, resident_id="R2").frame.empty  # not free in the morning
+    near = suggest_folder(folder, timetable, interest_id="I1", community_id="C3")
+    assert list(near.frame.group_id) == ["G2"] and "C3" in near.about
+    zh = suggest_folder(folder, timetable, resident_id="R1", lang="zh")
+    assert zh.table.iloc[0]["when"] == "周一 09:00–10:00"
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ({}, "give --resident"),
+        ({"resident_id": "R1", "interest_id": "I1", "community_id": "C1"}, "give --resident"),
+        ({"interest_id": "I1"}, "give --resident"),
+        ({"resident_id": "R9"}, "no resident 'R9'"),
+        ({"interest_id": "I1", "community_id": "C9"}, "no community 'C9'"),
+    ],
+)
+def test_suggest_questions_that_name_nobody(tmp_path, question, words):
+    folder, timetable = suggest_case(tmp_path)
+    with pytest.raises(OptionError, match=words):
+        suggest_folder(folder, timetable, **question)
+
+
+def test_suggest_refuses_a_timetable_of_another_district(tmp_path):
+    folder, timetable = suggest_case(tmp_path)
+    write_table(to_frame([Placement("G1", 1, "V9", "T1", 1, 540, 600)]), timetable)
+    with pytest.raises(InputError, match="V9"):
+        suggest_folder(folder, timetable, resident_id="R1")

@@ -4,6 +4,12 @@ import kecheng
 problem = kecheng.load("examples/small")
 result = kecheng.solve(problem, time_limit=10)
 assert kecheng.check(problem, result.timetable) == []
+
+From residents' orders to groups (订单式开班):
+
+plan_problem = kecheng.load_plan("district/")   # + interests, residents, orders
+result = kecheng.plan(plan_problem, last_week_placements, time_limit=120)
+result.assignments, result.demand, result.summary(), result.problem(), result.placements
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -15,17 +21,23 @@ from kecheng.errors import InputError, Issue, LocatedIssue, LockError, OptionErr
 from kecheng.explain import explain_group, unplaced_reasons
 from kecheng.generate import generate
 from kecheng.greedy import greedy
-from kecheng.i18n import set_language, use_language
+from kecheng.i18n import in_language, set_language, use_language
 from kecheng.lint import lint
 from kecheng.model import Availability, Community, Group, Membership, OpeningHours, Problem, Teacher, Venue
+from kecheng.planning import PlanProblem, PlanResult, PlanWeights, suggest
+from kecheng.planning import plan as _plan
 from kecheng.reading import LoadReport, load, load_report, read_placements, read_timetable
+from kecheng.reading.plan import load_plan
 from kecheng.result import ProgressPoint, Result
 from kecheng.rows import Rows
 from kecheng.solve import solve
 from kecheng.timetable import Placement, Unplaced
 from kecheng.weights import Weights, load_weights
-from kecheng.workflow import solve_folder
-from kecheng.writing import write_problem, write_problem_json, write_problem_xlsx
+from kecheng.workflow import plan_folder, solve_folder
+from kecheng.writing import write_problem, write_problem_json, write_problem_xlsx, write_tables
+
+plan = in_language(_plan)
+"""``kecheng.planning.plan`` with ``lang="zh"|"en"`` for the reasons' and demand's words."""
 
 try:
     __version__ = version("kecheng")
@@ -49,6 +61,9 @@ __all__ = [
     "OpeningHours",
     "OptionError",
     "Placement",
+    "PlanProblem",
+    "PlanResult",
+    "PlanWeights",
     "Problem",
     "ProgressPoint",
     "Result",
@@ -67,16 +82,21 @@ __all__ = [
     "greedy",
     "lint",
     "load",
+    "load_plan",
     "load_report",
     "load_weights",
+    "plan",
+    "plan_folder",
     "read_placements",
     "read_timetable",
     "set_language",
     "solve",
     "solve_folder",
+    "suggest",
     "unplaced_reasons",
     "use_language",
     "write_problem",
     "write_problem_json",
     "write_problem_xlsx",
+    "write_tables",
 ]

@@ -26,10 +26,13 @@ from kecheng.errors import DaskMissing, InputError, LockError, OptionError
 from kecheng.explain import explain_group, reason_name
 from kecheng.generate import KNOBS_HELP, PRESETS, SHAPES, shape_from
 from kecheng.generate import generate as generate_problem
-from kecheng.i18n import _, labelled, ngettext, normalize, set_language
+from kecheng.i18n import _, labelled, language, ngettext, normalize, set_language, use_language
 from kecheng.lint import lint
 from kecheng.model import Problem
+from kecheng.planning import PlanProblem, synthetic_orders
+from kecheng.planning.reasons import REASON_NAMES
 from kecheng.reading import LoadReport, load_report, read_placements, read_timetable
+from kecheng.reading.plan import load_district_or_plan
 from kecheng.report import parse_formats
 from kecheng.solve import check_options
 from kecheng.solve import solve as solve_problem
@@ -254,7 +257,11 @@ def build_app() -> typer.Typer:
 
     @app.command(help=_("Read the input and report every problem in it at once."))
     def validate(input: InputPath) -> None:
-        problem, report = _load(input)
+        try:
+            found, report = load_district_or_plan(input)
+        except InputError as err:
+            raise _fail(f"{err}\n{_nothing_solved()}") from None
+        problem = found.problem if isinstance(found, PlanProblem) else found
         try:
             closures = workflow.closures_of(input, problem)
         except InputError as err:
@@ -272,6 +279,13 @@ def build_app() -> typer.Typer:
                 members=len(problem.members),
             )
         )
+        if isinstance(found, PlanProblem):
+            typer.echo(
+                "  "
+                + _("for kecheng plan: {interests} interests, {residents} residents, {orders} orders").format(
+                    interests=len(found.interests), residents=len(found.residents), orders=len(found.orders)
+                )
+            )
         for line in report.lines():
             typer.echo(f"  {line}")
         warnings = [w.render() for w in report.warnings] + lint(problem)
@@ -351,6 +365,16 @@ def build_app() -> typer.Typer:
                 ).format(knobs=KNOBS_HELP),
             ),
         ] = None,
+        orders: Annotated[
+            bool,
+            typer.Option(
+                "--orders",
+                help=_(
+                    "Also write residents' orders for kecheng plan: interests.csv, residents.csv, orders.csv "
+                    "(and teachers' interests, groups' interest_id)."
+                ),
+            ),
+        ] = False,
     ) -> None:
         if preset not in PRESETS:
             raise _fail(
@@ -363,10 +387,16 @@ def build_app() -> typer.Typer:
         except ValueError as err:
             raise _fail(str(err)) from None
         problem = generate_problem(preset, seed, groups=groups, shape=chosen)
+        made = synthetic_orders(problem, seed) if orders else None
+        tables = made.plan_problem().tables() if made is not None else None
+        if made is not None:
+            problem = made.problem  # teachers' interests and groups' interest_id filled in
         if out.suffix.lower() == ".json":
-            writing.write_problem_json(problem, out)
+            writing.write_problem_json(problem, out, tables)
         else:
             writing.write_problem(problem, out)
+            if tables is not None:
+                writing.write_tables(tables, out)
         typer.echo(
             _(
                 "wrote {groups} groups, {venues} venues, {teachers} teachers, {members} memberships → {out}"
@@ -378,6 +408,15 @@ def build_app() -> typer.Typer:
                 out=out,
             )
         )
+        if made is not None:
+            typer.echo(
+                _("wrote {interests} interests, {residents} residents, {orders} orders → {out}").format(
+                    interests=len(made.interests),
+                    residents=len(made.residents),
+                    orders=len(made.orders),
+                    out=out,
+                )
+            )
 
     @app.command(help=_("Why a group is (or is not fully) on the timetable, in plain words."))
     def explain(
@@ -462,6 +501,142 @@ def build_app() -> typer.Typer:
         if notify is not None:
             writing.write_table(notify_frame(changes, problem), notify, csv_encoding)
             typer.echo(_("whom to notify → {file}").format(file=notify))
+
+    @app.command(
+        "plan",
+        help=_(
+            "Open groups from residents' orders (订单式开班): which groups, where, when, with whom, and why "
+            "each unmet order is unmet.\n\n"
+            "INPUT holds the district's tables and interests.csv, residents.csv, orders.csv. DIR gets input/ "
+            "(the planned week, for kecheng solve and check), timetable.csv, unscheduled.csv, "
+            "assignments.csv, demand.csv and summary.json."
+        ),
+    )
+    def plan_command(
+        input: InputPath,
+        out: Annotated[
+            Path,
+            typer.Option(
+                "--out",
+                "-o",
+                metavar="DIR",
+                help=_("Folder for input/, timetable.csv, assignments.csv, demand.csv, summary.json."),
+            ),
+        ],
+        time_limit: Annotated[
+            float,
+            typer.Option(
+                metavar="SECONDS",
+                help=_("Seconds for the whole plan, timetabling the running groups included."),
+            ),
+        ] = 120.0,
+        seed: Annotated[int, typer.Option(metavar="N", help=_("Random seed of the search."))] = 0,
+        workers: Annotated[int, typer.Option(metavar="N", help=_("Search threads; 0 uses every core."))] = 0,
+        previous: Annotated[
+            Path | None,
+            typer.Option(
+                metavar="LAST/timetable.csv",
+                help=_(
+                    "Last week's timetable.csv: running groups stay where they were (where they still fit); "
+                    "without it they are timetabled first."
+                ),
+            ),
+        ] = None,
+        replan: Annotated[
+            bool,
+            typer.Option(
+                "--replan", help=_("Let running groups that nobody joins move, if that places more sessions.")
+            ),
+        ] = False,
+        weights: Annotated[
+            Path | None,
+            typer.Option(metavar="FILE", help=_("A .toml or .json file of the plan's weights (see README).")),
+        ] = None,
+        csv_encoding: Annotated[str, typer.Option(metavar="ENCODING", help=encoding_help)] = "utf-8-sig",
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_("Print nothing but errors."))] = False,
+        log: Annotated[
+            bool, typer.Option("--log", help=_("One line on stderr per neighbourhood the search solves."))
+        ] = False,
+    ) -> None:
+        try:
+            check_options(time_limit=time_limit, seed=seed, workers=workers)
+            writing.csv_encoding(csv_encoding)
+            workflow.check_output(input, out)
+            job = workflow.prepare_plan(input, previous=previous, weights=weights)
+        except (OptionError, InputError) as err:
+            nothing = f"\n{_nothing_planned()}" if isinstance(err, InputError) else ""
+            raise _fail(f"{err}{nothing}") from None
+        if not quiet:
+            _warn(job.warnings)
+        try:
+            _result, summary = workflow.run_plan(
+                job,
+                out,
+                time_limit=time_limit,
+                seed=seed,
+                workers=workers,
+                replan=replan,
+                csv_encoding=csv_encoding,
+                on_event=None if quiet else _PlanProgress(log),
+            )
+        except KeyboardInterrupt:  # a plan is written whole or not at all: no half answer to keep
+            typer.echo(
+                _("interrupted before the plan was done (its files are written at the end); run it again"),
+                err=True,
+            )
+            raise typer.Exit(130) from None
+        if not quiet:
+            _plan_summary(summary, out)
+
+    @app.command(
+        help=_(
+            "The running groups someone could join now: a free seat, within their walk, when they are free, "
+            "no clash with their groups; best first."
+        )
+    )
+    def suggest(
+        input: InputPath,
+        timetable: Annotated[
+            Path,
+            typer.Option(
+                metavar="TIMETABLE",
+                help=_("The week's timetable.csv (for a plan: DIR/timetable.csv, with INPUT = DIR/input)."),
+            ),
+        ],
+        resident: Annotated[
+            str | None, typer.Option(metavar="R", help=_("The resident asking (resident_id or member_id)."))
+        ] = None,
+        interest: Annotated[
+            str | None, typer.Option(metavar="I", help=_("An interest, with --community: its groups nearby."))
+        ] = None,
+        community: Annotated[
+            str | None,
+            typer.Option(metavar="C", help=_("A community: groups within walking distance of its centre.")),
+        ] = None,
+    ) -> None:
+        try:
+            found = workflow.suggest_folder(
+                input, timetable, resident_id=resident, interest_id=interest, community_id=community
+            )
+        except (OptionError, InputError) as err:
+            raise _fail(str(err)) from None
+        _warn(found.warnings)
+        took = f"{found.seconds * 1000:.0f}"
+        if found.table.empty:
+            typer.echo(
+                _("No running group with a free seat suits {who} (answered in {ms} ms).").format(
+                    who=found.about, ms=took
+                )
+            )
+            return
+        typer.echo(
+            ngettext(
+                "{n} group {who} could join now, best first (answered in {ms} ms):",
+                "{n} groups {who} could join now, best first (answered in {ms} ms):",
+                len(found.table),
+            ).format(n=len(found.table), who=found.about, ms=took)
+        )
+        _print_table(found.table)
 
     @app.command(
         "solve-batch",
@@ -619,6 +794,120 @@ def _summary(result: Any, out: Path) -> None:
         )
     for note in result.notes:
         typer.echo("  " + _("note: {note}").format(note=note))
+
+
+def _nothing_planned() -> str:
+    return _("Nothing was planned; fix the input and run again.")
+
+
+class _PlanProgress:
+    """A plan's progress on stderr: a line per phase; with ``--log``, a line per neighbourhood."""
+
+    def __init__(self, log: bool):
+        self.log = log
+        self.language = language()
+
+    def __call__(self, kind: str, figures: dict[str, Any]) -> None:
+        with use_language(self.language):  # the search may call from another thread
+            line = self._line(kind, figures)
+        if line:
+            typer.echo(line, err=True)
+
+    def _line(self, kind: str, f: dict[str, Any]) -> str | None:
+        if kind == "timetable":
+            return _(
+                "timetabling the {groups} running groups ({sessions} sessions) first, at most {seconds} s…"
+            ).format(groups=f["groups"], sessions=f["sessions"], seconds=f"{f['seconds']:.0f}")
+        if kind == "timetabled":
+            return _("running groups: {placed} of {total} sessions placed ({status}) in {seconds} s").format(
+                placed=f["sessions_placed"],
+                total=f["sessions_total"],
+                status=status_words(f["status"]),
+                seconds=f"{f['seconds']:.1f}",
+            )
+        if kind == "plan":
+            return _(
+                "planning {orders} orders of {residents} residents for {interests} interests, at most "
+                "{seconds} s…"
+            ).format(
+                orders=f["orders"],
+                residents=f["residents"],
+                interests=f["interests"],
+                seconds=f"{f['seconds']:.0f}",
+            )
+        if kind == "step" and self.log:
+            better = _(" (better)") if f.get("better") else ""
+            return _(
+                "{seconds} s  neighbourhood {turn}: {pairs} orders in play, order points {points}{better}"
+            ).format(
+                seconds=f"{f['seconds']:6.1f}",
+                turn=f["turn"],
+                pairs=f["pairs"],
+                points=f["tier1"],
+                better=better,
+            )
+        return None
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{100 * share:.1f}%"
+
+
+def _plan_summary(s: dict[str, Any], out: Path) -> None:
+    """The lines after a plan: orders met, first choices, residents, groups, bound and gap, reasons, notes."""
+    typer.echo(
+        _(
+            "{met} of {orders} orders met ({share}), first choices {firsts} ({first_share}); {groups} groups "
+            "opened (mean fill {fill}); residents with a group {residents}; gap {gap} to the bound of "
+            "{bound} orders; {seconds} s → {out}"
+        ).format(
+            met=s["orders_met"],
+            orders=s["orders"],
+            share=_percent(s["orders_met_share"]),
+            firsts=s["first_choices_met"],
+            first_share=_percent(s["first_choices_met_share"]),
+            groups=s["groups_opened"],
+            fill=_percent(s["mean_fill"]),
+            residents=_percent(s["residents_with_group_share"]),
+            gap=_percent(s["gap_orders"]),
+            bound="–" if s["bound_orders"] is None else s["bound_orders"],
+            seconds=f"{s['timings'].get('total_s', 0.0):.1f}",
+            out=out,
+        )
+    )
+    for reason, count in s["reasons"].items():
+        words = _(REASON_NAMES[reason]) if reason in REASON_NAMES else reason
+        typer.echo("  " + _("unmet {reason}: {n}").format(reason=labelled(words, reason), n=count))
+    for note in s["notes"]:
+        typer.echo("  " + _("note: {note}").format(note=note))
+
+
+def _print_table(frame: Any) -> None:
+    """A small table for people, names beside ids; wide enough not to fold when not a terminal."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    headings = {
+        "group": _("group"),
+        "interest": _("interest"),
+        "teacher": _("teacher"),
+        "when": _("when"),
+        "venues": _("venue"),
+        "walk_m": _("walk (m)"),
+        "free_seats": _("free seats"),
+        "ordered_rank": _("choice"),
+    }
+    table = Table(box=box.SIMPLE, show_edge=False)
+    for column in frame.columns:
+        table.add_column(
+            headings.get(column, column),
+            justify="right" if column in ("walk_m", "free_seats", "ordered_rank") else "left",
+        )
+    for row in frame.itertuples(index=False):
+        table.add_row(*(str(value) for value in row))
+    console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 240, highlight=False)
+    console.print(table)
 
 
 def pick_language(argv: Sequence[str]) -> tuple[str | None, list[str]]:

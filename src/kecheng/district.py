@@ -121,7 +121,7 @@ def solve_district(
             **({"ceiling": ceiling} if whole else {"max_groups": max_part_groups}),
         )
         stop = lambda: search.placed() >= bounder.bound  # noqa: E731
-        improved = lambda: record("lns", bounder.bound)  # noqa: E731
+        improved = lambda move: record("lns", bounder.bound)  # noqa: E731
         try:
             if deterministic or search.whole:  # one after the other, each on its planned share
                 share = place_budget if search.whole else place_budget / 2
@@ -137,11 +137,13 @@ def solve_district(
                         on_improvement=improved,
                     )
             else:
+                if isinstance(bounder, BoundSearch):
+                    bounder.build()  # here, not in its thread: the local search then runs unhindered
                 bounder.start(place_budget, place_budget)
                 run(
                     search,
                     "place",
-                    budget=place_budget,
+                    budget=place_budget - bounder.build_s,
                     deterministic=False,
                     should_stop=stop,
                     on_improvement=improved,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -93,10 +93,29 @@ def write_json(obj: Any, path: str | Path) -> Path:
     return atomic_write(path, (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
 
+Tables = Mapping[str, tuple[type, Sequence[Any]]]
+"""Tables beside a district's, by name: (row type, rows); e.g. ``PlanProblem.tables()``, the
+interests, residents and orders that ``kecheng plan`` reads."""
+
+
 def write_problem(problem: Problem, folder: str | Path, encoding: str | None = None) -> None:
     """The seven CSV files, such that ``load(folder) == problem`` (the settings such as grid_min
     have no place in them). Text that looks like a formula is escaped; numbers are not."""
+    _write_csv_tables(
+        {name: (TABLES[name], rows) for name, rows in _dumped(problem).items()}, folder, encoding
+    )
 
+
+def write_tables(tables: Tables, folder: str | Path, encoding: str | None = None) -> None:
+    """More tables as CSV files beside a district's (``PlanProblem.tables()``: interests.csv,
+    residents.csv, orders.csv), such that the readers give the same rows back; a column is
+    headed as its file names it (orders.csv's ``with``, the field ``with_``)."""
+    _write_csv_tables(_tables_dumped(tables), folder, encoding)
+
+
+def _write_csv_tables(
+    tables: dict[str, list[dict[str, Any]]], folder: str | Path, encoding: str | None
+) -> None:
     def cell(value: Any) -> Any:
         if value is None:
             return ""
@@ -104,8 +123,8 @@ def write_problem(problem: Problem, folder: str | Path, encoding: str | None = N
             return excel_safe(value)
         return _Number(repr(value) if isinstance(value, float) else str(value))
 
-    for name, rows in _dumped(problem).items():
-        frame = pd.DataFrame({c: [cell(row[c]) for row in rows] for c in columns(TABLES[name])}, dtype=object)
+    for name, (row_type, rows) in tables.items():
+        frame = pd.DataFrame({c: [cell(row[c]) for row in rows] for c in _headers(row_type)}, dtype=object)
         write_table(frame, Path(folder) / f"{name}.csv", encoding)
 
 
@@ -115,17 +134,20 @@ class _Number(str):
     __slots__ = ()
 
 
-def write_problem_json(problem: Problem, path: str | Path) -> None:
-    """One JSON file holding every table and the settings (grid_min, …), readable by ``load``."""
+def write_problem_json(problem: Problem, path: str | Path, tables: Tables | None = None) -> None:
+    """One JSON file holding every table and the settings (grid_min, …), readable by ``load``;
+    with ``tables`` (``PlanProblem.tables()``), those too, readable by ``load_plan``."""
     settings = {name: getattr(problem, name) for name in SETTINGS}
-    write_json(_dumped(problem) | settings, path)
+    more = {name: rows for name, (_type, rows) in _tables_dumped(tables or {}).items()}
+    write_json(_dumped(problem) | more | settings, path)
 
 
-def write_problem_xlsx(problem: Problem, path: str | Path) -> None:
+def write_problem_xlsx(problem: Problem, path: str | Path, tables: Tables | None = None) -> None:
     """One .xlsx workbook, a sheet per table, such that ``load(path) == problem`` (settings such
     as grid_min have no place in it). Numbers are number cells; ids, names and times are text
     cells, so that Excel keeps "007" and "08:30" as typed; so is a number that needs more than
-    the 15 digits Excel keeps (a generated 121.47489999999999)."""
+    the 15 digits Excel keeps (a generated 121.47489999999999). With ``tables``
+    (``PlanProblem.tables()``), a sheet for each of them too, readable by ``load_plan``."""
     from openpyxl import Workbook  # the edge: only writing workbooks needs it here
 
     def kept(value: Any) -> Any:
@@ -134,9 +156,10 @@ def write_problem_xlsx(problem: Problem, path: str | Path) -> None:
 
     book = Workbook()
     book.remove(book.active)
-    for name, rows in _dumped(problem).items():
+    every = {name: (TABLES[name], rows) for name, rows in _dumped(problem).items()}
+    for name, (row_type, rows) in (every | _tables_dumped(tables or {})).items():
         sheet = book.create_sheet(name)
-        names = list(columns(TABLES[name]))
+        names = _headers(row_type)
         sheet.append(names)
         for row in rows:
             sheet.append([kept(row[c]) for c in names])
@@ -153,6 +176,19 @@ def _dumped(problem: Problem) -> dict[str, list[dict[str, Any]]]:
         name: _adapter(model).dump_python(list(getattr(problem, name)), mode="json")
         for name, model in TABLES.items()
     }
+
+
+def _tables_dumped(tables: Tables) -> dict[str, tuple[type, list[dict[str, Any]]]]:
+    """Tables as JSON-ready rows, each cell under its column's name in the files (the field's alias)."""
+    return {
+        name: (row_type, _adapter(row_type).dump_python(list(rows), mode="json", by_alias=True))
+        for name, (row_type, rows) in tables.items()
+    }
+
+
+def _headers(row_type: type) -> list[str]:
+    """A table's columns as its file names them (a field's alias: orders.csv's ``with``)."""
+    return [info.alias or name for name, info in columns(row_type).items()]
 
 
 def json_schema() -> dict[str, Any]:

@@ -6,7 +6,15 @@ result.assignments, result.demand, result.summary(), result.problem(), result.pl
 """
 
 from kecheng.planning.bound import Bound, prove_bound
-from kecheng.planning.model import PLAN_TABLES, Interest, Order, PlanProblem, Resident, order_points, plan_issues
+from kecheng.planning.model import (
+    PLAN_TABLES,
+    Interest,
+    Order,
+    PlanProblem,
+    Resident,
+    order_points,
+    plan_issues,
+)
 from kecheng.planning.planner import greedy_plan, plan
 from kecheng.planning.result import PlanResult
 from kecheng.planning.suggest import SuggestIndex, suggest

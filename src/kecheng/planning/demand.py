@@ -5,7 +5,7 @@ per (interest, community of the residents who ordered) the orders, met and unmet
 closest to opening (the candidate with the most residents of the unmet orders who could still
 join it) and how many it lacks; and what would open it — more residents, a teacher free at
 its times, or a venue free then — or, without any candidate, the most common reason its
-orders are unmet.
+orders are unmet. The words are in the language of the moment, names beside ids.
 """
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ from collections import Counter, defaultdict
 
 import pandas as pd
 
+from kecheng.i18n import _
 from kecheng.planning.context import PlanContext
-from kecheng.planning.reasons import Explainer, Verdict, when
+from kecheng.planning.reasons import Explainer, Verdict, interest_label, venue_of, when
 from kecheng.planning.space import Space
 
 DEMAND_COLUMNS = (
     "interest_id",
     "interest",
     "community_id",
+    "community",
     "orders",
     "met",
     "unmet",
@@ -42,6 +44,7 @@ def demand_frame(
     rows = []
     for (interest_id, community_id), ks in sorted(keyed.items()):
         interest = pp.interest[interest_id]
+        name = interest_label(ctx, interest_id)
         unmet = [k for k in ks if not verdicts[k].group_id]
         closest, lacks, would = "", 0, ""
         if unmet and space is not None:
@@ -56,31 +59,33 @@ def demand_frame(
                     if best is None or key > best[0]:
                         best = (key, option)
             if best is not None:
-                (count, _), option = best
-                venue = ctx.venue_ids[option.candidate.venue]
-                closest = f"{interest.name} at {venue}, {when(ctx, option.sessions)}"
+                (count, _rank), option = best
+                venue = venue_of(ctx, option.candidate.venue)
+                meets = when(ctx, option.sessions)
+                closest = _("{interest} at {venue}, {when}").format(interest=name, venue=venue, when=meets)
                 lacks = max(0, interest.min_size - count)
                 if lacks:
-                    would = f"{lacks} more resident(s) who can come then (还差 {lacks} 人开班)"
+                    would = _("{n} more residents who can come then (还差 {n} 人开班)").format(n=lacks)
                 else:
                     blocked = explainer._blocker(
                         option.candidate.venue, option.sessions, option.candidate.teachers
                     )
                     if blocked is None:
-                        would = "nothing more: it could open (the search ended first)"
+                        would = _("nothing more: it could open (the search ended first)")
                     elif blocked.reason == "NO_VENUE":
-                        would = f"a venue near {venue} free {when(ctx, option.sessions)}"
+                        would = _("a venue near {venue} free {when}").format(venue=venue, when=meets)
                     else:
-                        would = f"a teacher of {interest.name} free {when(ctx, option.sessions)}"
+                        would = _("a teacher of {interest} free {when}").format(interest=name, when=meets)
         reasons = Counter(verdicts[k].reason for k in unmet)
         main = reasons.most_common(1)[0][0] if reasons else ""
         if unmet and not would:
-            would = _from_reason(main, interest.name, interest.required_features)
+            would = _from_reason(main, name, interest.required_features)
         rows.append(
             (
                 interest_id,
                 interest.name,
                 community_id,
+                ctx.problem.community[community_id].name,
                 len(ks),
                 len(ks) - len(unmet),
                 len(unmet),
@@ -94,13 +99,19 @@ def demand_frame(
 
 
 def _from_reason(reason: str, name: str, features: frozenset[str]) -> str:
-    need = f" with {'/'.join(sorted(features))}" if features else ""
-    return {
-        "NO_TEACHER": f"a teacher for {name}",
-        "NO_VENUE": f"a venue{need} within walking distance",
-        "BELOW_MIN": "more residents who ordered it, at a time they share",
-        "FULL": f"another {name} group (the ones in reach are full)",
-        "TIME_CLASH": f"a {name} group at another time",
-        "MAX_GROUPS": "nothing: they are in as many groups as they want",
-        "SEARCH_LIMIT": "a longer search (a seat that suits them exists)",
-    }.get(reason, "")
+    """What would help, from the most common reason its orders are unmet (``name``: "太极拳 (I01)")."""
+    if reason == "NO_VENUE":
+        if features:
+            return _("a venue with {features} within walking distance").format(
+                features="/".join(sorted(features))
+            )
+        return _("a venue within walking distance")
+    words = {
+        "NO_TEACHER": _("a teacher for {interest}"),
+        "BELOW_MIN": _("more residents who ordered it, at a time they share"),
+        "FULL": _("another {interest} group (the ones in reach are full)"),
+        "TIME_CLASH": _("a {interest} group at another time"),
+        "MAX_GROUPS": _("nothing: they are in as many groups as they want"),
+        "SEARCH_LIMIT": _("a longer search (a seat that suits them exists)"),
+    }
+    return words[reason].format(interest=name) if reason in words else ""

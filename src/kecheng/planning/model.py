@@ -17,6 +17,8 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic import dataclasses as pydantic_dataclasses
 
+from kecheng.errors import InputError, LocatedIssue
+from kecheng.i18n import _
 from kecheng.planning.base import (
     DEFAULT_MAX_WALK_M,
     MINUTES_PER_DAY,
@@ -28,9 +30,9 @@ from kecheng.planning.base import (
     Tags,
     TimePreferences,
     issue,
-    located,
     merge_windows,
 )
+from kecheng.validation import PythonTable, Unknown, locate, sort_and_cap, validate_rows
 
 DEFAULT_MAX_GROUPS = 2
 
@@ -153,7 +155,7 @@ def _fit_issues(
                 continue
             value = getattr(row, column)
             if value in seen:
-                message = "this id appears more than once; ids must be unique"
+                message = _("this id appears more than once; ids must be unique")
                 issues.append(issue(table, index, column, value, message, "duplicate"))
             seen.setdefault(value, index)
         return set(seen)
@@ -164,11 +166,16 @@ def _fit_issues(
     for index, interest in enumerate(interests):
         if interest is None:
             continue
-        if interest.min_size > interest.max_size:
-            message = f"is larger than max_size ({interest.max_size}); a group could never open"
+        if _known(interest.min_size, interest.max_size) and interest.min_size > interest.max_size:
+            message = _(
+                "is larger than max_size ({max_size}): a group could never open — lower min_size or raise "
+                "max_size"
+            ).format(max_size=interest.max_size)
             issues.append(issue("interests", index, "min_size", interest.min_size, message))
         if interest.duration_min % problem.grid_min:
-            message = f"must be a whole number of {problem.grid_min}-minute steps (e.g. 60, 90, 120)"
+            message = _("must be a whole number of {step}-minute steps (e.g. 60, 90, 120)").format(
+                step=problem.grid_min
+            )
             issues.append(issue("interests", index, "duration_min", interest.duration_min, message))
 
     for index, resident in enumerate(residents):
@@ -183,8 +190,13 @@ def _fit_issues(
                     "reference",
                 )
             )
-        if resident is not None and (resident.lat is None) != (resident.lon is None):
-            message = "give both lat and lon, or neither (then the community's location is used)"
+        if (
+            resident is not None
+            and not isinstance(resident.lat, Unknown)
+            and not isinstance(resident.lon, Unknown)
+            and (resident.lat is None) != (resident.lon is None)
+        ):
+            message = _("give both lat and lon, or neither (then the community's location is used)")
             issues.append(issue("residents", index, "lat" if resident.lat is None else "lon", None, message))
 
     first: dict[tuple[str, str], int] = {}
@@ -203,15 +215,15 @@ def _fit_issues(
                     "orders", index, "interest_id", order.interest_id, "no such id in interests", "reference"
                 )
             )
-        if order.rank < 1:
-            message = "must be at least 1 (1 = first choice, 2 = second, …)"
+        if _known(order.rank) and order.rank < 1:
+            message = _("must be at least 1 (1 = first choice, 2 = second, …)")
             issues.append(issue("orders", index, "rank", order.rank, message))
         key = (order.resident_id, order.interest_id)
         if key in first:
-            message = (
-                f"{order.resident_id} orders {order.interest_id} more than once; "
-                "one order per resident and interest — keep the one with the rank you mean"
-            )
+            message = _(
+                "{resident} orders {interest} more than once; one order per resident and interest — "
+                "keep the one with the rank you mean"
+            ).format(resident=order.resident_id, interest=order.interest_id)
             issues.append(issue("orders", index, "interest_id", order.interest_id, message))
         first.setdefault(key, index)
         if order.with_ is not None:
@@ -220,10 +232,12 @@ def _fit_issues(
                     issue("orders", index, "with", order.with_, "no such id in residents", "reference")
                 )
             elif order.with_ == order.resident_id:
-                message = "names the resident themselves; name another resident, or leave it empty"
+                message = _("names the resident themselves; name another resident, or leave it empty")
                 issues.append(issue("orders", index, "with", order.with_, message))
 
     for index, teacher in enumerate(problem.teachers):
+        if not isinstance(teacher.interests, frozenset):
+            continue  # a row that failed validation: reported already
         for interest_id in sorted(teacher.interests - interest_ids):
             issues.append(
                 issue("teachers", index, "interests", interest_id, "no such id in interests", "reference")
@@ -238,11 +252,16 @@ def _fit_issues(
     return issues
 
 
+def _known(*values: Any) -> bool:
+    """Cells that were read (a row that failed validation stands in with unknown cells)."""
+    return all(isinstance(v, int) for v in values)
+
+
 class PlanProblem:
     """A district (``Problem``, with its running groups) plus residents' orders, validated together.
 
     Raises ``InputError`` locating every issue of :func:`plan_issues` (file = table name,
-    row = index + 1, as for tables given in Python).
+    row = index + 1, as for tables given in Python), worded as ``kecheng.load_plan`` words them.
     Look-ups are built once; the tables are immutable tuples.
     """
 
@@ -253,25 +272,36 @@ class PlanProblem:
         residents: Iterable[Any] = (),
         orders: Iterable[Any] = (),
     ):
-        raw = list(interests), list(residents), list(orders)
-        issues: list[Issue] = []
-        rows = [
-            _validated(name, row_type, table, issues)
-            for (name, row_type), table in zip(PLAN_TABLES.items(), raw, strict=True)
-        ]
-        issues += _fit_issues(problem, *rows)
-        if issues:
-            raise located(issues)
+        problems: list[LocatedIssue] = []
+        given = dict(zip(PLAN_TABLES, (list(interests), list(residents), list(orders)), strict=True))
+        sources: dict[str, Any] = {name: PythonTable(name, items) for name, items in given.items()}
+        rows: dict[str, Any] = {
+            name: validate_rows(sources[name], row_type, long=False, problems=problems)
+            for name, row_type in PLAN_TABLES.items()
+        }
+        issues = _fit_issues(problem, rows["interests"], rows["residents"], rows["orders"])
+        for name in ("teachers", "groups"):  # issues point into these too
+            rows[name] = list(getattr(problem, name))
+            sources[name] = PythonTable(name, rows[name])
+        locate(issues, sources, rows, PLAN_TABLES, problems)
+        sort_and_cap(problems, list(sources))
+        if problems:
+            raise InputError(problems)
         self.problem = problem
-        self.interests: tuple[Interest, ...] = tuple(rows[0])
-        self.residents: tuple[Resident, ...] = tuple(rows[1])
-        self.orders: tuple[Order, ...] = tuple(rows[2])
+        self.interests: tuple[Interest, ...] = tuple(rows["interests"])
+        self.residents: tuple[Resident, ...] = tuple(rows["residents"])
+        self.orders: tuple[Order, ...] = tuple(rows["orders"])
 
     def __repr__(self) -> str:
         return (
             f"PlanProblem({len(self.problem.groups)} running groups, {len(self.interests)} interests, "
             f"{len(self.residents)} residents, {len(self.orders)} orders)"
         )
+
+    def tables(self) -> dict[str, tuple[type, tuple[Any, ...]]]:
+        """The three tables by name, with their row types: what ``kecheng.writing.write_tables``
+        (and ``write_problem_json`` / ``_xlsx``) write beside the district's."""
+        return {name: (row_type, getattr(self, name)) for name, row_type in PLAN_TABLES.items()}
 
     @cached_property
     def interest(self) -> dict[str, Interest]:

@@ -17,6 +17,9 @@ Checked in this order for each unmet order; the first that applies wins:
   hosted the group is taken then;
 - ``BELOW_MIN``: a group could meet at a time and place that suits them, but too few others
   who ordered the interest (and still could join) can come: 还差 N 人开班.
+
+The details are in the language of the moment (``kecheng.i18n``), names beside ids
+("太极拳 (I01)", "星光活动室 (V0012)"); the reason codes stay English.
 """
 
 from __future__ import annotations
@@ -26,13 +29,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kecheng.planning.base import DAY_NAMES, format_clock
+from kecheng.i18n import N_, _, join, labelled, ngettext, weekday
+from kecheng.model import group_label as running_label
+from kecheng.model import teacher_label, venue_label
+from kecheng.planning.base import format_clock
 from kecheng.planning.candidates import fitting_venues
 from kecheng.planning.context import PlanContext, Session, starts_mask
 from kecheng.planning.space import Space
 from kecheng.planning.week import Week
 
 REASONS = ("MAX_GROUPS", "SEARCH_LIMIT", "FULL", "TIME_CLASH", "NO_TEACHER", "NO_VENUE", "BELOW_MIN")
+REASON_NAMES = {
+    "MAX_GROUPS": N_("at their most groups"),
+    "SEARCH_LIMIT": N_("search ended first"),
+    "FULL": N_("groups full"),
+    "TIME_CLASH": N_("time clash"),
+    "NO_TEACHER": N_("no teacher"),
+    "NO_VENUE": N_("no venue"),
+    "BELOW_MIN": N_("too few to open"),
+}
+"""The reason codes in words (translated where shown; the codes themselves stay English)."""
 
 
 @dataclass(frozen=True)
@@ -44,19 +60,43 @@ class Verdict:
 
 
 def when(ctx: PlanContext, sessions: tuple[Session, ...]) -> str:
-    """ "Mon/Wed 09:00–10:30" (or per day when the starts differ)."""
+    """ "Mon/Wed 09:00–10:30" ("周一/周三 09:00–10:30"), or per day when the starts differ."""
     if not sessions:
-        return "not on the timetable"
+        return _("not on the timetable")
     grid = ctx.grid
     spans = {(s.start, s.end) for s in sessions}
     if len(spans) == 1:
         start, end = next(iter(spans))
-        days = "/".join(DAY_NAMES[s.day] for s in sorted(sessions, key=lambda s: s.day))
+        days = "/".join(weekday(s.day, short=True) for s in sorted(sessions, key=lambda s: s.day))
         return f"{days} {format_clock(start * grid)}–{format_clock(end * grid)}"
-    return ", ".join(
-        f"{DAY_NAMES[s.day]} {format_clock(s.start * grid)}–{format_clock(s.end * grid)}"
-        for s in sorted(sessions, key=lambda s: s.day)
+    return join(
+        [
+            f"{weekday(s.day, short=True)} {format_clock(s.start * grid)}–{format_clock(s.end * grid)}"
+            for s in sorted(sessions, key=lambda s: s.day)
+        ]
     )
+
+
+def interest_label(ctx: PlanContext, interest_id: str) -> str:
+    """ "太极拳 (I01)"."""
+    interest = ctx.pp.interest.get(interest_id)
+    return labelled(interest.name if interest else None, interest_id)
+
+
+def group_label(ctx: PlanContext, week: Week, group_id: str) -> str:
+    """A running group by its name ("太极拳晨练队 (G0042)"), a new one by its interest
+    ("new 太极拳 group (N0003)")."""
+    if group_id in ctx.problem.group:
+        return running_label(ctx.problem, group_id)
+    group = week.groups.get(group_id)
+    interest = ctx.pp.interest.get(group.interest_id) if group and group.interest_id else None
+    name = _("new {interest} group").format(interest=interest.name) if interest else None
+    return labelled(name, group_id)
+
+
+def venue_of(ctx: PlanContext, venue: int) -> str:
+    """ "星光活动室 (V0012)" of a venue index."""
+    return venue_label(ctx.problem, ctx.venue_ids[venue])
 
 
 class Explainer:
@@ -84,11 +124,16 @@ class Explainer:
         r = ctx.resident_index[order.resident_id]
         if k in week.group_of_order:
             group_id = week.group_of_order[k]
-            kind = "a new group" if week.groups[group_id].is_new else "a running group with a free seat"
-            return Verdict(group_id, "", f"joins {kind}, {when(ctx, week.groups[group_id].sessions)}")
+            group = week.groups[group_id]
+            text = (
+                _("joins a new group, {when}")
+                if group.is_new
+                else _("joins a running group with a free seat, {when}")
+            )
+            return Verdict(group_id, "", text.format(when=when(ctx, group.sessions)))
         for group_id in ctx.groups_of.get(order.resident_id, ()):
             if ctx.running[group_id].interest_id == order.interest_id:
-                return Verdict(group_id, "", "already a member")
+                return Verdict(group_id, "", _("already a member"))
         return self.unmet(k, r)
 
     # --- unmet orders --------------------------------------------------------------------
@@ -101,11 +146,15 @@ class Explainer:
         mine = week.resident_groups.get(r, [])
         if len(mine) >= resident.max_groups:
             better = [rank for rank in self.met_rank.get(r, []) if rank < order.rank]
-            why = " (a higher-ranked order took the place)" if better else ""
-            listed = ", ".join(mine) if mine else "none"
-            return Verdict(
-                "", "MAX_GROUPS", f"in {len(mine)} group(s) ({listed}), max_groups {resident.max_groups}{why}"
-            )
+            listed = join([group_label(ctx, week, g) for g in mine]) if mine else _("none")
+            text = ngettext(
+                "in {n} group ({groups}), their max_groups is {most}",
+                "in {n} groups ({groups}), their max_groups is {most}",
+                len(mine),
+            ).format(n=len(mine), groups=listed, most=resident.max_groups)
+            if better:
+                text += _(" (a higher-ranked order took the place)")
+            return Verdict("", "MAX_GROUPS", text)
         found = self._existing(r, interest.interest_id)
         if found is not None:
             return found
@@ -123,71 +172,77 @@ class Explainer:
                 continue
             fits_time = week.available(r, g.sessions)
             other = week.clash(r, g.sessions)
+            label, meets = group_label(ctx, week, group_id), when(ctx, g.sessions)
             if g.seats > 0 and fits_time and other is None:
-                return Verdict(
-                    "",
-                    "SEARCH_LIMIT",
-                    f"{group_id} ({when(ctx, g.sessions)}) has a free seat that suits them; "
-                    "the search ended before using it",
-                )
+                text = _("{group} ({when}) has a free seat that suits them; the search ended before using it")
+                return Verdict("", "SEARCH_LIMIT", text.format(group=label, when=meets))
             if fits_time and other is None and full is None:
-                full = Verdict(
-                    "", "FULL", f"{group_id} ({when(ctx, g.sessions)}) is full ({g.size}/{g.limit})"
-                )
+                text = _("{group} ({when}) is full ({size}/{limit})")
+                full = Verdict("", "FULL", text.format(group=label, when=meets, size=g.size, limit=g.limit))
             if g.seats > 0 and clash is None:
                 if not fits_time:
-                    text = f"{group_id} meets {when(ctx, g.sessions)}, when they are not available"
+                    text = _("{group} meets {when}, when they are not available").format(
+                        group=label, when=meets
+                    )
                 else:
-                    text = f"{group_id} meets {when(ctx, g.sessions)}, as does their group {other}"
+                    text = _("{group} meets {when}, as does their group {other}").format(
+                        group=label, when=meets, other=group_label(ctx, week, other)
+                    )
                 clash = Verdict("", "TIME_CLASH", text)
         return full or clash
 
     def _new_group(self, k: int, r: int) -> Verdict:
         ctx, week = self.ctx, self.week
         interest = ctx.pp.interest[ctx.pp.orders[k].interest_id]
-        name = interest.name
-        groups_left, week_left, _ = ctx.teacher_room
+        name = interest_label(ctx, interest.interest_id)
+        groups_left, week_left = ctx.teacher_room[:2]
         teaching = ctx.teachers_of.get(interest.interest_id, [])
         if not teaching:
-            return Verdict(
-                "", "NO_TEACHER", f"nobody in teachers.csv teaches {name} ({interest.interest_id})"
-            )
+            text = _("nobody in teachers.csv teaches {interest} (its interests column)")
+            return Verdict("", "NO_TEACHER", text.format(interest=name))
         with_room = [
             t for t in teaching if groups_left[t] >= 1 and week_left[t] >= interest.sessions_per_week
         ]
         if not with_room:
-            return Verdict(
-                "",
-                "NO_TEACHER",
-                f"the {len(teaching)} teacher(s) of {name} have no new group or weekly session left",
+            text = ngettext(
+                "the {n} teacher of {interest} has no new group or weekly session left",
+                "the {n} teachers of {interest} have no new group or weekly session left",
+                len(teaching),
             )
+            return Verdict("", "NO_TEACHER", text.format(n=len(teaching), interest=name))
         if interest.interest_id not in self._fitting:
             self._fitting[interest.interest_id] = set(fitting_venues(ctx, interest).tolist())
         fitting = self._fitting[interest.interest_id]
         reachable = [v for v in ctx.reach[r][0].tolist() if v in fitting]
         if not reachable:
-            need = (
-                f"{'/'.join(sorted(interest.required_features))} and " if interest.required_features else ""
-            )
             walk = round(float(ctx.resident_walk[r]))
-            return Verdict("", "NO_VENUE", f"no venue within {walk} m has {need}room for {interest.min_size}")
+            if interest.required_features:
+                text = _("no venue within {walk} m has {features} and room for {size}").format(
+                    walk=walk, features="/".join(sorted(interest.required_features)), size=interest.min_size
+                )
+            else:
+                text = _("no venue within {walk} m has room for {size}").format(
+                    walk=walk, size=interest.min_size
+                )
+            return Verdict("", "NO_VENUE", text)
         duration, spw = interest.duration_min // ctx.grid, interest.sessions_per_week
         mine = starts_mask(week.free_mask(r), duration)
         own = starts_mask(ctx.resident_available[r], duration)
         teachers = starts_mask(ctx.teacher_free[np.array(with_room)], duration).any(0)
         venues = starts_mask(ctx.venue_free[np.array(reachable)], duration).any(0)
         if int((own & teachers).any(-1).sum()) < spw:
-            return Verdict(
-                "", "NO_TEACHER", f"no teacher of {name} with room is free when they are, on {spw} weekday(s)"
+            text = ngettext(
+                "no teacher of {interest} with room is free when they are, on {n} weekday",
+                "no teacher of {interest} with room is free when they are, on {n} weekdays",
+                spw,
             )
+            return Verdict("", "NO_TEACHER", text.format(interest=name, n=spw))
         if int((mine & teachers).any(-1).sum()) < spw:
-            return Verdict(
-                "", "TIME_CLASH", f"their other groups take the times when a teacher of {name} is free"
-            )
+            text = _("their other groups take the times when a teacher of {interest} is free")
+            return Verdict("", "TIME_CLASH", text.format(interest=name))
         if int((mine & teachers & venues).any(-1).sum()) < spw:
-            return Verdict(
-                "", "NO_VENUE", f"no venue within their walk is free when they and a teacher of {name} are"
-            )
+            text = _("no venue within their walk is free when they and a teacher of {interest} are")
+            return Verdict("", "NO_VENUE", text.format(interest=name))
         return self._closest(k, r, interest.min_size)
 
     def _closest(self, k: int, r: int, least: int) -> Verdict:
@@ -206,37 +261,41 @@ class Explainer:
                         option.candidate.venue, option.sessions, option.candidate.teachers
                     )
                     if blocked is None:
-                        venue = ctx.venue_ids[option.candidate.venue]
-                        blocked = Verdict(
-                            "",
-                            "SEARCH_LIMIT",
-                            f"a group of {count} could open at {venue}, "
-                            f"{when(ctx, option.sessions)}; the search ended before opening it",
+                        text = _(
+                            "a group of {count} could open at {venue}, {when}; the search ended before "
+                            "opening it"
+                        ).format(
+                            count=count,
+                            venue=venue_of(ctx, option.candidate.venue),
+                            when=when(ctx, option.sessions),
                         )
+                        blocked = Verdict("", "SEARCH_LIMIT", text)
                 if best is None or count > best[0]:
                     best = (count, option.index)
         if blocked is not None:
             return blocked
         if best is None:
             lacks = max(1, least - self._single_session_best(k, r))
-            return Verdict(
-                "",
-                "BELOW_MIN",
-                f"还差 {lacks} 人开班: at no weekly time and venue that suits them can "
-                f"{least} residents who ordered it come",
-                lacks,
-            )
+            text = _(
+                "{lacks} more needed (还差 {lacks} 人开班): at no weekly time and venue that suits them can "
+                "{least} residents who ordered it come"
+            ).format(lacks=lacks, least=least)
+            return Verdict("", "BELOW_MIN", text, lacks)
         count, o = best
         option = space.options[o]
-        venue = ctx.venue_ids[option.candidate.venue]
         lacks = max(1, least - count)
-        return Verdict(
-            "",
-            "BELOW_MIN",
-            f"还差 {lacks} 人开班: {count} of the {least} needed can come to {venue}, "
-            f"{when(ctx, option.sessions)}",
-            lacks,
+        text = _(
+            "{lacks} more needed (还差 {lacks} 人开班): {count} of the {least} needed can come to "
+            "{venue}, {when}"
         )
+        text = text.format(
+            lacks=lacks,
+            count=count,
+            least=least,
+            venue=venue_of(ctx, option.candidate.venue),
+            when=when(ctx, option.sessions),
+        )
+        return Verdict("", "BELOW_MIN", text, lacks)
 
     def _joinable(self, o: int) -> int:
         """How many of an option's residents could still join it (memoised per option)."""
@@ -269,42 +328,47 @@ class Explainer:
         for s in sessions:
             for start, end, group_id in week.venue_new.get((venue, s.day), ()):
                 if start < s.end and s.start < end:
-                    text = f"{ctx.venue_ids[venue]} is taken {when(ctx, (s,))} by new group {group_id}"
+                    text = _("{venue} is taken {when} by {group}").format(
+                        venue=venue_of(ctx, venue),
+                        when=when(ctx, (s,)),
+                        group=group_label(ctx, week, group_id),
+                    )
                     return Verdict("", "NO_VENUE", text)
         busy = []
         for t in teachers:
             why = self._teacher_busy(t, sessions)
             if why is None:
                 return None
-            busy.append(f"{ctx.teacher_ids[t]} ({why})")
-        return Verdict(
-            "",
-            "NO_TEACHER",
-            f"enough residents could meet at {ctx.venue_ids[venue]}, {when(ctx, sessions)}, "
-            f"but the teachers who could take it are taken: {', '.join(busy)}",
-        )
+            busy.append(
+                _("{teacher}: {why}").format(teacher=teacher_label(ctx.problem, ctx.teacher_ids[t]), why=why)
+            )
+        text = _(
+            "enough residents could meet at {venue}, {when}, but the teachers who could take it are "
+            "taken: {busy}"
+        ).format(venue=venue_of(ctx, venue), when=when(ctx, sessions), busy=join(busy))
+        return Verdict("", "NO_TEACHER", text)
 
     def _teacher_busy(self, t: int, sessions: tuple[Session, ...]) -> str | None:
         """Why teacher t cannot take a new group at these times beside their new groups, or None."""
         ctx, week = self.ctx, self.week
         if self.groups_left[t] < 1:
-            return "max_groups reached"
+            return _("max_groups reached")
         mine = [(g, s) for g in week.teacher_new.get(t, ()) for s in week.groups[g].sessions]
         if self.week_left[t] - len(mine) < len(sessions):
-            return "weekly sessions used up"
+            return _("weekly sessions used up")
         for x in sessions:
-            if self.day_left[t, x.day - 1] - sum(1 for _, s in mine if s.day == x.day) < 1:
-                return f"daily sessions used up on {DAY_NAMES[x.day]}"
+            if self.day_left[t, x.day - 1] - sum(1 for g, s in mine if s.day == x.day) < 1:
+                return _("daily sessions used up on {day}").format(day=weekday(x.day))
             for g, s in mine:
                 if s.day != x.day:
                     continue
                 if s.start < x.end and x.start < s.end:
-                    return f"teaches {g} then"
+                    return _("teaches {group} then").format(group=group_label(ctx, week, g))
                 if s.venue != x.venue:
                     need = ctx.problem.travel_min(ctx.venue_ids[s.venue], ctx.venue_ids[x.venue]) / ctx.grid
                     gap = x.start - s.end if x.start >= s.end else s.start - x.end
                     if gap < need:
-                        return f"no time to walk from {g}"
+                        return _("no time to walk from {group}").format(group=group_label(ctx, week, g))
         return None
 
     def _single_session_best(self, k: int, r: int) -> int:

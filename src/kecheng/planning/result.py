@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from pydantic import TypeAdapter
 
+from kecheng.i18n import _
 from kecheng.planning.base import Group, Membership, Placement, Problem, check, format_clock
 from kecheng.planning.bound import Bound
 from kecheng.planning.context import PlanContext, haversine_m
@@ -277,9 +278,11 @@ class PlanResult:
                 "orders_passing_test_1": bound.feasible_orders,
                 "status": bound.status,
                 "seconds": round(bound.seconds, 2),
-                "proves": "no plan that keeps the rules (running groups where they are) meets orders worth "
-                "more than `bound` points (or more than `bound_orders` orders): the optimum of a relaxation, "
-                "see kecheng.planning.bound",
+                "proves": _(
+                    "no plan that keeps the rules (running groups where they are) meets orders worth more "
+                    "than `bound` points (or more than `bound_orders` orders): the optimum of a relaxation, "
+                    "see kecheng.planning.bound"
+                ),
             }
         return out
 

@@ -23,9 +23,17 @@ TABLE_ALIASES: dict[str, tuple[str, ...]] = {
     "teachers": ("老师", "教师", "师资", "老师表", "教师表"),
     "availability": ("老师时间", "教师时间", "老师空闲时间", "教师空闲时间", "空闲时间", "可用时间"),
     "groups": ("兴趣小组", "小组", "兴趣小组表"),
-    "members": ("成员", "小组成员", "居民", "成员表"),
+    "members": ("成员", "小组成员", "成员表"),
 }
-"""Besides its own name, the file names (without .csv) and sheet names a table may have."""
+"""Besides its own name, the file names (without .csv) and sheet names a table may have. 居民
+(residents) is ``kecheng plan``'s residents table, not the members of groups."""
+
+PLAN_TABLE_ALIASES: dict[str, tuple[str, ...]] = {
+    "interests": ("兴趣", "兴趣项目", "兴趣表", "兴趣项目表"),
+    "residents": ("居民", "居民表", "居民信息"),
+    "orders": ("点单", "订单", "点单表", "订单表", "居民点单"),
+}
+"""The same for the three tables ``kecheng plan`` reads beside the district's."""
 
 COLUMN_ALIASES: dict[str, str] = {
     # ids
@@ -55,6 +63,13 @@ COLUMN_ALIASES: dict[str, str] = {
     # preferences (where the model has them)
     "偏好时段": "preferred_times", "希望时段": "preferred_times", "时段": "preferred_times",
     "偏好星期": "preferred_weekdays", "希望星期": "preferred_weekdays",
+    # residents' orders (kecheng plan)
+    "兴趣编号": "interest_id", "兴趣项目编号": "interest_id", "兴趣ID": "interest_id",
+    "最少人数": "min_size", "最低开班人数": "min_size", "开班人数": "min_size",
+    "最多人数": "max_size", "人数上限": "max_size",
+    "志愿": "rank", "顺位": "rank", "志愿顺序": "rank", "第几志愿": "rank",
+    "同组": "with_", "同组居民": "with_", "结伴": "with_",
+    "可参加时间": "available", "有空时间": "available", "空闲时间": "available",
 }  # fmt: skip
 """Header → column, in every table that has the column. Matching ignores case, spaces,
 underscores, hyphens, full/half width, and a unit in brackets after the name: "Venue ID",
@@ -66,7 +81,8 @@ TABLE_COLUMN_ALIASES: dict[str, dict[str, str]] = {
     "opening_hours": {"场地": "venue_id", "开始时间": "open", "结束时间": "close"},
     "teachers": {
         "老师": "name", "教师": "name", "姓名": "name", "老师姓名": "name", "教师姓名": "name",
-        "社区": "community_id", "所属社区": "community_id",
+        "社区": "community_id", "所属社区": "community_id", "可教兴趣": "interests", "能教兴趣": "interests",
+        "兴趣": "interests", "最多新开小组": "max_groups", "最多新开": "max_groups", "可带新组": "max_groups",
     },
     "availability": {"老师": "teacher_id", "教师": "teacher_id"},
     "groups": {
@@ -74,6 +90,16 @@ TABLE_COLUMN_ALIASES: dict[str, dict[str, str]] = {
         "所属社区": "community_id", "老师": "teacher_id", "教师": "teacher_id", "类型": "category",
     },
     "members": {"成员": "member_id", "居民": "member_id", "兴趣小组": "group_id", "小组": "group_id"},
+    "interests": {"兴趣": "name", "兴趣项目": "name", "兴趣名称": "name", "项目名称": "name"},
+    "residents": {
+        "居民编号": "resident_id", "居民ID": "resident_id", "居民": "resident_id",
+        "社区": "community_id", "所属社区": "community_id", "最多参加": "max_groups",
+        "最多参加小组": "max_groups", "最多小组数": "max_groups", "可用时间": "available",
+    },
+    "orders": {
+        "居民编号": "resident_id", "居民ID": "resident_id", "居民": "resident_id",
+        "兴趣": "interest_id", "兴趣项目": "interest_id",
+    },
 }  # fmt: skip
 """Words whose column depends on the table: 场地 is a venue's name in venues.csv but the
 venue_id in opening_hours.csv; these win over COLUMN_ALIASES."""
@@ -93,9 +119,11 @@ def _key(header: str) -> str:
 
 
 def header_aliases(table: str, row_type: type | None = None) -> dict[str, str]:
-    """Every accepted header of a table → its column: the column names themselves and aliases."""
+    """Every accepted header of a table → its column: the column names themselves, a field's own
+    alias (orders.csv's ``with`` is the field ``with_``) and the aliases above."""
     fields = columns_of(row_type or TABLES[table])
     found = {name: name for name in fields}
+    found |= {info.alias: name for name, info in fields.items() if info.alias}
     found |= {alias: column for alias, column in COLUMN_ALIASES.items() if column in fields}
     return found | TABLE_COLUMN_ALIASES.get(table, {})
 

@@ -21,7 +21,14 @@ import numpy as np
 from kecheng.errors import InputError, LocatedIssue, Unreadable, whole_file
 from kecheng.i18n import _, in_language, ngettext
 from kecheng.model import LONG_TABLES, OPTIONAL_TABLES, SETTINGS, TABLES, Problem, consistency_issues
-from kecheng.reading.aliases import TABLE_ALIASES, find_csv_files, find_sheets
+from kecheng.reading.aliases import (
+    PLAN_TABLE_ALIASES,
+    TABLE_ALIASES,
+    alias_keys,
+    column_of,
+    find_csv_files,
+    find_sheets,
+)
 from kecheng.reading.raw import ABSENT, RawTable, clean_cells, grid_table
 from kecheng.reading.text import csv_grid, short, workbook_grids
 from kecheng.validation import columns_of, locate, sort_and_cap, validate_rows, validate_settings
@@ -29,8 +36,12 @@ from kecheng.validation import columns_of, locate, sort_and_cap, validate_rows, 
 log = logging.getLogger(__name__)
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-SIDE_SHEETS = frozenset({"closures", "停课", "停课日期", "locked"})
-"""Sheets a workbook may hold beside the district's tables (closures for ``--term``): not warned about."""
+SIDE_SHEETS = frozenset(
+    {"closures", "停课", "停课日期", "locked"}
+    | {name for table, aliases in PLAN_TABLE_ALIASES.items() for name in (table, *aliases)}
+)
+"""Sheets a workbook may hold beside the district's tables (closures for ``--term``, residents'
+orders for ``kecheng plan``): not warned about."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +144,7 @@ def _read(path: Path) -> tuple[Problem | None, list[LocatedIssue], LoadReport]:
     read = read_tables(path, DISTRICT_TABLES)
     if not read.complete:
         return None, read.problems, read.report
+    _members_as_residents(path, read)
     try:
         issues = consistency_issues(Problem.model_construct(**read.rows, **read.settings))
     except Exception:  # a stand-in for a failed row tripped a rule; that row is reported already
@@ -144,6 +156,28 @@ def _read(path: Path) -> tuple[Problem | None, list[LocatedIssue], LoadReport]:
     if read.problems:
         return None, read.problems, read.report
     return Problem.model_validate(read.rows | read.settings, context={"checked": True}), [], read.report
+
+
+def _members_as_residents(path: Path, read: TablesRead) -> None:
+    """Group members in a file named 居民.csv, the name of ``kecheng plan``'s residents table (it
+    was read as members before residents' orders came): said in a warning, not silently dropped."""
+    if not path.is_dir() or read.sources["members"].present:
+        return
+    files, _ignored, _clashes = find_csv_files(path, {"residents": PLAN_TABLE_ALIASES["residents"]})
+    name = files.get("residents")
+    if name is None:
+        return
+    try:
+        grid, _encoding = csv_grid(path / name)
+    except Unreadable:
+        return
+    keys = alias_keys("members", list(columns_of(TABLES["members"])))
+    if len(grid) and any(column_of(str(cell), keys) == "group_id" for cell in grid[0]):
+        message = _(
+            "has a group_id column, but a file of this name is kecheng plan's residents table, not the "
+            "members of groups: rename it members.csv (or 成员.csv), else its members are not read"
+        )
+        read.report.warnings.append(whole_file(name, message))
 
 
 def read_tables(path: Path, specs: Mapping[str, TableSpec]) -> TablesRead:
@@ -201,6 +235,7 @@ def _csv_tables(
         file = files.get(name, f"{name}.csv")
         table = RawTable(file)
         if name not in files:
+            table.present = False
             if not spec.optional:
                 problems.append(whole_file(file, _missing_file(folder)))
                 table.complete = False
@@ -264,6 +299,7 @@ def _workbook_tables(
         sheet = sheets.get(name)
         table = RawTable(_("{book}, sheet {sheet}").format(book=path.name, sheet=sheet or name))
         if sheet is None:
+            table.present = False
             if not spec.optional:
                 found = ", ".join(f'"{s}"' for s in names) or _("none")
                 msg = _(
@@ -310,6 +346,7 @@ def _json_tables(
         table = RawTable(f"{path.name} ({name})")
         rows = data.pop(name, None)
         if rows is None and spec.optional:
+            table.present = False
             yield name, table
             continue
         if not isinstance(rows, list):
@@ -320,9 +357,12 @@ def _json_tables(
             yield name, table
             continue
         strip = lambda v: v.strip() if isinstance(v, str) else v  # noqa: E731
+        aliases = {c: info.alias or c for c, info in columns_of(spec.row_type).items()}  # "with": with_
         table.cells = {
-            c: [strip(row.get(c, ABSENT)) if isinstance(row, dict) else ABSENT for row in rows]
-            for c in columns_of(spec.row_type)
+            c: [
+                strip(row.get(c, row.get(alias, ABSENT))) if isinstance(row, dict) else ABSENT for row in rows
+            ]
+            for c, alias in aliases.items()
         }
         table.not_rows = {i: row for i, row in enumerate(rows) if not isinstance(row, dict)}
         table.rows = range(1, len(rows) + 1)

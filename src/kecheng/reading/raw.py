@@ -50,6 +50,7 @@ class RawTable:
     complete: bool = True  # every row was read as a row, so all its ids are known
     not_rows: dict[int, Any] = field(default_factory=dict)  # JSON items that are not objects, by index
     missing: frozenset[str] = frozenset()  # required columns the header lacks (reported once)
+    present: bool = True  # False: no such file, sheet or JSON key (an optional table left out)
 
     def __len__(self) -> int:
         return len(self.rows)
