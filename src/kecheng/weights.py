@@ -12,12 +12,16 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kecheng.i18n import _
 
 DISTANCE_STEP_M = 250
+
+
+W = TypeVar("W", bound=BaseModel)
 
 
 class Weights(BaseModel):
@@ -38,14 +42,15 @@ class Weights(BaseModel):
         return self.own_community * own_community + self.distance * steps_spare
 
 
-def load_weights(path: str | Path) -> Weights:
-    """Read a .toml or .json weights file; raise ValueError in plain words."""
+def load_weights(path: str | Path, model: type[W] = Weights) -> W:  # type: ignore[assignment]
+    """Read a .toml or .json weights file (``model``: ``Weights``, or the planner's); raise
+    ValueError in plain words."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
         data = data.get("weights", data)
-        return Weights.model_validate(data)
+        return model.model_validate(data)
     except FileNotFoundError:
         raise ValueError(_("{path}: no such weights file").format(path=path)) from None
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as err:
@@ -57,6 +62,6 @@ def load_weights(path: str | Path) -> Weights:
         lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()]
         raise ValueError(
             _("{path}: {problems} (known weights: {names})").format(
-                path=path, problems="; ".join(lines), names=", ".join(Weights.model_fields)
+                path=path, problems="; ".join(lines), names=", ".join(model.model_fields)
             )
         ) from None

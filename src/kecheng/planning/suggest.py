@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kecheng.planning.base import DAY_NAMES, DEFAULT_MAX_WALK_M, Placement, Problem, distance_m, format_clock
+from kecheng.i18n import _, weekday
+from kecheng.planning.base import DEFAULT_MAX_WALK_M, Placement, Problem, distance_m, format_clock
 from kecheng.planning.model import PlanProblem, Resident, available_windows
 
 SUGGEST_COLUMNS = (
@@ -87,7 +88,11 @@ class SuggestIndex:
         resident = pp.resident.get(resident_id) if pp else None
         mine = self.groups_of.get(resident_id, [])
         if resident is None and not mine:
-            raise ValueError(f"unknown resident {resident_id!r}: not in residents.csv or members.csv")
+            raise ValueError(
+                _("unknown resident {resident}: not in residents.csv or members.csv").format(
+                    resident=repr(resident_id)
+                )
+            )
         if resident is not None:
             lat, lon = pp.location(resident)
             walk, room, windows = (
@@ -133,7 +138,7 @@ class SuggestIndex:
         self, interest_id: str, community_id: str, walk_m: float = DEFAULT_MAX_WALK_M
     ) -> pd.DataFrame:
         if community_id not in self.problem.community:
-            raise ValueError(f"unknown community {community_id!r}")
+            raise ValueError(_("unknown community {community}").format(community=repr(community_id)))
         home = self.problem.community[community_id]
         rows = []
         for offer in self.by_interest.get(interest_id, ()):
@@ -146,7 +151,8 @@ class SuggestIndex:
     def _row(self, offer: _Offer, far: float, rank: int | None) -> tuple:
         group = self.problem.group[offer.group_id]
         when = ", ".join(
-            f"{DAY_NAMES[p.weekday]} {format_clock(p.start)}–{format_clock(p.end)}" for p in offer.sessions
+            f"{weekday(p.weekday, short=True)} {format_clock(p.start)}–{format_clock(p.end)}"
+            for p in offer.sessions
         )
         venues = ";".join(sorted({p.venue_id for p in offer.sessions}))
         return (
@@ -185,5 +191,5 @@ def suggest(
     if resident_id is not None:
         return index.for_resident(resident_id)
     if interest_id is None or community_id is None:
-        raise ValueError("give resident_id, or interest_id and community_id")
+        raise ValueError(_("give resident_id, or interest_id and community_id"))
     return index.for_community(interest_id, community_id)

@@ -16,11 +16,11 @@ A weight of 0 switches a tier off.
 
 from __future__ import annotations
 
-import json
-import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from kecheng.weights import load_weights
 
 WALK_STEP_M = 100
 
@@ -41,16 +41,4 @@ class PlanWeights(BaseModel):
 
 def load_plan_weights(path: str | Path) -> PlanWeights:
     """Read a .toml or .json file (optionally under a ``[weights]`` table); ValueError in plain words."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
-        return PlanWeights.model_validate(data.get("weights", data))
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such weights file") from None
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path}: not a valid {path.suffix.lstrip('.') or 'JSON'} file ({err})") from None
-    except ValidationError as err:
-        lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()]
-        known = ", ".join(PlanWeights.model_fields)
-        raise ValueError(f"{path}: " + "; ".join(lines) + f" (known weights: {known})") from None
+    return load_weights(path, PlanWeights)
