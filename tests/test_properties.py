@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 from strategies import BASE_LAT, BASE_LON, FEATURES, STEP_DEG, problems, valid_single_placements
 
 from kecheng import reading, solve
+from kecheng.candidates import Candidates
 from kecheng.check import check
+from kecheng.cpsat.objective import soft_ceiling, soft_points
 from kecheng.greedy import greedy
 from kecheng.model import (
     Availability,
@@ -32,6 +34,7 @@ from kecheng.model import (
     Venue,
 )
 from kecheng.timetable import Placement
+from kecheng.weights import Weights
 
 GRID = 15
 REASONS = {"NO_VENUE_FITS", "NO_COMMON_TIME", "TEACHER_LIMIT", "CROWDED_OUT", "SEARCH_LIMIT"}
@@ -82,6 +85,12 @@ def test_solve_gives_a_valid_complete_and_honest_answer(problem: Problem):
     assert result.status in {"OPTIMAL", "FEASIBLE"}
     if result.status == "OPTIMAL":
         assert result.objective == round(result.bound)
+
+    # (g) the polish's stopping point is a true ceiling of the soft tier
+    weights = Weights()
+    assert soft_points(problem, result.placements, weights) <= soft_ceiling(
+        problem, Candidates(problem), weights
+    )
 
 
 @SETTINGS

@@ -182,14 +182,17 @@ def soft_ceiling(problem: Problem, candidates: Candidates, weights: Weights) -> 
     """The most soft points any timetable could earn: per group, its best usable days."""
     total, grid = 0, problem.grid_min
     for gid, opt in candidates.options.items():
-        group, per_day = opt.group, []
+        group, per_day, bonus = opt.group, [], {}  # bonus per venue, whatever the day
         for day in opt.days:
+            liked = liked_starts(group, day, grid) if weights.preference else None
             best = 0
             for venue in opt.venues_on(day):
-                own = problem.venue[venue].community_id == group.community_id
-                points = weights.venue_bonus(own, problem.walk_m(gid, venue), group.max_walk_m)
-                liked = liked_starts(group, day, grid) if weights.preference else None
-                if liked and _overlap(liked, opt.starts[day, venue]):
+                points = bonus.get(venue)
+                if points is None:
+                    own = problem.venue[venue].community_id == group.community_id
+                    walk = problem.walk_m(gid, venue)
+                    points = bonus[venue] = weights.venue_bonus(own, walk, group.max_walk_m)
+                if liked and points + weights.preference > best and _overlap(liked, opt.starts[day, venue]):
                     points += weights.preference
                 best = max(best, points)
             per_day.append(best)
