@@ -157,6 +157,33 @@ def build_app() -> typer.Typer:
     encoding_help = _(
         "Encoding of the CSV files written: utf-8-sig (UTF-8 with BOM, for Excel), utf-8, gb18030."
     )
+    # options that several commands share, declared once
+    Seed = Annotated[int, typer.Option(metavar="N", help=_("Random seed of the search."))]
+    Workers = Annotated[int, typer.Option(metavar="N", help=_("Search threads; 0 uses every core."))]
+    Quiet = Annotated[bool, typer.Option("--quiet", "-q", help=_("Print nothing but errors."))]
+    CsvEncoding = Annotated[str, typer.Option(metavar="ENCODING", help=encoding_help)]
+    Formats = Annotated[
+        str, typer.Option(metavar="LIST", help=_("Comma-separated outputs: csv (always), xlsx, ics, html."))
+    ]
+    Term = Annotated[
+        str | None,
+        typer.Option(
+            metavar="START:END",
+            help=_(
+                "The term's first and last day, e.g. 2026-03-02:2026-07-10: calendars dated over it, "
+                "with public holidays and closures taken out."
+            ),
+        ),
+    ]
+    MakeupDays = Annotated[
+        str,
+        typer.Option(
+            metavar="follow|ignore",
+            help=_(
+                "A 调休 make-up working day: follow the weekday it replaces, or ignore it (classes as usual)."
+            ),
+        ),
+    ]
 
     @app.command(
         help=_(
@@ -180,8 +207,8 @@ def build_app() -> typer.Typer:
         time_limit: Annotated[
             float, typer.Option(metavar="SECONDS", help=_("Seconds of search (model building comes on top)."))
         ] = 60.0,
-        seed: Annotated[int, typer.Option(metavar="N", help=_("Random seed of the search."))] = 0,
-        workers: Annotated[int, typer.Option(metavar="N", help=_("Search threads; 0 uses every core."))] = 0,
+        seed: Seed = 0,
+        workers: Workers = 0,
         previous: Annotated[
             Path | None,
             typer.Option(
@@ -196,35 +223,14 @@ def build_app() -> typer.Typer:
             Path | None,
             typer.Option(metavar="FILE", help=_("A .toml or .json file of objective weights (see README).")),
         ] = None,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_("Print nothing but errors."))] = False,
+        quiet: Quiet = False,
         log: Annotated[
             bool, typer.Option("--log", help=_("One line on stderr per better timetable found."))
         ] = False,
-        formats: Annotated[
-            str,
-            typer.Option(metavar="LIST", help=_("Comma-separated outputs: csv (always), xlsx, ics, html.")),
-        ] = "csv",
-        term: Annotated[
-            str | None,
-            typer.Option(
-                metavar="START:END",
-                help=_(
-                    "The term's first and last day, e.g. 2026-03-02:2026-07-10: calendars dated over it, "
-                    "with public holidays and closures taken out."
-                ),
-            ),
-        ] = None,
-        makeup_days: Annotated[
-            str,
-            typer.Option(
-                metavar="follow|ignore",
-                help=_(
-                    "A 调休 make-up working day: follow the weekday it replaces, "
-                    "or ignore it (classes as usual)."
-                ),
-            ),
-        ] = "ignore",
-        csv_encoding: Annotated[str, typer.Option(metavar="ENCODING", help=encoding_help)] = "utf-8-sig",
+        formats: Formats = "csv",
+        term: Term = None,
+        makeup_days: MakeupDays = "ignore",
+        csv_encoding: CsvEncoding = "utf-8-sig",
     ) -> None:
         try:
             check_options(time_limit=time_limit, seed=seed, workers=workers)
@@ -487,7 +493,7 @@ def build_app() -> typer.Typer:
                 help=_("Write whom to notify as a CSV file: kind, id, name, removed, added, changes."),
             ),
         ] = None,
-        csv_encoding: Annotated[str, typer.Option(metavar="ENCODING", help=encoding_help)] = "utf-8-sig",
+        csv_encoding: CsvEncoding = "utf-8-sig",
     ) -> None:
         try:
             writing.csv_encoding(csv_encoding)
@@ -530,8 +536,8 @@ def build_app() -> typer.Typer:
                 help=_("Seconds for the whole plan, timetabling the running groups included."),
             ),
         ] = 120.0,
-        seed: Annotated[int, typer.Option(metavar="N", help=_("Random seed of the search."))] = 0,
-        workers: Annotated[int, typer.Option(metavar="N", help=_("Search threads; 0 uses every core."))] = 0,
+        seed: Seed = 0,
+        workers: Workers = 0,
         previous: Annotated[
             Path | None,
             typer.Option(
@@ -552,8 +558,8 @@ def build_app() -> typer.Typer:
             Path | None,
             typer.Option(metavar="FILE", help=_("A .toml or .json file of the plan's weights (see README).")),
         ] = None,
-        csv_encoding: Annotated[str, typer.Option(metavar="ENCODING", help=encoding_help)] = "utf-8-sig",
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_("Print nothing but errors."))] = False,
+        csv_encoding: CsvEncoding = "utf-8-sig",
+        quiet: Quiet = False,
         log: Annotated[
             bool, typer.Option("--log", help=_("One line on stderr per neighbourhood the search solves."))
         ] = False,
@@ -673,7 +679,7 @@ def build_app() -> typer.Typer:
         time_limit: Annotated[
             float, typer.Option(metavar="SECONDS", help=_("Seconds of search per district."))
         ] = 60.0,
-        seed: Annotated[int, typer.Option(metavar="N", help=_("Random seed of the search."))] = 0,
+        seed: Seed = 0,
         workers: Annotated[
             int,
             typer.Option(
@@ -681,30 +687,11 @@ def build_app() -> typer.Typer:
                 help=_("CP-SAT threads per district; a local cluster solves cores/workers at once."),
             ),
         ] = 1,
-        formats: Annotated[
-            str,
-            typer.Option(
-                metavar="LIST", help=_("Comma-separated outputs per district: csv (always), xlsx, ics, html.")
-            ),
-        ] = "csv",
-        term: Annotated[
-            str | None,
-            typer.Option(
-                metavar="START:END", help=_("The term's first and last day, e.g. 2026-03-02:2026-07-10.")
-            ),
-        ] = None,
-        makeup_days: Annotated[
-            str,
-            typer.Option(
-                metavar="follow|ignore",
-                help=_(
-                    "A 调休 make-up working day: follow the weekday it replaces, "
-                    "or ignore it (classes as usual)."
-                ),
-            ),
-        ] = "ignore",
-        csv_encoding: Annotated[str, typer.Option(metavar="ENCODING", help=encoding_help)] = "utf-8-sig",
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_("Print nothing but errors."))] = False,
+        formats: Formats = "csv",
+        term: Term = None,
+        makeup_days: MakeupDays = "ignore",
+        csv_encoding: CsvEncoding = "utf-8-sig",
+        quiet: Quiet = False,
     ) -> None:
         from kecheng import batch  # Dask is an optional extra: imported only by this command
 

@@ -166,7 +166,7 @@ def solve_district(
 
     tick = time.perf_counter()
     if polish and not interrupted:
-        spent = time.perf_counter() - started
+        spent = place_budget if deterministic else time.perf_counter() - started  # one worker: no clock
         budget = min(settings.time_limit * POLISH_SHARE, max(MIN_POLISH_SECONDS, spent))
         soft = [soft_points(problem, board.placements(), settings.weights)]  # kept up to date by the gains
         try:

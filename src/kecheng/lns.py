@@ -29,6 +29,7 @@ from kecheng.board import Board
 from kecheng.candidates import Candidates, GroupOptions
 from kecheng.cpsat.model import Scope, TimetableModel
 from kecheng.cpsat.objective import Objective
+from kecheng.cpsat.search import DETERMINISTIC_PER_SECOND, WALL_SLACK, set_clock
 from kecheng.model import Problem, distance_m
 from kecheng.timetable import Placement, by_group
 from kecheng.weights import Weights
@@ -136,14 +137,12 @@ class LocalSearch:
             else:
                 objective.polish(placed_now, kept_now, current)
             solver.parameters.num_workers = self.workers
-            solver.parameters.max_time_in_seconds = limit
+            set_clock(solver.parameters, limit, deterministic=deterministic)
             solver.parameters.random_seed = self.rng.randrange(1 << 30)
             solver.parameters.catch_sigint_signal = False  # Ctrl-C reaches Python, which restores the board
             solver.parameters.cp_model_presolve = False  # a small model: presolve costs more than it saves
             solver.parameters.cp_model_probing_level = 0
             solver.parameters.symmetry_level = 0
-            if deterministic:
-                solver.parameters.max_deterministic_time = limit / 8
             status = solver.solve(tm.model)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 found = tm.placements(solver.value)
@@ -166,7 +165,7 @@ class LocalSearch:
             self.proven.add(phase)
         seconds = time.perf_counter() - started
         move = Move(kind, len(freed), optimal, improved, seconds, solver.deterministic_time, gain)
-        self._adapt(move, limit)
+        self._adapt(move, limit, deterministic)
         self.moves.append(move)
         return move
 
@@ -175,10 +174,11 @@ class LocalSearch:
         weights = [self.success[k] for k in kinds]
         return self.rng.choices(kinds, weights)[0]
 
-    def _adapt(self, move: Move, limit: float) -> None:
+    def _adapt(self, move: Move, limit: float, deterministic: bool) -> None:
         """Bigger neighbourhoods while CP-SAT proves them quickly, smaller when it runs out of time;
-        kinds that find gains are tried more often."""
-        if move.optimal and move.seconds < limit / 4:
+        kinds that find gains are tried more often. One worker reads the deterministic clock."""
+        took = move.deterministic / DETERMINISTIC_PER_SECOND if deterministic else move.seconds
+        if move.optimal and took < limit / 4:
             self.size = min(MAX_SIZE, math.ceil(self.size * 1.1))
         elif not move.optimal:
             self.size = max(MIN_SIZE, math.floor(self.size * 0.8))
@@ -313,10 +313,10 @@ def run(
     says so, or ``patience`` steps in a row found nothing. Returns the number of improving steps."""
     started, spent, improvements, idle = time.perf_counter(), 0.0, 0, 0
     while True:
-        left = budget - (spent * 8 if deterministic else time.perf_counter() - started)
+        left = budget - (spent / DETERMINISTIC_PER_SECOND if deterministic else time.perf_counter() - started)
         if left <= 0.05 or should_stop() or phase in search.proven:
             return improvements
-        if deterministic and time.perf_counter() - started > 2 * budget:
+        if deterministic and time.perf_counter() - started > WALL_SLACK * budget:
             return improvements  # a machine far slower than planned: stop on the clock after all
         move = search.step(phase, left if search.whole else min(STEP_SECONDS, left), deterministic)
         spent += move.deterministic + 0.002  # a step costs something even when CP-SAT proves at once

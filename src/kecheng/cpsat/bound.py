@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 from kecheng.candidates import Candidates
 from kecheng.cpsat.model import Scope, TimetableModel
 from kecheng.cpsat.objective import Objective
-from kecheng.cpsat.search import SearchSettings, set_parameters
+from kecheng.cpsat.search import SearchSettings, set_clock, set_parameters
 from kecheng.errors import LockError
 from kecheng.i18n import _
 from kecheng.model import Problem
@@ -130,8 +130,8 @@ class BoundSearch:
         s = self.settings
         workers = max(1, (s.workers or 2) - 1)
         set_parameters(solver.parameters, time_limit=left, seed=s.seed, workers=workers, log=s.log)
-        if s.workers == 1:
-            solver.parameters.max_deterministic_time = max(planned, 0.0) / 8
+        if s.workers == 1:  # the phase's planned share, not what the clock left
+            set_clock(solver.parameters, planned, deterministic=True)
         # Presolve's probing and symmetry rounds take most of a minute on a district whose groups see
         # dozens of venues, and the bound comes from the linear relaxation, not from them.
         solver.parameters.cp_model_probing_level = 0

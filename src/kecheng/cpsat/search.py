@@ -79,8 +79,8 @@ class Search:
         solver = cp_model.CpSolver()
         s = self.settings
         set_parameters(solver.parameters, time_limit=time_limit, seed=s.seed, workers=s.workers, log=s.log)
-        if s.workers == 1:
-            solver.parameters.max_deterministic_time = max(planned, 0.0) / 8
+        if s.workers == 1:  # the phase's planned share, not what the clock left
+            set_clock(solver.parameters, planned, deterministic=True)
         for name, value in s.cp_sat.items():
             if isinstance(value, list):
                 getattr(solver.parameters, name)[:] = value
@@ -132,6 +132,20 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         )
 
 
+WALL_SLACK = 4.0  # with one worker, the wall clock is only a safety net for a machine far slower than planned
+DETERMINISTIC_PER_SECOND = 1 / 8  # CP-SAT's deterministic clock against the wall clock, measured here
+
+
+def set_clock(params: Any, seconds: float, *, deterministic: bool) -> None:
+    """Stop a search after ``seconds``. With one worker the deterministic clock decides, so that the
+    same input gives the same timetable however busy the machine is; a wall-clock limit of the same
+    size would win the race whenever the machine is loaded."""
+    seconds = max(seconds, 0.0)
+    params.max_time_in_seconds = seconds * (WALL_SLACK if deterministic else 1.0)
+    if deterministic:
+        params.max_deterministic_time = seconds * DETERMINISTIC_PER_SECOND
+
+
 def set_parameters(params: Any, *, time_limit: float, seed: int, workers: int, log: bool) -> None:
     """Pick a search portfolio that proves a bound on small machines too.
 
@@ -144,16 +158,13 @@ def set_parameters(params: Any, *, time_limit: float, seed: int, workers: int, l
     8 seeds (1987-1991) instead of 1987.2 (1982-1991, 9 runs), bound ~1998 either way.
     """
     workers = workers or os.cpu_count() or 1
-    params.max_time_in_seconds = max(time_limit, 0.0)
+    set_clock(params, time_limit, deterministic=workers == 1)
     params.random_seed = seed
     params.num_workers = workers
     params.log_search_progress = log
     params.catch_sigint_signal = False  # Ctrl-C is ours: stop_search() keeps the best timetable
     if workers == 1:
         params.linearization_level = 2
-        # One worker is deterministic only if it stops on the deterministic clock,
-        # which runs several times slower than the wall clock here (about 1/8).
-        params.max_deterministic_time = max(time_limit, 0.0) / 8
     elif workers < 8:
         params.subsolvers.append("max_lp")
         params.cp_model_probing_level = 0
