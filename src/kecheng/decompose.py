@@ -12,14 +12,13 @@ rules dropped are few and the sum stays close.
 from __future__ import annotations
 
 import math
-import threading
 from collections import defaultdict
 from collections.abc import Sequence
 
 from kecheng.candidates import Candidates
 from kecheng.cpsat.bound import BoundSearch
 from kecheng.cpsat.model import Scope
-from kecheng.cpsat.search import SearchSettings
+from kecheng.cpsat.search import Background, SearchSettings
 from kecheng.model import Problem
 from kecheng.timetable import Placement
 
@@ -64,9 +63,11 @@ def part_scope(problem: Problem, candidates: Candidates, part: Sequence[str]) ->
     )
 
 
-class PartBounds:
+class PartBounds(Background):
     """The parts' whole-week models, one after another in a thread; ``bound`` is the sum of the best
     proven per part (a part not reached yet counts with its bound from the candidates)."""
+
+    thread_name = "bounds"
 
     def __init__(
         self,
@@ -79,16 +80,14 @@ class PartBounds:
         hint: Sequence[Placement],
         max_groups: int = MAX_PART_GROUPS,
     ):
+        super().__init__()
         self.problem, self.candidates, self.settings = problem, candidates, settings
         self.cut = parts(problem, max_groups)
         self.previous, self.locked, self.hint = previous, locked, hint
         self.bounds = [candidates.upper_bound(part) for part in self.cut]
         self.build_s = 0.0
-        self.error: BaseException | None = None
         self._index = 0
         self._current: BoundSearch | None = None
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
         self.size = {"parts": len(self.cut), "largest_part": max((len(p) for p in self.cut), default=0)}
 
     @property
@@ -103,50 +102,30 @@ class PartBounds:
 
     best_objective = -math.inf
 
-    def start(self, time_limit: float, planned: float) -> None:
-        self._thread = threading.Thread(
-            target=self._run, args=(time_limit, planned), name="bounds", daemon=True
-        )
-        self._thread.start()
-
-    def run(self, time_limit: float, planned: float) -> None:
-        self._run(time_limit, planned)
-
-    def stop(self) -> None:
-        self._stopped.set()
+    def _interrupt(self) -> None:
         if self._current is not None:
             self._current.stop()
 
-    def join(self) -> None:
-        if self._thread is not None:
-            while self._thread.is_alive():
-                self._thread.join(0.1)
-        if self.error is not None:
-            raise self.error
-
-    def _run(self, time_limit: float, planned: float) -> None:
-        try:
-            for index, part in enumerate(self.cut):
-                if self._stopped.is_set():
-                    return
-                share_left = len(self.cut) - index
-                scope = part_scope(self.problem, self.candidates, part)
-                groups = set(part)
-                search = BoundSearch(
-                    self.problem,
-                    self.candidates,
-                    self.settings,
-                    previous=[p for p in self.previous if p.group_id in groups],
-                    locked=[p for p in self.locked if p.group_id in groups],
-                    hint=[p for p in self.hint if p.group_id in groups],
-                    ceiling=self.bounds[index],
-                    scope=scope,
-                )
-                self._index, self._current = index, search
-                search.run(time_limit / share_left, planned / len(self.cut))
-                time_limit -= search.build_s + search.search_s
-                self.build_s += search.build_s
-                self.bounds[index] = min(self.bounds[index], search.bound)
-                self._current = None
-        except BaseException as err:  # handed to the caller by join()
-            self.error = err
+    def _work(self, time_limit: float, planned: float) -> None:
+        for index, part in enumerate(self.cut):
+            if self._stopped.is_set():
+                return
+            share_left = len(self.cut) - index
+            scope = part_scope(self.problem, self.candidates, part)
+            groups = set(part)
+            search = BoundSearch(
+                self.problem,
+                self.candidates,
+                self.settings,
+                previous=[p for p in self.previous if p.group_id in groups],
+                locked=[p for p in self.locked if p.group_id in groups],
+                hint=[p for p in self.hint if p.group_id in groups],
+                ceiling=self.bounds[index],
+                scope=scope,
+            )
+            self._index, self._current = index, search
+            search.run(time_limit / share_left, planned / len(self.cut))
+            time_limit -= search.build_s + search.search_s
+            self.build_s += search.build_s
+            self.bounds[index] = min(self.bounds[index], search.bound)
+            self._current = None

@@ -9,7 +9,6 @@ still holds, and its timetables are checked seat by seat before they are used.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -19,7 +18,7 @@ from ortools.sat.python import cp_model
 from kecheng.candidates import Candidates
 from kecheng.cpsat.model import Scope, TimetableModel
 from kecheng.cpsat.objective import Objective
-from kecheng.cpsat.search import SearchSettings, set_clock, set_parameters
+from kecheng.cpsat.search import Background, SearchSettings, set_clock, set_parameters
 from kecheng.errors import LockError
 from kecheng.i18n import _
 from kecheng.model import Problem
@@ -42,8 +41,10 @@ def travel_terms(problem: Problem, candidates: Candidates) -> int:
     return total
 
 
-class BoundSearch:
-    """One CP-SAT run of the whole week in a thread; ``bound`` is the best proven so far."""
+class BoundSearch(Background):
+    """One CP-SAT run of the whole week; ``bound`` is the best proven so far."""
+
+    thread_name = "bound"
 
     def __init__(
         self,
@@ -57,6 +58,7 @@ class BoundSearch:
         ceiling: float,
         scope: Scope | None = None,
     ):
+        super().__init__()
         self.problem, self.candidates, self.settings = problem, candidates, settings
         self.previous, self.locked, self.hint = list(previous), list(locked), list(hint)
         self.bound = ceiling
@@ -67,40 +69,12 @@ class BoundSearch:
         self.status = "UNKNOWN"
         self.build_s = self.search_s = 0.0
         self.size: dict[str, int] = {}
-        self.error: BaseException | None = None
         self._solver: cp_model.CpSolver | None = None
         self._model: tuple[TimetableModel, Objective] | None = None
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self, time_limit: float, planned: float) -> None:
-        """Build and search in a thread for at most ``time_limit`` seconds (``planned`` with one worker)."""
-        self._thread = threading.Thread(
-            target=self._run, args=(time_limit, planned), name="bound", daemon=True
-        )
-        self._thread.start()
-
-    def run(self, time_limit: float, planned: float) -> None:
-        """Build and search in this thread."""
-        self._run(time_limit, planned)
-
-    def stop(self) -> None:
-        self._stopped.set()
+    def _interrupt(self) -> None:
         if self._solver is not None:
             self._solver.stop_search()
-
-    def join(self) -> None:
-        if self._thread is not None:
-            while self._thread.is_alive():
-                self._thread.join(0.1)
-        if self.error is not None:
-            raise self.error
-
-    def _run(self, time_limit: float, planned: float) -> None:
-        try:
-            self._search(time_limit, planned)
-        except BaseException as err:  # handed to the caller by join()
-            self.error = err
 
     def build(self) -> None:
         """Build the model (in the caller's thread: the search thread then holds no Python lock
@@ -119,7 +93,7 @@ class BoundSearch:
         self.build_s = time.perf_counter() - began
         self.size = tm.size() | {"travel_modelled": int(self.travel)}
 
-    def _search(self, time_limit: float, planned: float) -> None:
+    def _work(self, time_limit: float, planned: float) -> None:
         self.build()
         assert self._model is not None
         tm, objective = self._model

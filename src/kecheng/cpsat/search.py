@@ -112,6 +112,51 @@ class Search:
         return solver, outcome["status"]
 
 
+class Background:
+    """Work of a planned length, run in the caller's thread (``run``: errors raise there) or in its own
+    (``start``: errors wait for ``join``), that ``stop`` ends early."""
+
+    thread_name = "background"
+
+    def __init__(self) -> None:
+        self.error: BaseException | None = None
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, time_limit: float, planned: float) -> None:
+        """Run in a thread for at most ``time_limit`` seconds (``planned`` with one worker)."""
+        self._thread = threading.Thread(
+            target=self._guarded, args=(time_limit, planned), name=self.thread_name, daemon=True
+        )
+        self._thread.start()
+
+    def run(self, time_limit: float, planned: float) -> None:
+        self._work(time_limit, planned)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._interrupt()
+
+    def join(self) -> None:
+        if self._thread is not None:
+            while self._thread.is_alive():  # short waits: Ctrl-C still reaches the main thread
+                self._thread.join(0.1)
+        if self.error is not None:
+            raise self.error
+
+    def _guarded(self, time_limit: float, planned: float) -> None:
+        try:
+            self._work(time_limit, planned)
+        except BaseException as err:  # handed to the caller by join()
+            self.error = err
+
+    def _work(self, time_limit: float, planned: float) -> None:
+        raise NotImplementedError
+
+    def _interrupt(self) -> None:
+        """Stop what is running now (``_stopped`` keeps anything new from starting)."""
+
+
 class _Progress(cp_model.CpSolverSolutionCallback):
     """Records each improving timetable: when, how much is placed, the bound so far."""
 
