@@ -19,7 +19,10 @@ def test_ctrl_c_writes_the_best_timetable_marked_interrupted(tmp_path: Path) -> 
     problem = generate("district", 0, groups=400)
     folder, out = tmp_path / "in", tmp_path / "out"
     writing.write_problem(problem, folder)
-    command = [sys.executable, "-c", "from kecheng.cli import app; app()"]
+    # Python raises KeyboardInterrupt only if it starts with SIGINT at its default, and a shell's
+    # background job (how CI may run) starts with SIGINT ignored: set it as a terminal would.
+    start = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)"
+    command = [sys.executable, "-c", f"{start}; from kecheng.cli import app; app()"]
     command += ["solve", str(folder), "--out", str(out), "--time-limit", "120", "--workers", "2", "--log"]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
