@@ -30,7 +30,7 @@ from kecheng.model import (
     merge_windows,
 )
 from kecheng.solve import solve
-from kecheng.timetable import Placement
+from kecheng.timetable import Placement, to_frame
 
 
 def issue(
@@ -80,5 +80,6 @@ __all__ = [
     "located",
     "merge_windows",
     "solve",
+    "to_frame",
     "unplaced_reasons",
 ]

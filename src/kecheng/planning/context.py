@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -157,29 +158,29 @@ class PlanContext:
     @cached_property
     def venue_free(self) -> np.ndarray:
         """(venues, 7, steps): open and not taken by a running session."""
-        problem = self.problem
-        out = np.zeros((len(self.venue_ids), 7, self.steps), dtype=bool)
-        for i, v in enumerate(self.venue_ids):
-            windows = {d: problem.opening[(v, d)] for d in range(1, 8) if (v, d) in problem.opening}
-            out[i] = windows_mask(windows, self.grid, self.steps)
-        for p in self.placements:
-            out[
-                self.venue_index[p.venue_id], p.weekday - 1, p.start // self.grid : -(-p.end // self.grid)
-            ] = False
-        return out
+        return self._free(self.venue_ids, self.problem.opening, self.venue_index, lambda p: p.venue_id)
 
     @cached_property
     def teacher_free(self) -> np.ndarray:
         """(teachers, 7, steps): available and not teaching a running session (travel apart)."""
-        problem = self.problem
-        out = np.zeros((len(self.teacher_ids), 7, self.steps), dtype=bool)
-        for i, t in enumerate(self.teacher_ids):
-            windows = {d: problem.available[(t, d)] for d in range(1, 8) if (t, d) in problem.available}
-            out[i] = windows_mask(windows, self.grid, self.steps)
+        return self._free(
+            self.teacher_ids, self.problem.available, self.teacher_index, lambda p: p.teacher_id
+        )
+
+    def _free(
+        self,
+        ids: list[str],
+        windows: Mapping[tuple[str, int], Any],
+        index: Mapping[str, int],
+        holder: Callable[[Placement], str],
+    ) -> np.ndarray:
+        """(ids, 7, steps): inside the weekly ``windows`` and not held by a running session."""
+        out = np.zeros((len(ids), 7, self.steps), dtype=bool)
+        for i, key in enumerate(ids):
+            days = {d: windows[(key, d)] for d in range(1, 8) if (key, d) in windows}
+            out[i] = windows_mask(days, self.grid, self.steps)
         for p in self.placements:
-            out[
-                self.teacher_index[p.teacher_id], p.weekday - 1, p.start // self.grid : -(-p.end // self.grid)
-            ] = False
+            out[index[holder(p)], p.weekday - 1, p.start // self.grid : -(-p.end // self.grid)] = False
         return out
 
     @cached_property

@@ -20,7 +20,7 @@ import pandas as pd
 from pydantic import TypeAdapter
 
 from kecheng.i18n import _
-from kecheng.planning.base import Group, Membership, Placement, Problem, check, format_clock
+from kecheng.planning.base import Group, Membership, Placement, Problem, check, to_frame
 from kecheng.planning.bound import Bound
 from kecheng.planning.context import PlanContext, haversine_m
 from kecheng.planning.outcome import Outcome
@@ -29,7 +29,6 @@ from kecheng.planning.verify import PlanViolation, check_plan
 from kecheng.planning.week import Week
 
 ASSIGNMENT_COLUMNS = ("resident_id", "interest_id", "rank", "group_id", "reason", "detail")
-TIMETABLE_COLUMNS = ("group_id", "session", "venue_id", "teacher_id", "weekday", "start", "end")
 UNSCHEDULED_COLUMNS = ("group_id", "session", "reason", "detail")
 NEW_SUFFIX = "（新开）"
 
@@ -181,19 +180,7 @@ class PlanResult:
 
     @property
     def timetable(self) -> pd.DataFrame:
-        rows = [
-            (
-                p.group_id,
-                p.session,
-                p.venue_id,
-                p.teacher_id,
-                p.weekday,
-                format_clock(p.start),
-                format_clock(p.end),
-            )
-            for p in self.placements
-        ]
-        return pd.DataFrame(rows, columns=list(TIMETABLE_COLUMNS))
+        return to_frame(self.placements)
 
     @property
     def unscheduled(self) -> pd.DataFrame:
