@@ -25,10 +25,7 @@ from kecheng import writing
 from kecheng.errors import DaskMissing, InputError, LockError
 from kecheng.i18n import _, language
 from kecheng.reading import WORKBOOK_SUFFIXES
-from kecheng.report import parse_formats
-from kecheng.solve import check_options
-from kecheng.workflow import parse_term, solve_folder
-from kecheng.writing import csv_encoding as codec_of
+from kecheng.workflow import check_request, solve_folder
 
 SUMMARY_FILE = "batch_summary.json"
 INPUT_SUFFIXES = (".json", *WORKBOOK_SUFFIXES)
@@ -170,10 +167,15 @@ def solve_batch(
                 out=out_root, input=input_root
             )
         )
-    check_options(time_limit=time_limit, seed=seed, workers=workers_per_task)
-    parse_formats(formats)
-    parse_term(term, makeup)
-    codec_of(csv_encoding)
+    check_request(
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers_per_task,
+        formats=formats,
+        term=term,
+        makeup=makeup,
+        csv_encoding=csv_encoding,
+    )
     options = {"term": term, "makeup": makeup, "csv_encoding": csv_encoding, "lang": language()}
     districts = find_districts(input_root)
     if not districts:

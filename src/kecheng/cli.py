@@ -33,7 +33,6 @@ from kecheng.planning import PlanProblem, synthetic_orders
 from kecheng.planning.reasons import REASON_NAMES
 from kecheng.reading import LoadReport, load_report, read_placements, read_timetable
 from kecheng.reading.plan import load_district_or_plan
-from kecheng.report import parse_formats
 from kecheng.solve import check_options
 from kecheng.solve import solve as solve_problem
 from kecheng.timetable import Placement
@@ -233,11 +232,17 @@ def build_app() -> typer.Typer:
         csv_encoding: CsvEncoding = "utf-8-sig",
     ) -> None:
         try:
-            check_options(time_limit=time_limit, seed=seed, workers=workers)
-            parse_formats(formats)
-            workflow.parse_term(term, makeup_days)
-            writing.csv_encoding(csv_encoding)
-            workflow.check_output(input, out)
+            workflow.check_request(
+                time_limit=time_limit,
+                seed=seed,
+                workers=workers,
+                formats=formats,
+                term=term,
+                makeup=makeup_days,
+                csv_encoding=csv_encoding,
+                input=input,
+                out=out,
+            )
             job = workflow.prepare(input, previous=previous, weights=weights, term=term, makeup=makeup_days)
         except (OptionError, InputError) as err:
             nothing = f"\n{_nothing_solved()}" if isinstance(err, InputError) else ""
@@ -565,9 +570,14 @@ def build_app() -> typer.Typer:
         ] = False,
     ) -> None:
         try:
-            check_options(time_limit=time_limit, seed=seed, workers=workers)
-            writing.csv_encoding(csv_encoding)
-            workflow.check_output(input, out)
+            workflow.check_request(
+                time_limit=time_limit,
+                seed=seed,
+                workers=workers,
+                csv_encoding=csv_encoding,
+                input=input,
+                out=out,
+            )
             job = workflow.prepare_plan(input, previous=previous, weights=weights)
         except (OptionError, InputError) as err:
             nothing = f"\n{_nothing_planned()}" if isinstance(err, InputError) else ""
@@ -696,10 +706,15 @@ def build_app() -> typer.Typer:
         from kecheng import batch  # Dask is an optional extra: imported only by this command
 
         try:
-            check_options(time_limit=time_limit, seed=seed, workers=workers)
-            parse_formats(formats)
-            workflow.parse_term(term, makeup_days)
-            writing.csv_encoding(csv_encoding)
+            workflow.check_request(
+                time_limit=time_limit,
+                seed=seed,
+                workers=workers,
+                formats=formats,
+                term=term,
+                makeup=makeup_days,
+                csv_encoding=csv_encoding,
+            )
         except OptionError as err:
             raise _fail(str(err)) from None
 

@@ -103,6 +103,29 @@ def parse_term(term: str | Term | None, makeup: str = "ignore") -> tuple[Term | 
         raise OptionError(str(err)) from None
 
 
+def check_request(
+    *,
+    time_limit: float,
+    seed: int = 0,
+    workers: int = 0,
+    formats: str | Iterable[str] = ("csv",),
+    term: str | Term | None = None,
+    makeup: str = "ignore",
+    csv_encoding: str | None = None,
+    input: str | Path | None = None,
+    out: str | Path | None = None,
+) -> None:
+    """Every option of a run, checked before anything is read (``OptionError``): the one list the
+    command line, ``solve_folder``, ``plan_folder`` and ``solve_batch`` share. With ``input`` and
+    ``out``, also that the output folder is not inside the input."""
+    check_options(time_limit=time_limit, seed=seed, workers=workers)
+    parse_formats(formats)
+    parse_term(term, makeup)
+    codec_of(csv_encoding)
+    if input is not None and out is not None:
+        check_output(Path(input), Path(out))
+
+
 def closures_of(input: str | Path, problem: Problem) -> tuple[list[Closure], list[str]] | None:
     """The input's closures (closures.csv of a folder, or a "closures" sheet of a workbook) and
     their warnings; None when it has none. ``InputError`` names the file, row and column."""
@@ -247,11 +270,17 @@ def solve_folder(
 ) -> Result:
     """``prepare`` then ``run``: read a district folder, solve it, write ``out``. Options are
     checked first, so a wrong one fails before anything is read."""
-    check_options(time_limit=time_limit, seed=seed, workers=workers)
-    parse_formats(formats)
-    parse_term(term, makeup)
-    codec_of(csv_encoding)
-    check_output(Path(input), Path(out))
+    check_request(
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        formats=formats,
+        term=term,
+        makeup=makeup,
+        csv_encoding=csv_encoding,
+        input=input,
+        out=out,
+    )
     job = prepare(input, previous=previous, weights=weights, term=term, makeup=makeup)
     return run(
         job,
@@ -476,9 +505,9 @@ def plan_folder(
 ) -> PlanResult:
     """``prepare_plan`` then ``run_plan``: read a plan input, plan it, write ``out`` (what
     ``kecheng plan`` does). Options are checked first, so a wrong one fails before anything is read."""
-    check_options(time_limit=time_limit, seed=seed, workers=workers)
-    codec_of(csv_encoding)
-    check_output(Path(input), Path(out))
+    check_request(
+        time_limit=time_limit, seed=seed, workers=workers, csv_encoding=csv_encoding, input=input, out=out
+    )
     job = prepare_plan(input, previous=previous, weights=weights)
     return run_plan(
         job,
