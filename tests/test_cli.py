@@ -19,9 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from kecheng.cli import app
+from cli_helpers import invoke, read_rows
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "small"
 TABLE_FILES = {
@@ -34,22 +32,6 @@ TABLE_FILES = {
     "members.csv",
 }
 OUTPUT_FILES = {"timetable.csv", "unscheduled.csv", "summary.json"}
-
-runner = CliRunner()
-
-
-def invoke(*args: object):
-    """Run the CLI in-process; an exception other than a clean exit is a failed test."""
-    result = runner.invoke(app, [str(a) for a in args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"kecheng {args} raised {result.exception!r}\n{result.output}")
-    assert "Traceback" not in result.output
-    return result
-
-
-def read_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def write_rows(path: Path, rows: list[dict[str, str]]) -> None:

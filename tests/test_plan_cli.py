@@ -9,23 +9,21 @@ code 2 and located lines, never a traceback; Chinese comes out under --lang zh.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from cli_helpers import invoke
+from cli_helpers import read_rows as rows
 
 from kecheng import i18n
-from kecheng.cli import app
 from kecheng.planning import SuggestIndex, suggest
 from kecheng.planning.reasons import REASONS as REASONS_UNMET
 from kecheng.reading import read_placements
 from kecheng.reading.plan import load_plan
 
-runner = CliRunner()
 PLAN_FILES = {"timetable.csv", "unscheduled.csv", "assignments.csv", "demand.csv", "summary.json", "input"}
 SUMMARY_FIELDS = {
     "orders_met",
@@ -44,20 +42,6 @@ SUMMARY_FIELDS = {
     "gap",
 }
 LOCATED = re.compile(r'^(interests|residents|orders)\.csv, row \d+, column "[^"]+"( \[\w+\])?: ')
-
-
-def invoke(*args: object):
-    """Run the CLI in-process; anything but a clean exit is a failed test."""
-    result = runner.invoke(app, [str(a) for a in args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"kecheng {args} raised {result.exception!r}\n{result.output}")
-    assert "Traceback" not in result.output
-    return result
-
-
-def rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 @pytest.fixture(scope="module")
