@@ -62,6 +62,23 @@ def interest(
     )
 
 
+def running_group(
+    gid: str, teacher: str, interest: str | None = None, size: int = 5, sessions: int = 1, **kw: Any
+) -> dict:
+    """A group already running (groups.csv), 60 minutes a session, in C1 unless said."""
+    row = dict(
+        group_id=gid,
+        name=gid,
+        category="arts",
+        community_id="C1",
+        size=size,
+        sessions_per_week=sessions,
+        duration_min=60,
+        teacher_id=teacher,
+    )
+    return row | ({} if interest is None else {"interest_id": interest}) | kw
+
+
 def resident(rid: str, community: str = "C1", **kw: Any) -> dict:
     return dict(resident_id=rid, community_id=community, **kw)
 

@@ -68,19 +68,7 @@ def test_teachers_and_groups_naming_unknown_interests():
         [pb.venue("V1")],
         [pb.teacher("T1", "I1;I7")],
         [("T1", 1, "09:00", "12:00")],
-        groups=[
-            dict(
-                group_id="G1",
-                name="G1",
-                category="arts",
-                community_id="C1",
-                size=5,
-                sessions_per_week=1,
-                duration_min=60,
-                teacher_id="T1",
-                interest_id="I8",
-            )
-        ],
+        groups=[pb.running_group("G1", "T1", "I8")],
     )
     issues = plan_issues(problem, [pb.interest("I1")], [], [])
     assert located(issues) == {("teachers", 0, "interests"), ("groups", 0, "interest_id")}

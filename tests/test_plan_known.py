@@ -128,19 +128,7 @@ def test_running_group_with_a_seat_is_joined_and_kept_in_place():
         [pb.venue("V1", capacity=12)],
         [pb.teacher("T1", "I1", max_groups=0)],
         [("T1", 3, "14:00", "16:00")],
-        groups=[
-            dict(
-                group_id="G1",
-                name="剪纸班",
-                category="arts",
-                community_id="C1",
-                size=10,
-                sessions_per_week=1,
-                duration_min=60,
-                teacher_id="T1",
-                interest_id="I1",
-            )
-        ],
+        groups=[pb.running_group("G1", "T1", "I1", size=10, name="剪纸班")],
         members=[(f"M{n}", "G1") for n in range(1, 11)],
     )
     timetable = [Placement("G1", 1, "V1", "T1", 3, 14 * 60, 15 * 60)]
@@ -178,27 +166,8 @@ def test_replan_moves_only_running_groups_nobody_joined():
         [pb.teacher("T1", "I1"), pb.teacher("T2", "I2", max_groups=0)],
         [("T1", 1, "09:00", "12:00"), ("T1", 2, "09:00", "12:00"), ("T2", 3, "09:00", "10:00")],
         groups=[
-            dict(
-                group_id="G1",
-                name="G1",
-                category="arts",
-                community_id="C1",
-                size=5,
-                sessions_per_week=2,
-                duration_min=60,
-                teacher_id="T1",
-            ),
-            dict(
-                group_id="G2",
-                name="G2",
-                category="arts",
-                community_id="C1",
-                size=5,
-                sessions_per_week=1,
-                duration_min=60,
-                teacher_id="T2",
-                interest_id="I2",
-            ),
+            pb.running_group("G1", "T1", sessions=2),
+            pb.running_group("G2", "T2", "I2"),
         ],
     )
     timetable = [
