@@ -249,12 +249,8 @@ class PlanContext:
     @cached_property
     def resident_free(self) -> np.ndarray:
         """(residents, 7, steps): available and not in one of their running groups' sessions."""
-        out = np.zeros((len(self.resident_ids), 7, self.steps), dtype=bool)
-        cache: dict[tuple, np.ndarray] = {}
+        out = self.resident_available.copy()
         for i, r in enumerate(self.pp.residents):
-            if r.available not in cache:
-                cache[r.available] = windows_mask(available_windows(r), self.grid, self.steps)
-            out[i] = cache[r.available]
             for group_id in self.groups_of.get(r.resident_id, ()):
                 for s in self.running[group_id].sessions:
                     out[i, s.day - 1, s.start : s.end] = False
@@ -264,7 +260,7 @@ class PlanContext:
     def resident_available(self) -> np.ndarray:
         """(residents, 7, steps): their own availability only (no running groups taken off)."""
         out = np.zeros((len(self.resident_ids), 7, self.steps), dtype=bool)
-        cache: dict[tuple, np.ndarray] = {}
+        cache: dict[tuple, np.ndarray] = {}  # residents share a few availability patterns
         for i, r in enumerate(self.pp.residents):
             if r.available not in cache:
                 cache[r.available] = windows_mask(available_windows(r), self.grid, self.steps)
