@@ -19,11 +19,16 @@ relaxation in which every rule is replaced by something weaker:
    residents); new-group members of an interest number at most ``cap × N``, with cap the
    interest's ``max_size`` (or the largest fitting venue, if smaller) and ``N`` the new groups of
    the interest, split among the teachers who teach it, each within their ``max_groups``,
-   weekly sessions and free minutes left.
+   weekly sessions and free minutes left; and at most what its ``N`` largest group ceilings
+   allow (``group_ceilings``: a group holds no more than the orderers in reach of its venue who
+   are free at one start), as a concave piecewise-linear function of ``N``.
 
 Its linear relaxation is solved with GLOP (floating point; the optimum is rounded down after a
-1e-7 relative margin for tolerances) and that is the bound: an LP optimum bounds the integer
-model, which bounds every plan. The gap reported is
+1e-7 relative margin for tolerances): an LP optimum bounds the integer model, which bounds
+every plan. That LP may fill fractions of groups anywhere; ``kecheng.planning.lagrange`` bounds
+a model with whole groups of at least ``min_size`` residents who reach one venue and share a part
+of the week, and with the time left it usually proves less. The bound on order points is
+the lower of the two; the one on orders met is the LP's. The gap reported is
 ``(bound − met) / bound``.
 """
 
@@ -39,23 +44,60 @@ from ortools.linear_solver import pywraplp
 
 from kecheng.planning.candidates import fitting_venues, haversine_m_many, open_orders
 from kecheng.planning.context import PlanContext, starts_mask
+from kecheng.planning.lagrange import lagrangian_bound
 
 
 @dataclass(frozen=True)
 class Bound:
-    points: int  # upper bound on tier 1 (order points)
-    orders: int  # upper bound on orders met
+    points: int  # upper bound on tier 1 (order points): the lower of the two below
+    orders: int  # upper bound on orders met (the LP's)
+    lp_points: int  # the LP's bound on order points
+    whole_group_points: int | None  # kecheng.planning.lagrange's bound (None: not run)
+    iterations: int  # of the Lagrangian bound
     feasible_orders: int  # orders that pass test 1 (plus those met already by membership)
     held_points: int  # points of orders met by a running group the resident is already in
     status: str
     seconds: float
 
 
-def satisfiable_orders(ctx: PlanContext) -> tuple[dict[int, bool], dict[int, bool], dict[int, list[str]]]:
-    """Per open order: can a new group meet it (test 1b)? can a running group (1a, which groups)?"""
+@dataclass(frozen=True)
+class Tests:
+    """What test 1 finds: per open order, can a new group meet it (1b)? which running groups
+    could (1a)? and per interest, ``ceilings``: the most members its n-th best new group can
+    add (see ``group_ceilings``)."""
+
+    by_new: dict[int, bool]
+    by_join: dict[int, bool]
+    joinable: dict[int, list[str]]
+    ceilings: dict[str, list[int]]
+
+
+def group_ceilings(sizes: dict[int, tuple[int, int]], most: int) -> list[int]:
+    """The most members each further new group of one interest can add, best first.
+
+    ``sizes``: per venue, (the largest group it can hold: orderers in reach who are free at one
+    start when the venue and a teacher are, capped at max_size and the venue's capacity; the
+    orderers in reach). Groups at one venue share its orderers, so its k-th group adds at most
+    ``min(largest, in_reach − (k − 1)·largest)``. Any n new groups of the interest hold at
+    most the sum of the first n of these (sorted, so the sum is concave in n).
+    """
+    steps: list[int] = []
+    for largest, in_reach in sizes.values():
+        left, taken = in_reach, 0
+        while left > 0 and largest > 0 and taken < most:
+            steps.append(min(largest, left))
+            left -= largest
+            taken += 1
+    steps.sort(reverse=True)
+    return steps[:most]
+
+
+def satisfiable_orders(ctx: PlanContext) -> Tests:
+    """Test 1 for every open order, and each interest's group ceilings."""
     by_new: dict[int, bool] = {}
     by_join: dict[int, bool] = {}
     joinable: dict[int, list[str]] = defaultdict(list)
+    ceilings: dict[str, list[int]] = {}
     orders = open_orders(ctx)
     groups_left, week_left, _ = ctx.teacher_room
     for interest in ctx.pp.interests:
@@ -98,6 +140,7 @@ def satisfiable_orders(ctx: PlanContext) -> tuple[dict[int, bool], dict[int, boo
                 if int(v) in venues:
                     reach[int(v)].append(pos)
         usable: dict[int, np.ndarray] = {}
+        sizes: dict[int, tuple[int, int]] = {}
         for v, positions in reach.items():
             if len(positions) < interest.min_size:
                 continue
@@ -108,6 +151,12 @@ def satisfiable_orders(ctx: PlanContext) -> tuple[dict[int, bool], dict[int, boo
             ok &= count >= interest.min_size
             if ok.any():
                 usable[v] = ok
+                largest = min(int(count[ok].max()), interest.max_size, int(ctx.venue_capacity[v]))
+                sizes[v] = (largest, len(positions))
+        ceilings[interest.interest_id] = group_ceilings(
+            sizes,
+            int(sum(min(int(groups_left[t]), week_left[t] // interest.sessions_per_week) for t in teachers)),
+        )
         for pos, k in enumerate(ks):
             union = np.zeros((7, ctx.steps), dtype=bool)
             for v in ctx.reach[residents[pos]][0]:
@@ -115,13 +164,26 @@ def satisfiable_orders(ctx: PlanContext) -> tuple[dict[int, bool], dict[int, boo
                     union |= usable[int(v)]
             days = int((union & starts[pos]).any(-1).sum())
             by_new[k] = days >= interest.sessions_per_week
-    return by_new, by_join, dict(joinable)
+    return Tests(by_new, by_join, dict(joinable), ceilings)
 
 
-def prove_bound(ctx: PlanContext, points: np.ndarray, *, time_limit: float = 20.0) -> Bound:
-    """The relaxation's bound on order points and on orders met (see the module doc)."""
+def prove_bound(
+    ctx: PlanContext,
+    points: np.ndarray,
+    *,
+    time_limit: float = 20.0,
+    floor: float = 0.0,
+    iterations: int | None = None,
+) -> Bound:
+    """The relaxations' bounds on order points and on orders met (see the module doc).
+
+    ``floor``: order points some plan meets (the Lagrangian bound's steps aim at it);
+    ``iterations``: run the Lagrangian bound exactly this many steps (reproducible), else until
+    ``time_limit`` has passed since the start (0: not at all).
+    """
     began = time.perf_counter()
-    by_new, by_join, joinable = satisfiable_orders(ctx)
+    tests = satisfiable_orders(ctx)
+    by_new, by_join = tests.by_new, tests.by_join
     pp = ctx.pp
     held = [
         k
@@ -130,12 +192,28 @@ def prove_bound(ctx: PlanContext, points: np.ndarray, *, time_limit: float = 20.
     ]
     held_points = int(sum(int(points[k]) for k in held))
     feasible = sorted(k for k in by_new if by_new[k] or by_join.get(k))
-    best_points, status_points = _solve(ctx, feasible, by_new, joinable, points, time_limit / 2)
+    best_points, status_points = _solve(ctx, feasible, tests, points, time_limit / 2)
     ones = np.ones(len(points), dtype=np.int64)
-    best_orders, _ = _solve(ctx, feasible, by_new, joinable, ones, time_limit / 2)
+    best_orders, _ = _solve(ctx, feasible, tests, ones, time_limit / 2)
+    whole, steps = None, 0
+    left = time_limit - (time.perf_counter() - began)
+    if iterations or (iterations is None and left > 0):
+        whole, steps = lagrangian_bound(
+            ctx,
+            by_new,
+            tests.joinable,
+            feasible,
+            points,
+            floor=max(0.0, floor - held_points),
+            time_limit=left,
+            iterations=iterations,
+        )
     return Bound(
-        points=best_points + held_points,
+        points=min(best_points, whole if whole is not None else best_points) + held_points,
         orders=best_orders + len(held),
+        lp_points=best_points + held_points,
+        whole_group_points=None if whole is None else whole + held_points,
+        iterations=steps,
         feasible_orders=len(feasible) + len(held),
         held_points=held_points,
         status=status_points,
@@ -146,14 +224,14 @@ def prove_bound(ctx: PlanContext, points: np.ndarray, *, time_limit: float = 20.
 def _solve(
     ctx: PlanContext,
     feasible: list[int],
-    by_new: dict[int, bool],
-    joinable: dict[int, list[str]],
+    tests: Tests,
     points: np.ndarray,
     time_limit: float,
 ) -> tuple[int, str]:
     """The LP relaxation's optimum, rounded down after a small relative margin for GLOP's
     floating-point tolerances; without an optimal LP, every test-1 order counts."""
     pp = ctx.pp
+    by_new, joinable = tests.by_new, tests.joinable
     everything = int(sum(int(points[k]) for k in feasible))
     lp = pywraplp.Solver.CreateSolver("GLOP")
     lp.SetTimeLimit(int(max(time_limit, 0.1) * 1000))
@@ -194,7 +272,15 @@ def _solve(
             if groups_left[t] >= 1 and week_left[t] >= interest.sessions_per_week:
                 count[t, interest_id] = lp.NumVar(0, float(groups_left[t]), f"g{t}_{interest_id}")
                 terms.append(count[t, interest_id])
-        lp.Add(sum(new[k] for k in ks) <= cap * sum(terms))
+        groups = sum(terms)
+        lp.Add(sum(new[k] for k in ks) <= cap * groups)
+        # the concave ceiling: n groups add at most the sum of the first n steps
+        steps = tests.ceilings.get(interest_id, [])
+        total = 0
+        for n, step in enumerate(steps):
+            lp.Add(sum(new[k] for k in ks) <= total + step * (groups - n))
+            total += step
+        lp.Add(sum(new[k] for k in ks) <= total)
     free_minutes = ctx.teacher_free.sum((1, 2)) * ctx.grid
     by_teacher: dict[int, list[str]] = defaultdict(list)
     for t, interest_id in count:

@@ -30,7 +30,9 @@ from kecheng.planning.search import improve
 from kecheng.planning.space import Space, build_space
 from kecheng.planning.weights import WALK_STEP_M, PlanWeights
 
-BOUND_SHARE = 0.1  # of the time limit, at most, for the bound's LP
+BOUND_SHARE = 0.3  # of the time limit, for the bound (its LP, then the Lagrangian bound)
+BOUND_ITERATIONS = 200  # the Lagrangian bound's steps when the run must be reproducible
+GREEDY_BOUND_S = 30.0  # for the baseline's bound (its LP, then the Lagrangian bound)
 REPLAN_SHARE = 0.25  # of the time limit, for re-timetabling the planned week with ``replan``
 
 
@@ -74,7 +76,10 @@ def plan(
         that costs nothing, moved where that places more sessions). It gets
         ``REPLAN_SHARE`` of the time limit.
     bound
-        Prove the upper bound on tier 1 (``kecheng.planning.bound``); off saves its LP time.
+        Prove the upper bound on tier 1 (``kecheng.planning.bound``: an LP, then the
+        whole-group Lagrangian bound of ``kecheng.planning.lagrange`` for the rest of
+        ``BOUND_SHARE`` of the time limit, or ``BOUND_ITERATIONS`` steps with ``neighbourhoods``);
+        off gives that time to the search.
     neighbourhoods
         Solve exactly this many neighbourhoods in the search, whatever the clock says (for
         reproducible runs); by default as many as ``time_limit`` allows.
@@ -108,7 +113,11 @@ def plan(
     proven = None
     if bound:
         proven = prove_bound(
-            ctx, np.array(points, dtype=np.int64), time_limit=max(2.0, BOUND_SHARE * time_limit)
+            ctx,
+            np.array(points, dtype=np.int64),
+            time_limit=max(2.0, BOUND_SHARE * time_limit),
+            floor=tiers(space, start, weights)[0],
+            iterations=None if neighbourhoods is None else BOUND_ITERATIONS,
         )
         mark = lap("bound_s", mark)
     reserve = _explain_reserve(space)
@@ -187,8 +196,10 @@ def greedy_plan(
     mark = time.perf_counter()
     space = build_space(ctx, points)  # for the reasons (which candidate came closest)
     timings["candidates_s"] = time.perf_counter() - mark
-    proven = prove_bound(ctx, np.array(points, dtype=np.int64), time_limit=60.0) if bound else None
     value = _outcome_tiers(ctx, outcome, weights, points)
+    proven = None
+    if bound:
+        proven = prove_bound(ctx, np.array(points, dtype=np.int64), time_limit=GREEDY_BOUND_S, floor=value[0])
     result = finish(ctx, space, outcome, "greedy", weights, points, proven, timings, began, value, {})
     result.settings.update(seed=None, workers=None, time_limit=None, replan=False)
     return result

@@ -264,11 +264,14 @@ class PlanResult:
             out["bound_detail"] = {
                 "orders_passing_test_1": bound.feasible_orders,
                 "status": bound.status,
+                "lp": bound.lp_points,
+                "whole_groups": bound.whole_group_points,
+                "whole_groups_iterations": bound.iterations,
                 "seconds": round(bound.seconds, 2),
                 "proves": _(
                     "no plan that keeps the rules (running groups where they are) meets orders worth more "
-                    "than `bound` points (or more than `bound_orders` orders): the optimum of a relaxation, "
-                    "see kecheng.planning.bound"
+                    "than `bound` points (or more than `bound_orders` orders): the lower of two relaxations' "
+                    "bounds, see kecheng.planning.bound and kecheng.planning.lagrange"
                 ),
             }
         return out

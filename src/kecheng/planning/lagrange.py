@@ -1,0 +1,398 @@
+"""A second proven bound on tier 1, tighter where groups must be opened from thin local demand.
+
+The LP of ``kecheng.planning.bound`` pools each interest's seats over the district, so it may fill
+a fraction of a group anywhere. Real groups are whole: a new group needs ``min_size`` residents
+who reach one venue and can come at the time of its first session. This bound keeps that.
+
+**The relaxed model.** A new group is described only by its interest, its venue and the *part
+of the week* of its first session (``PARTS``: weekday or weekend × morning, afternoon,
+evening). ``y[i, v, τ]`` such groups hold between ``min_size·y`` and ``cap·y`` members (cap: the
+interest's ``max_size`` and the venue's capacity), each an order of interest ``i`` that passes
+test 1 of the LP (``Tests.by_new``) whose resident reaches ``v`` and is free to start a session
+in ``τ``, and only where the venue and some teacher of ``i`` with room are free to start then.
+Every order is met at most once (a new group or a running group with seats, ``Tests.joinable``),
+every resident within their room, every running group within its seats; the groups of an
+interest are taught by its teachers, each free to start in that part of the week, within
+their new groups, weekly sessions and free minutes. Every real plan is a solution of this
+model (its groups, members and teachers are the witnesses), so its optimum bounds the plan.
+
+**The bound.** Moving "each order once" (``λ``), "each resident within their room" (``μ``)
+and "each interest's groups have teachers" (``ν``) into the objective splits the model into
+independent pieces solved exactly — per (interest, venue, part) the best whole number of
+groups and their members; per running group the best seats; per teacher the best groups —
+and for *any* ``λ, μ, ν ≥ 0`` the sum is an upper bound on the relaxed model (weak duality).
+A subgradient method lowers it for the time it is given; every value it reaches is a bound,
+and the lowest is kept.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from kecheng.planning.candidates import fitting_venues
+from kecheng.planning.context import PlanContext, starts_mask
+
+PARTS = (  # (first weekday, last weekday + 1, from hour, to hour): where a group's first session starts
+    (0, 5, 0, 12),
+    (0, 5, 12, 17),
+    (0, 5, 17, 24),
+    (5, 7, 0, 12),
+    (5, 7, 12, 17),
+    (5, 7, 17, 24),
+)
+ENUMERATE_GROUPS = 8  # teachers who may take up to this many new groups are solved exactly
+STALL = 25  # iterations without a lower value before the step shrinks
+SMALLEST_STEP = 1e-5  # of the step's scale: below it the bound no longer moves
+
+
+def parts_of(starts: np.ndarray, grid: int) -> np.ndarray:
+    """(..., 7, steps) start masks → (..., len(PARTS)): may a session start in each part?"""
+    per_hour = 60 // grid if 60 % grid == 0 else 60 / grid
+    out = []
+    for first, last, begin, end in PARTS:
+        a, b = math.ceil(begin * per_hour), math.ceil(end * per_hour)
+        out.append(starts[..., first:last, a:b].any((-1, -2)))
+    return np.stack(out, -1)
+
+
+@dataclass
+class _Teachers:
+    """Each teacher's choices of new groups per interest, and where they may start them."""
+
+    pair_teacher: np.ndarray  # per (teacher, interest) pair: teacher position
+    pair_interest: np.ndarray  # per pair: interest index
+    pair_parts: np.ndarray  # per pair: (len(PARTS),) may the teacher start a group of it then?
+    combo_teacher: np.ndarray  # per choice: teacher position (exactly solved teachers)
+    combo_pairs: np.ndarray  # (choices, most interests): pair indices (-1: none)
+    combo_counts: np.ndarray  # (choices, most interests): groups of each
+    capped: list[tuple[int, list[int], float, float, float, np.ndarray, np.ndarray]]
+    teachers: int
+
+
+class Relaxation:
+    """The relaxed model's pieces as arrays, built once; ``value`` evaluates the bound at
+    given multipliers and returns a subgradient."""
+
+    def __init__(self, ctx: PlanContext, by_new: dict[int, bool], joinable: dict[int, list[str]], feasible):
+        pp = ctx.pp
+        self.ctx = ctx
+        self.orders = np.array(sorted(feasible), dtype=np.int64)
+        position = {int(k): n for n, k in enumerate(self.orders)}
+        residents = np.array(
+            [ctx.resident_index[pp.orders[k].resident_id] for k in self.orders], dtype=np.int64
+        )
+        self.resident_ids, self.resident = np.unique(residents, return_inverse=True)
+        self.room = ctx.resident_room[self.resident_ids].astype(np.float64)
+        interests = list(pp.interests)
+        self.interest_index = {i.interest_id: n for n, i in enumerate(interests)}
+        groups_left, week_left, _ = ctx.teacher_room
+        parts = len(PARTS)
+
+        pair_order, pair_facility = [], []
+        facility: dict[tuple[int, int, int], int] = {}
+        f_key, f_min, f_cap = [], [], []
+        teacher_parts: dict[tuple[int, int], np.ndarray] = {}
+        for n, interest in enumerate(interests):
+            ks = [
+                int(k)
+                for k in self.orders
+                if by_new.get(int(k)) and pp.orders[k].interest_id == interest.interest_id
+            ]
+            teachers = [
+                t
+                for t in ctx.teachers_of.get(interest.interest_id, ())
+                if groups_left[t] >= 1 and week_left[t] >= interest.sessions_per_week
+            ]
+            if not teachers:
+                continue
+            duration = interest.duration_min // ctx.grid
+            tp = parts_of(starts_mask(ctx.teacher_free[np.array(teachers)], duration), ctx.grid)
+            for t, row in zip(teachers, tp, strict=True):
+                if row.any():
+                    teacher_parts[t, n] = row
+            if not ks:
+                continue
+            teacher_any = tp.any(0)
+            fits = set(fitting_venues(ctx, interest).tolist())
+            rs = np.array([ctx.resident_index[pp.orders[k].resident_id] for k in ks], dtype=np.int64)
+            rp = parts_of(starts_mask(ctx.resident_free[rs], duration), ctx.grid)
+            venue_parts: dict[int, np.ndarray] = {}
+            for k, r, free in zip(ks, rs, rp, strict=True):
+                for v in ctx.reach[r][0].tolist():
+                    if v not in fits:
+                        continue
+                    if v not in venue_parts:
+                        venue_parts[v] = (
+                            parts_of(starts_mask(ctx.venue_free[v], duration), ctx.grid) & teacher_any
+                        )
+                    for tau in np.flatnonzero(venue_parts[v] & free).tolist():
+                        key = (n, v, tau)
+                        if key not in facility:
+                            facility[key] = len(f_key)
+                            f_key.append(n * parts + tau)
+                            f_min.append(interest.min_size)
+                            f_cap.append(min(interest.max_size, int(ctx.venue_capacity[v])))
+                        pair_order.append(position[k])
+                        pair_facility.append(facility[key])
+        # a (venue, part) with fewer than min_size in reach opens nothing: dropped
+        pair_facility_all = np.array(pair_facility, dtype=np.int64)
+        size = np.bincount(pair_facility_all, minlength=len(f_key))
+        opens = size >= np.array(f_min, dtype=np.int64)
+        renumber = np.cumsum(opens) - 1
+        keep = opens[pair_facility_all] if len(pair_facility_all) else np.zeros(0, dtype=bool)
+        self.pair_order = np.array(pair_order, dtype=np.int64)[keep]
+        self.pair_facility = renumber[pair_facility_all[keep]]
+        self.facility_slot = np.array(f_key, dtype=np.int64)[opens]  # interest × part
+        self.facility_min = np.array(f_min, dtype=np.int64)[opens]
+        self.facility_cap = np.array(f_cap, dtype=np.int64)[opens]
+        self.facility_size = size[opens]
+        self.slots = len(interests) * parts
+
+        join_order, join_group = [], []
+        groups: dict[str, int] = {}
+        for k, gs in joinable.items():
+            if int(k) not in position:
+                continue
+            for g in gs:
+                join_order.append(position[int(k)])
+                join_group.append(groups.setdefault(g, len(groups)))
+        self.join_order = np.array(join_order, dtype=np.int64)
+        self.join_group = np.array(join_group, dtype=np.int64)
+        self.seats = np.array([ctx.running[g].seats for g in groups], dtype=np.int64)
+        self.teachers = _teacher_choices(ctx, interests, teacher_parts)
+        self._pair_sorted: np.ndarray | None = None
+
+    def value(
+        self, points: np.ndarray, lam: np.ndarray, mu: np.ndarray, nu: np.ndarray
+    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """The bound at (λ, μ, ν) and a subgradient (d/dλ, d/dμ, d/dν)."""
+        reduced = points - lam - mu[self.resident]
+        used = np.zeros(len(self.orders))
+        total = float(lam.sum() + (mu * self.room).sum())
+
+        # new groups: per (interest, venue, part), the best whole number y of groups
+        if len(self.pair_order):
+            c = reduced[self.pair_order]
+            order = self._pair_sorted = _by_group_best_first(c, self.pair_facility, self._pair_sorted)
+            sorted_c = c[order]
+            facility = self.pair_facility[order]
+            begin = np.concatenate([[0], np.cumsum(self.facility_size)[:-1]])
+            prefix = np.concatenate([[0.0], np.cumsum(sorted_c)])
+            positive = np.bincount(facility, weights=sorted_c > 0, minlength=len(begin)).astype(np.int64)
+            most = self.facility_size // np.maximum(self.facility_min, 1)
+            best = np.zeros(len(begin))
+            best_y = np.zeros(len(begin), dtype=np.int64)
+            best_m = np.zeros(len(begin), dtype=np.int64)
+            price = nu[self.facility_slot]
+            for y in range(1, int(most.max(initial=0)) + 1):
+                members = np.minimum(
+                    np.maximum(self.facility_min * y, np.minimum(self.facility_cap * y, positive)),
+                    self.facility_size,
+                )
+                v = prefix[begin + members] - prefix[begin] - price * y
+                better = (most >= y) & (v > best)
+                best = np.where(better, v, best)
+                best_y = np.where(better, y, best_y)
+                best_m = np.where(better, members, best_m)
+            total += float(best.sum())
+            taken = (np.arange(len(order)) - begin[facility]) < best_m[facility]
+            used += np.bincount(self.pair_order[order][taken], minlength=len(used))
+            groups = np.bincount(self.facility_slot, weights=best_y, minlength=self.slots)
+        else:
+            groups = np.zeros(self.slots)
+
+        # joins: per running group, its seats' best positive values
+        if len(self.join_order):
+            c = reduced[self.join_order]
+            order = _by_group_best_first(c, self.join_group)
+            sorted_c, group = c[order], self.join_group[order]
+            begin = np.concatenate(
+                [[0], np.cumsum(np.bincount(self.join_group, minlength=len(self.seats)))[:-1]]
+            )
+            taken = ((np.arange(len(order)) - begin[group]) < self.seats[group]) & (sorted_c > 0)
+            total += float(sorted_c[taken].sum())
+            used += np.bincount(self.join_order[order][taken], minlength=len(used))
+
+        taught_value, taught = _teach(self.teachers, nu, self.slots)
+        total += taught_value
+        return (
+            total,
+            1.0 - used,
+            self.room - np.bincount(self.resident, weights=used, minlength=len(self.room)),
+            taught - groups,
+        )
+
+
+def _by_group_best_first(
+    values: np.ndarray, groups: np.ndarray, last: np.ndarray | None = None
+) -> np.ndarray:
+    """Indices sorting by group, then value descending (as ``np.lexsort((-values, groups))``):
+    one float key, sorted from ``last`` time's order, which the small steps leave nearly sorted."""
+    low, high = float(values.min(initial=0.0)), float(values.max(initial=0.0))
+    key = groups * (high - low + 1.0) + (high - values)
+    if last is None:
+        return np.argsort(key, kind="stable")
+    return last[np.argsort(key[last], kind="stable")]
+
+
+def _teacher_choices(
+    ctx: PlanContext, interests, teacher_parts: dict[tuple[int, int], np.ndarray]
+) -> _Teachers:
+    """Every whole choice of new groups per interest for teachers who may take few; a weaker
+    (still valid) ceiling for the others."""
+    groups_left, week_left, _ = ctx.teacher_room
+    free_minutes = ctx.teacher_free.sum((1, 2)) * ctx.grid
+    by_teacher: dict[int, list[int]] = defaultdict(list)
+    for t, n in sorted(teacher_parts):
+        by_teacher[t].append(n)
+    pair_teacher, pair_interest, pair_parts = [], [], []
+    combo_teacher, combo_pairs, combo_counts, capped = [], [], [], []
+    widest = max((len(v) for v in by_teacher.values()), default=1)
+    for position, (t, ns) in enumerate(sorted(by_teacher.items())):
+        pairs = list(range(len(pair_teacher), len(pair_teacher) + len(ns)))
+        for n in ns:
+            pair_teacher.append(position)
+            pair_interest.append(n)
+            pair_parts.append(teacher_parts[t, n])
+        sessions = [interests[n].sessions_per_week for n in ns]
+        minutes = [interests[n].sessions_per_week * interests[n].duration_min for n in ns]
+        most = int(min(groups_left[t], week_left[t] // min(sessions), free_minutes[t] // min(minutes)))
+        if most <= ENUMERATE_GROUPS:
+            for counts in itertools.product(range(most + 1), repeat=len(ns)):
+                if (
+                    0 < sum(counts) <= most
+                    and sum(c * s for c, s in zip(counts, sessions, strict=True)) <= week_left[t]
+                    and sum(c * m for c, m in zip(counts, minutes, strict=True)) <= free_minutes[t]
+                ):
+                    combo_teacher.append(position)
+                    combo_pairs.append(pairs + [-1] * (widest - len(pairs)))
+                    combo_counts.append(list(counts) + [0] * (widest - len(pairs)))
+        else:
+            capped.append(
+                (
+                    position,
+                    pairs,
+                    float(groups_left[t]),
+                    float(week_left[t]),
+                    float(free_minutes[t]),
+                    np.array(sessions, dtype=float),
+                    np.array(minutes, dtype=float),
+                )
+            )
+    return _Teachers(
+        np.array(pair_teacher, dtype=np.int64),
+        np.array(pair_interest, dtype=np.int64),
+        np.array(pair_parts, dtype=bool).reshape(-1, len(PARTS)),
+        np.array(combo_teacher, dtype=np.int64),
+        np.array(combo_pairs, dtype=np.int64).reshape(-1, widest),
+        np.array(combo_counts, dtype=np.int64).reshape(-1, widest),
+        capped,
+        len(by_teacher),
+    )
+
+
+def _teach(teachers: _Teachers, nu: np.ndarray, slots: int) -> tuple[float, np.ndarray]:
+    """Each teacher's best groups at prices ν (per interest × part): value, groups per slot."""
+    parts = len(PARTS)
+    taught = np.zeros(slots)
+    if not len(teachers.pair_teacher):
+        return 0.0, taught
+    prices = nu.reshape(-1, parts)[teachers.pair_interest]  # (pairs, parts)
+    prices = np.where(teachers.pair_parts, prices, -1.0)
+    best_part = prices.argmax(1)
+    price = np.maximum(prices.max(1), 0.0)  # per pair: the best part it may start in
+    slot = teachers.pair_interest * parts + best_part
+    value = 0.0
+    if len(teachers.combo_teacher):
+        pair_price = np.where(teachers.combo_pairs >= 0, price[teachers.combo_pairs], 0.0)
+        worth = (pair_price * teachers.combo_counts).sum(1)
+        best = np.full(teachers.teachers, 0.0)
+        np.maximum.at(best, teachers.combo_teacher, worth)
+        chosen = np.full(teachers.teachers, -1)
+        top = worth >= best[teachers.combo_teacher] - 1e-12
+        positive = worth > 0
+        for c in np.flatnonzero(top & positive):  # one best choice per teacher
+            if chosen[teachers.combo_teacher[c]] < 0:
+                chosen[teachers.combo_teacher[c]] = c
+        value += float(best.sum())
+        for c in chosen[chosen >= 0]:
+            for p, n in zip(teachers.combo_pairs[c], teachers.combo_counts[c], strict=True):
+                if p >= 0 and n:
+                    taught[slot[p]] += n
+    for _, pairs, groups, week, minutes, sessions, length in teachers.capped:
+        p = price[pairs]
+        ceiling = min(groups * p.max(), week * (p / sessions).max(), minutes * (p / length).max())
+        value += float(ceiling)
+        if ceiling > 0:
+            j = int(p.argmax())
+            taught[slot[pairs[j]]] += min(groups, week / sessions[j], minutes / length[j])
+    return value, taught
+
+
+def _room_prices(relaxation: Relaxation, p: np.ndarray) -> np.ndarray:
+    """A start for μ: the best multipliers when room were the only rule (each resident's
+    first order beyond their room; 0 if they ordered no more than their room)."""
+    order = np.lexsort((-p, relaxation.resident))
+    resident = relaxation.resident[order]
+    begin = np.concatenate([[0], np.cumsum(np.bincount(resident, minlength=len(relaxation.room)))[:-1]])
+    rank = np.arange(len(order)) - begin[resident]
+    mu = np.zeros(len(relaxation.room))
+    beyond = rank == relaxation.room[resident]
+    mu[resident[beyond]] = p[order][beyond]
+    return mu
+
+
+def lagrangian_bound(
+    ctx: PlanContext,
+    by_new: dict[int, bool],
+    joinable: dict[int, list[str]],
+    feasible: list[int],
+    points: np.ndarray,
+    *,
+    floor: float,
+    time_limit: float,
+    iterations: int | None = None,
+) -> tuple[int, int]:
+    """The lowest bound reached on the order points of ``feasible`` orders (an integer, rounded
+    down), and the iterations run. ``floor``: points some plan is known to meet (the step
+    aims at it); ``iterations``: run exactly this many, whatever the clock (reproducible)."""
+    began = time.perf_counter()
+    relaxation = Relaxation(ctx, by_new, joinable, feasible)
+    p = points[relaxation.orders].astype(np.float64)
+    lam = np.zeros(len(p))
+    mu = _room_prices(relaxation, p)
+    nu = np.zeros(relaxation.slots)
+    best, theta, since, n = math.inf, 1.0, 0, 0
+    while True:
+        if iterations is not None and n >= iterations:
+            break
+        if iterations is None and n and (time.perf_counter() - began >= time_limit or theta < SMALLEST_STEP):
+            break
+        n += 1
+        value, g_lam, g_mu, g_nu = relaxation.value(p, lam, mu, nu)
+        if value < best - 1e-9:
+            best, since = value, 0
+            if best < floor + 1:  # nothing better than the known plan exists: proven
+                break
+        else:
+            since += 1
+            if since > STALL:
+                theta, since = theta / 1.5, 0
+        # a multiplier at zero whose subgradient would raise it... stays: projected step
+        g_lam = np.where((lam <= 0) & (g_lam > 0), 0.0, g_lam)
+        g_mu = np.where((mu <= 0) & (g_mu > 0), 0.0, g_mu)
+        g_nu = np.where((nu <= 0) & (g_nu > 0), 0.0, g_nu)
+        norm = float((g_lam**2).sum() + (g_mu**2).sum() + (g_nu**2).sum())
+        if norm == 0:  # the relaxed solution keeps every moved rule: optimal
+            break
+        step = theta * max(value - floor, 1e-6) / norm
+        lam = np.maximum(0.0, lam - step * g_lam)
+        mu = np.maximum(0.0, mu - step * g_mu)
+        nu = np.maximum(0.0, nu - step * g_nu)
+    return math.floor(best * (1 + 1e-9) + 1e-6), n

@@ -1,0 +1,69 @@
+"""The whole-group (Lagrangian) bound: valid, and tight where the LP fills fractions of groups."""
+
+from __future__ import annotations
+
+import numpy as np
+import plan_builders as pb
+
+from kecheng.planning import plan
+from kecheng.planning.bound import group_ceilings, prove_bound
+from kecheng.planning.context import PlanContext
+from kecheng.planning.lagrange import PARTS, parts_of
+from kecheng.planning.model import order_points
+
+
+def twelve_neighbours():
+    """12 neighbours ask for I1 (min 8, max 10); its teacher may take two new groups. One group
+    of 10 is the best plan: two would need 16. The LP counts 10 + the 2 left over as a fraction
+    of a second group; whole groups cannot."""
+    problem = pb.district(
+        [pb.venue("V1")],
+        [pb.teacher("T1", "I1", max_groups=2)],
+        [("T1", d, "09:00", "12:00") for d in range(1, 6)],  # weekday mornings: one part of the week
+    )
+    residents = [pb.resident(f"R{n}") for n in range(12)]
+    orders = [pb.order(r["resident_id"], "I1") for r in residents]
+    return pb.plan_problem(problem, [pb.interest("I1", max_size=10)], residents, orders)
+
+
+def test_whole_groups_prove_what_the_lp_cannot():
+    pp = twelve_neighbours()
+    points = np.array(order_points(pp.orders), dtype=np.int64)
+    bound = prove_bound(PlanContext(pp, []), points, iterations=500)
+    assert bound.lp_points == 12 and bound.whole_group_points == 10 and bound.points == 10
+    result = plan(pp, time_limit=10, workers=1)
+    summary = result.summary()
+    assert summary["orders_met"] == 10 and summary["bound"] == 10 and summary["gap"] == 0.0
+    assert summary["bound_detail"]["lp"] == 12 and summary["bound_detail"]["whole_groups"] == 10
+
+
+def test_a_bound_is_never_below_a_plan_that_exists():
+    """Both residents' groups can open (two teachers): the bound must allow both."""
+    problem = pb.district(
+        [pb.venue("V1"), pb.venue("V3", "C3")],
+        [pb.teacher("T1", "I1"), pb.teacher("T2", "I1")],
+        [(t, d, "09:00", "12:00") for t in ("T1", "T2") for d in range(1, 8)],
+    )
+    residents = [pb.resident(f"A{n}") for n in range(8)] + [pb.resident(f"B{n}", "C3") for n in range(8)]
+    orders = [pb.order(r["resident_id"], "I1") for r in residents]
+    pp = pb.plan_problem(problem, [pb.interest("I1", max_size=16)], residents, orders)
+    for iterations in (1, 10, 300):
+        bound = prove_bound(PlanContext(pp, []), np.ones(16, dtype=np.int64), iterations=iterations)
+        assert bound.points >= 16
+    assert plan(pp, time_limit=10, workers=1).summary()["orders_met"] == 16
+
+
+def test_parts_of_the_week_split_weekdays_from_weekends_and_the_day_in_three():
+    grid = 15
+    starts = np.zeros((7, 96), dtype=bool)
+    starts[0, 9 * 4] = True  # Monday 09:00
+    starts[6, 19 * 4] = True  # Sunday 19:00
+    assert parts_of(starts, grid).tolist() == [True, False, False, False, False, True]
+    assert len(PARTS) == 6
+
+
+def test_group_ceilings_take_each_venues_groups_in_turn_and_keep_the_largest():
+    # venue 1: groups of at most 10 from 25 in reach (10, 10, 5); venue 2: one group of 8
+    assert group_ceilings({1: (10, 25), 2: (8, 8)}, 3) == [10, 10, 8]
+    assert group_ceilings({1: (10, 25), 2: (8, 8)}, 10) == [10, 10, 8, 5]
+    assert group_ceilings({}, 5) == []
