@@ -272,15 +272,20 @@ def _solve(
             if groups_left[t] >= 1 and week_left[t] >= interest.sessions_per_week:
                 count[t, interest_id] = lp.NumVar(0, float(groups_left[t]), f"g{t}_{interest_id}")
                 terms.append(count[t, interest_id])
-        groups = sum(terms)
-        lp.Add(sum(new[k] for k in ks) <= cap * groups)
-        # the concave ceiling: n groups add at most the sum of the first n steps
+        groups = lp.NumVar(0, lp.infinity(), f"groups_{interest_id}")
+        members = lp.NumVar(0, lp.infinity(), f"members_{interest_id}")
+        lp.Add(groups == sum(terms))
+        lp.Add(members == sum(new[k] for k in ks))
+        lp.Add(members <= cap * groups)
+        # the concave ceiling: n groups add at most the sum of the first n steps (one tangent
+        # line where the slope changes)
         steps = tests.ceilings.get(interest_id, [])
         total = 0
         for n, step in enumerate(steps):
-            lp.Add(sum(new[k] for k in ks) <= total + step * (groups - n))
+            if n == 0 or step != steps[n - 1]:
+                lp.Add(members <= total + step * (groups - n))
             total += step
-        lp.Add(sum(new[k] for k in ks) <= total)
+        lp.Add(members <= total)
     free_minutes = ctx.teacher_free.sum((1, 2)) * ctx.grid
     by_teacher: dict[int, list[str]] = defaultdict(list)
     for t, interest_id in count:

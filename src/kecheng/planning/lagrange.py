@@ -79,7 +79,13 @@ class Relaxation:
     """The relaxed model's pieces as arrays, built once; ``value`` evaluates the bound at
     given multipliers and returns a subgradient."""
 
-    def __init__(self, ctx: PlanContext, by_new: dict[int, bool], joinable: dict[int, list[str]], feasible):
+    def __init__(
+        self,
+        ctx: PlanContext,
+        by_new: dict[int, bool],
+        joinable: dict[int, list[str]],
+        feasible: list[int],
+    ):
         pp = ctx.pp
         self.ctx = ctx
         self.orders = np.array(sorted(feasible), dtype=np.int64)
@@ -90,8 +96,11 @@ class Relaxation:
         self.resident_ids, self.resident = np.unique(residents, return_inverse=True)
         self.room = ctx.resident_room[self.resident_ids].astype(np.float64)
         interests = list(pp.interests)
-        self.interest_index = {i.interest_id: n for n, i in enumerate(interests)}
         groups_left, week_left, _ = ctx.teacher_room
+        new_orders: dict[str, list[int]] = defaultdict(list)
+        for k in self.orders.tolist():
+            if by_new.get(k):
+                new_orders[pp.orders[k].interest_id].append(k)
         parts = len(PARTS)
 
         pair_order, pair_facility = [], []
@@ -99,11 +108,7 @@ class Relaxation:
         f_key, f_min, f_cap = [], [], []
         teacher_parts: dict[tuple[int, int], np.ndarray] = {}
         for n, interest in enumerate(interests):
-            ks = [
-                int(k)
-                for k in self.orders
-                if by_new.get(int(k)) and pp.orders[k].interest_id == interest.interest_id
-            ]
+            ks = new_orders.get(interest.interest_id, [])
             teachers = [
                 t
                 for t in ctx.teachers_of.get(interest.interest_id, ())
