@@ -2,7 +2,9 @@
 
     python benchmarks/plan.py --preset district large --time-limit 150 --workers 2 --out out/bench_plan
 
-Each instance is ``kecheng.generate(preset, seed)`` with ``kecheng.planning.synthetic_orders``; the
+Each instance is ``kecheng.generate(preset, seed)`` with ``kecheng.planning.synthetic_orders``
+(``--preset district:tight`` takes a shape of ``kecheng generate --shape``: generator, itinerant,
+loose, tight, rotating); the
 running groups keep the first-fit timetable (``kecheng.greedy``; ``--running solve`` uses a
 CP-SAT timetable instead). The baseline and kecheng each run in a fresh process, so the peak
 RSS (resident memory, ru_maxrss) is theirs alone. Every planned week is checked
@@ -50,7 +52,8 @@ def instance(preset: str, seed: int, running: str, running_time: float):
     import kecheng
     from kecheng.planning import synthetic_orders
 
-    problem = kecheng.generate(preset, seed)
+    size, _, shape = preset.partition(":")
+    problem = kecheng.generate(size, seed, shape=shape or "generator")
     made = synthetic_orders(problem, seed)
     if running == "solve":
         timetable = list(
@@ -191,7 +194,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--preset", nargs="+", default=["district"], help="district, large (four districts), …"
+        "--preset",
+        nargs="+",
+        default=["district"],
+        help="district, large (four districts), …; PRESET:SHAPE for a shape (district:tight)",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--time-limit", type=float, default=150.0, help="seconds for kecheng's whole plan")
