@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import builders
+
 from kecheng.model import Problem
 from kecheng.planning import PlanProblem
 
@@ -66,17 +68,8 @@ def running_group(
     gid: str, teacher: str, interest: str | None = None, size: int = 5, sessions: int = 1, **kw: Any
 ) -> dict:
     """A group already running (groups.csv), 60 minutes a session, in C1 unless said."""
-    row = dict(
-        group_id=gid,
-        name=gid,
-        category="arts",
-        community_id="C1",
-        size=size,
-        sessions_per_week=sessions,
-        duration_min=60,
-        teacher_id=teacher,
-    )
-    return row | ({} if interest is None else {"interest_id": interest}) | kw
+    row = builders.group(gid, teacher, size=size, sessions=sessions, **kw)
+    return row | ({} if interest is None else {"interest_id": interest})
 
 
 def resident(rid: str, community: str = "C1", **kw: Any) -> dict:

@@ -9,6 +9,7 @@ from itertools import combinations
 
 import pandas as pd
 import pytest
+from builders import group
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from strategies import problems, timetables, valid_single_placements
@@ -25,19 +26,6 @@ WEEKDAYS_OPEN = (MON, TUE, WED)
 
 def _problem() -> Problem:
     """One district holding every situation the rule cases below need."""
-
-    def group(gid: str, teacher: str, size: int = 10, sessions: int = 1, minutes: int = 60, **kw) -> dict:
-        return dict(
-            group_id=gid,
-            name=gid,
-            category="arts",
-            community_id="C1",
-            size=size,
-            sessions_per_week=sessions,
-            duration_min=minutes,
-            teacher_id=teacher,
-            **kw,
-        )
 
     opening = [("V1", MON, "08:00", "12:00"), ("V1", MON, "12:00", "18:00"), ("V1", THU, "08:00", "18:00")]
     opening += [
