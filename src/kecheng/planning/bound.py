@@ -123,11 +123,7 @@ def satisfiable_orders(ctx: PlanContext) -> Tests:
         for k in ks:
             by_join[k] = bool(joinable.get(k))
         # (b) a new group
-        teachers = [
-            t
-            for t in ctx.teachers_of.get(interest.interest_id, ())
-            if groups_left[t] >= 1 and week_left[t] >= interest.sessions_per_week
-        ]
+        teachers = ctx.teachers_with_room(interest)
         if len(ks) < interest.min_size or not teachers:
             for k in ks:
                 by_new[k] = False
@@ -268,10 +264,9 @@ def _solve(
         venues = fitting_venues(ctx, interest)
         cap = min(interest.max_size, int(ctx.venue_capacity[venues].max())) if len(venues) else 0
         terms = []
-        for t in ctx.teachers_of.get(interest_id, ()):
-            if groups_left[t] >= 1 and week_left[t] >= interest.sessions_per_week:
-                count[t, interest_id] = lp.NumVar(0, float(groups_left[t]), f"g{t}_{interest_id}")
-                terms.append(count[t, interest_id])
+        for t in ctx.teachers_with_room(interest):
+            count[t, interest_id] = lp.NumVar(0, float(groups_left[t]), f"g{t}_{interest_id}")
+            terms.append(count[t, interest_id])
         groups = lp.NumVar(0, lp.infinity(), f"groups_{interest_id}")
         members = lp.NumVar(0, lp.infinity(), f"members_{interest_id}")
         lp.Add(groups == sum(terms))

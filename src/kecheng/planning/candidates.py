@@ -84,15 +84,7 @@ def demand_of(ctx: PlanContext, interest: Interest, orders: list[int]) -> Demand
     duration = interest.duration_min // ctx.grid
     residents = np.array([ctx.resident_index[ctx.pp.orders[k].resident_id] for k in orders], dtype=np.int64)
     starts = starts_mask(ctx.resident_free[residents], duration)
-    groups_left, week_left, _ = ctx.teacher_room
-    teachers = np.array(
-        [
-            t
-            for t in ctx.teachers_of.get(interest.interest_id, ())
-            if groups_left[t] >= 1 and week_left[t] >= interest.sessions_per_week
-        ],
-        dtype=np.int64,
-    )
+    teachers = np.array(ctx.teachers_with_room(interest), dtype=np.int64)
     teacher_starts = starts_mask(ctx.teacher_free[teachers], duration)
     return Demand(interest, duration, orders, residents, starts, teachers, teacher_starts)
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from kecheng.planning.base import MINUTES_PER_DAY, Placement
-from kecheng.planning.model import PlanProblem, available_windows
+from kecheng.planning.model import Interest, PlanProblem, available_windows
 
 EARTH_RADIUS_M = 6_371_000.0
 UNLIMITED = 10**6
@@ -243,6 +243,16 @@ class PlanContext:
             for interest in sorted(t.interests):
                 out[interest].append(i)
         return out
+
+    def teachers_with_room(self, interest: Interest) -> list[int]:
+        """Teachers of the interest who may still take a new group of it: a group left under
+        max_groups and its weekly sessions left under max_sessions_per_week."""
+        groups_left, week_left, _ = self.teacher_room
+        return [
+            t
+            for t in self.teachers_of.get(interest.interest_id, ())
+            if groups_left[t] >= 1 and week_left[t] >= interest.sessions_per_week
+        ]
 
     # --- residents ------------------------------------------------------------------------
 

@@ -96,7 +96,6 @@ class Relaxation:
         self.resident_ids, self.resident = np.unique(residents, return_inverse=True)
         self.room = ctx.resident_room[self.resident_ids].astype(np.float64)
         interests = list(pp.interests)
-        groups_left, week_left, _ = ctx.teacher_room
         new_orders: dict[str, list[int]] = defaultdict(list)
         for k in self.orders.tolist():
             if by_new.get(k):
@@ -109,11 +108,7 @@ class Relaxation:
         teacher_parts: dict[tuple[int, int], np.ndarray] = {}
         for n, interest in enumerate(interests):
             ks = new_orders.get(interest.interest_id, [])
-            teachers = [
-                t
-                for t in ctx.teachers_of.get(interest.interest_id, ())
-                if groups_left[t] >= 1 and week_left[t] >= interest.sessions_per_week
-            ]
+            teachers = ctx.teachers_with_room(interest)
             if not teachers:
                 continue
             duration = interest.duration_min // ctx.grid

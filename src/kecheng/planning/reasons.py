@@ -195,14 +195,11 @@ class Explainer:
         ctx, week = self.ctx, self.week
         interest = ctx.pp.interest[ctx.pp.orders[k].interest_id]
         name = interest_label(ctx, interest.interest_id)
-        groups_left, week_left = ctx.teacher_room[:2]
         teaching = ctx.teachers_of.get(interest.interest_id, [])
         if not teaching:
             text = _("nobody in teachers.csv teaches {interest} (its interests column)")
             return Verdict("", "NO_TEACHER", text.format(interest=name))
-        with_room = [
-            t for t in teaching if groups_left[t] >= 1 and week_left[t] >= interest.sessions_per_week
-        ]
+        with_room = ctx.teachers_with_room(interest)
         if not with_room:
             text = ngettext(
                 "the {n} teacher of {interest} has no new group or weekly session left",
