@@ -37,6 +37,15 @@ def test_whole_groups_prove_what_the_lp_cannot():
     assert summary["bound_detail"]["lp"] == 12 and summary["bound_detail"]["whole_groups"] == 10
 
 
+def test_the_bound_beside_the_search_proves_the_same_and_stops_at_the_plan():
+    """With two workers the bound runs on a thread beside the search and aims at its best plan:
+    once it proves that plan optimal it stops (here at its first step)."""
+    result = plan(twelve_neighbours(), time_limit=30, workers=2)
+    summary = result.summary()
+    assert summary["orders_met"] == 10 and summary["bound"] == 10 and summary["gap"] == 0.0
+    assert "bound_s" in result.timings and summary["bound_detail"]["whole_groups_iterations"] == 1
+
+
 def test_a_bound_is_never_below_a_plan_that_exists():
     """Both residents' groups can open (two teachers): the bound must allow both."""
     problem = pb.district(

@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -168,12 +169,13 @@ def prove_bound(
     points: np.ndarray,
     *,
     time_limit: float = 20.0,
-    floor: float = 0.0,
+    floor: float | Callable[[], float] = 0.0,
     iterations: int | None = None,
 ) -> Bound:
     """The relaxations' bounds on order points and on orders met (see the module doc).
 
-    ``floor``: order points some plan meets (the Lagrangian bound's steps aim at it);
+    ``floor``: order points some plan meets (the Lagrangian bound's steps aim at it), or a
+    function giving the best known so far;
     ``iterations``: run the Lagrangian bound exactly this many steps (reproducible), else until
     ``time_limit`` has passed since the start (0: not at all).
     """
@@ -200,7 +202,9 @@ def prove_bound(
             tests.joinable,
             feasible,
             points,
-            floor=max(0.0, floor - held_points),
+            floor=(lambda: max(0.0, floor() - held_points))
+            if callable(floor)
+            else max(0.0, floor - held_points),
             time_limit=left,
             iterations=iterations,
         )

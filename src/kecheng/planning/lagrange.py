@@ -31,6 +31,7 @@ import itertools
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -355,13 +356,14 @@ def lagrangian_bound(
     feasible: list[int],
     points: np.ndarray,
     *,
-    floor: float,
+    floor: float | Callable[[], float],
     time_limit: float,
     iterations: int | None = None,
 ) -> tuple[int, int]:
     """The lowest bound reached on the order points of ``feasible`` orders (an integer, rounded
     down), and the iterations run. ``floor``: points some plan is known to meet (the step
-    aims at it); ``iterations``: run exactly this many, whatever the clock (reproducible)."""
+    aims at it), or a function giving the best known so far (a search running beside);
+    ``iterations``: run exactly this many, whatever the clock (reproducible)."""
     began = time.perf_counter()
     relaxation = Relaxation(ctx, by_new, joinable, feasible)
     p = points[relaxation.orders].astype(np.float64)
@@ -375,10 +377,11 @@ def lagrangian_bound(
         if iterations is None and n and (time.perf_counter() - began >= time_limit or theta < SMALLEST_STEP):
             break
         n += 1
+        known = floor() if callable(floor) else floor
         value, g_lam, g_mu, g_nu = relaxation.value(p, lam, mu, nu)
         if value < best - 1e-9:
             best, since = value, 0
-            if best < floor + 1:  # nothing better than the known plan exists: proven
+            if best < known + 1:  # nothing better than the known plan exists: proven
                 break
         else:
             since += 1
@@ -391,7 +394,7 @@ def lagrangian_bound(
         norm = float((g_lam**2).sum() + (g_mu**2).sum() + (g_nu**2).sum())
         if norm == 0:  # the relaxed solution keeps every moved rule: optimal
             break
-        step = theta * max(value - floor, 1e-6) / norm
+        step = theta * max(value - known, 1e-6) / norm
         lam = np.maximum(0.0, lam - step * g_lam)
         mu = np.maximum(0.0, mu - step * g_mu)
         nu = np.maximum(0.0, nu - step * g_nu)

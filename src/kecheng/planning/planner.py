@@ -9,14 +9,16 @@ sessions at fixed times chosen with it, so the plan and the timetable are decide
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
 from kecheng.planning.base import Placement, solve, unplaced_reasons
-from kecheng.planning.bound import prove_bound
+from kecheng.planning.bound import Bound, prove_bound
 from kecheng.planning.context import PlanContext
 from kecheng.planning.cpsat import tiers
 from kecheng.planning.demand import demand_frame
@@ -30,7 +32,7 @@ from kecheng.planning.search import improve
 from kecheng.planning.space import Space, build_space
 from kecheng.planning.weights import WALK_STEP_M, PlanWeights
 
-BOUND_SHARE = 0.3  # of the time limit, for the bound (its LP, then the Lagrangian bound)
+BOUND_SHARE = 0.3  # of the time limit, for the bound before the search when there is one worker
 BOUND_ITERATIONS = 200  # the Lagrangian bound's steps when the run must be reproducible
 GREEDY_BOUND_S = 30.0  # for the baseline's bound (its LP, then the Lagrangian bound)
 REPLAN_SHARE = 0.25  # of the time limit, for re-timetabling the planned week with ``replan``
@@ -64,9 +66,10 @@ def plan(
         Seconds for the whole plan (candidates, search, bound, reasons); the search gets what
         the other steps leave.
     seed, workers
-        CP-SAT's seed and threads (0: every core). With ``workers=1`` each CP-SAT solve stops on
-        CP-SAT's deterministic clock; with ``neighbourhoods`` too, the same input and seed give
-        the same plan in every process.
+        CP-SAT's seed and threads (0: every core). With more than one, the bound runs on a
+        thread of its own beside the search, which gets the other ``workers - 1``. With
+        ``workers=1`` each CP-SAT solve stops on CP-SAT's deterministic clock; with
+        ``neighbourhoods`` too, the same input and seed give the same plan in every process.
     weights
         The objective's lower tiers (``PlanWeights``); tier 1, orders met by rank, always first.
     replan
@@ -77,9 +80,10 @@ def plan(
         ``REPLAN_SHARE`` of the time limit.
     bound
         Prove the upper bound on tier 1 (``kecheng.planning.bound``: an LP, then the
-        whole-group Lagrangian bound of ``kecheng.planning.lagrange`` for the rest of
-        ``BOUND_SHARE`` of the time limit, or ``BOUND_ITERATIONS`` steps with ``neighbourhoods``);
-        off gives that time to the search.
+        whole-group Lagrangian bound of ``kecheng.planning.lagrange``), beside the search for
+        as long as it runs, aiming at the search's best plan so far; with one worker, before
+        the search, for ``BOUND_SHARE`` of the time limit. With ``neighbourhoods``: exactly
+        ``BOUND_ITERATIONS`` steps. Off gives that time to the search.
     neighbourhoods
         Solve exactly this many neighbourhoods in the search, whatever the clock says (for
         reproducible runs); by default as many as ``time_limit`` allows.
@@ -110,29 +114,46 @@ def plan(
     mark = lap("candidates_s", mark)
     start = construct(space)
     mark = lap("construct_s", mark)
+    floor = tiers(space, start, weights)[0]
+    iterations = None if neighbourhoods is None else BOUND_ITERATIONS
+    cores = workers or os.cpu_count() or 1
+    beside = bound and cores > 1  # the bound on a core of its own, beside the search
     proven = None
-    if bound:
+    if bound and not beside:
         proven = prove_bound(
             ctx,
             np.array(points, dtype=np.int64),
             time_limit=max(2.0, BOUND_SHARE * time_limit),
-            floor=tiers(space, start, weights)[0],
-            iterations=None if neighbourhoods is None else BOUND_ITERATIONS,
+            floor=floor,
+            iterations=iterations,
         )
         mark = lap("bound_s", mark)
-    reserve = _explain_reserve(space)
-    remaining = time_limit - (time.perf_counter() - began) - reserve
-    best, record = improve(
-        space,
-        start,
-        weights,
-        time_limit=max(0.0, remaining),
-        seed=seed,
-        workers=workers,
-        log=log,
-        on_step=on_progress,
-        neighbourhoods=neighbourhoods,
-    )
+    remaining = time_limit - (time.perf_counter() - began) - _explain_reserve(space)
+    known = [floor]  # the search's best tier 1 so far: the bound beside it aims at it
+
+    def progress(step: dict) -> None:
+        known[0] = max(known[0], step["tier1"])
+        if on_progress is not None:
+            on_progress(step)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        if beside:  # reproducible runs (fixed iterations) aim at the first plan only
+            aim = floor if iterations is not None else (lambda: known[0])
+            pending = pool.submit(_timed_bound, ctx, points, max(2.0, remaining), aim, iterations)
+        best, record = improve(
+            space,
+            start,
+            weights,
+            time_limit=max(0.0, remaining),
+            seed=seed,
+            workers=cores - 1 if beside else workers,
+            log=log,
+            on_step=progress,
+            neighbourhoods=neighbourhoods,
+        )
+        if pending is not None:
+            proven, timings["bound_s"] = pending.result()
     best = fill_seats(space, best)
     mark = lap("search_s", mark)
     outcome = from_solution(space, best)
@@ -259,6 +280,21 @@ def finish(
 
 def _points(pp: PlanProblem, weights: PlanWeights) -> tuple[int, ...]:
     return pp.order_weights if weights.rank_base is None else order_points(pp.orders, weights.rank_base)
+
+
+def _timed_bound(
+    ctx: PlanContext,
+    points: tuple[int, ...],
+    time_limit: float,
+    floor: float | Callable[[], float],
+    iterations: int | None,
+) -> tuple[Bound, float]:
+    """The bound and the seconds it took (it runs on a thread of its own, beside the search)."""
+    began = time.perf_counter()
+    proven = prove_bound(
+        ctx, np.array(points, dtype=np.int64), time_limit=time_limit, floor=floor, iterations=iterations
+    )
+    return proven, time.perf_counter() - began
 
 
 def _explain_reserve(space: Space) -> float:
