@@ -10,7 +10,10 @@ code 2 and located lines, never a traceback; Chinese comes out under --lang zh.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -58,6 +61,31 @@ def planned(generated: Path) -> tuple[Path, str]:
     result = invoke("plan", generated, "--out", out, "--time-limit", "8", "--workers", "1", "--seed", "1")
     assert result.exit_code == 0, result.output
     return out, result.output
+
+
+def test_plan_with_one_worker_writes_the_same_files_in_every_process(generated: Path, tmp_path: Path):
+    """Whatever the string hashing, and with two cores kept busy during the second run: one
+    worker counts every budget in work done (the search, the bound), never on the wall clock."""
+    outs = []
+    for hash_seed, burners in (("1", 0), ("2", 2)):
+        out = tmp_path / f"out{hash_seed}"
+        command = [sys.executable, "-m", "kecheng", "plan", str(generated), "--out", str(out)]
+        burning = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(burners)]
+        try:
+            done = subprocess.run(
+                [*command, "--time-limit", "5", "--workers", "1", "--seed", "2"],
+                env={**os.environ, "PYTHONHASHSEED": hash_seed}, capture_output=True, text=True, check=False,
+            )  # fmt: skip
+        finally:
+            for burner in burning:
+                burner.kill()
+                burner.wait()
+        assert done.returncode == 0, done.stderr
+        outs.append(out)
+    for name in ("timetable.csv", "assignments.csv", "demand.csv", "input/groups.csv", "input/members.csv"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    first, second = (json.loads((out / "summary.json").read_text(encoding="utf-8")) for out in outs)
+    assert first["bound"] == second["bound"] and first["objective"] == second["objective"]
 
 
 def test_generate_orders_writes_the_three_tables_deterministically(generated: Path, tmp_path: Path):

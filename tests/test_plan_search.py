@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from kecheng import generate, greedy
@@ -36,6 +39,25 @@ def test_neighbourhoods_never_make_it_worse_and_repeat_exactly(space):
     assert tiers(space, first, weights) >= tiers(space, start, weights)
     assert first.chosen == second.chosen and first.teacher == second.teacher
     assert from_solution(space, first).new  # it opens groups
+
+
+def test_one_worker_stops_on_work_done_so_a_busy_machine_gives_the_same_plan(space):
+    """No count of neighbourhoods given: the clock decides how many, and with one worker that
+    is CP-SAT's deterministic clock, so two cores kept busy change nothing."""
+    weights = PlanWeights()
+    start = construct(space)
+    runs = []
+    for burners in (0, 2):
+        burning = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(burners)]
+        try:
+            runs.append(improve(space, start, weights, time_limit=8, seed=5, workers=1, whole_pairs=0))
+        finally:
+            for burner in burning:
+                burner.kill()
+                burner.wait()
+    (first, log), (second, other) = runs
+    assert len(log.steps) > 1 and len(log.steps) == len(other.steps)
+    assert first.chosen == second.chosen and first.teacher == second.teacher
 
 
 def test_the_whole_space_is_solved_at_once_when_small(space):

@@ -47,6 +47,8 @@ from kecheng.planning.candidates import fitting_venues, haversine_m_many, open_o
 from kecheng.planning.context import PlanContext, starts_mask
 from kecheng.planning.lagrange import lagrangian_bound
 
+LAGRANGE_SHARE = 0.7  # of a reproducible bound's time, for the Lagrangian steps (the LPs take the rest)
+
 
 @dataclass(frozen=True)
 class Bound:
@@ -171,13 +173,15 @@ def prove_bound(
     time_limit: float = 20.0,
     floor: float | Callable[[], float] = 0.0,
     iterations: int | None = None,
+    deterministic: bool = False,
 ) -> Bound:
     """The relaxations' bounds on order points and on orders met (see the module doc).
 
     ``floor``: order points some plan meets (the Lagrangian bound's steps aim at it), or a
     function giving the best known so far;
-    ``iterations``: run the Lagrangian bound exactly this many steps (reproducible), else until
-    ``time_limit`` has passed since the start (0: not at all).
+    ``iterations``: run the Lagrangian bound at most this many steps (reproducible), else until
+    ``time_limit`` has passed since the start (0: not at all); ``deterministic``: as many steps
+    as ``LAGRANGE_SHARE`` of ``time_limit`` allows by its size (reproducible).
     """
     began = time.perf_counter()
     tests = satisfiable_orders(ctx)
@@ -194,7 +198,7 @@ def prove_bound(
     ones = np.ones(len(points), dtype=np.int64)
     best_orders, _ = _solve(ctx, feasible, tests, ones, time_limit / 2)
     whole, steps = None, 0
-    left = time_limit - (time.perf_counter() - began)
+    left = LAGRANGE_SHARE * time_limit if deterministic else time_limit - (time.perf_counter() - began)
     if iterations or (iterations is None and left > 0):
         whole, steps = lagrangian_bound(
             ctx,
@@ -207,6 +211,7 @@ def prove_bound(
             else max(0.0, floor - held_points),
             time_limit=left,
             iterations=iterations,
+            deterministic=deterministic,
         )
     return Bound(
         points=min(best_points, whole if whole is not None else best_points) + held_points,

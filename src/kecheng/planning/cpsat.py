@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from kecheng.cpsat.search import set_clock
 from kecheng.planning.solution import Solution
 from kecheng.planning.space import Space
 from kecheng.planning.weights import PlanWeights
@@ -100,6 +101,7 @@ class PhaseResult:
     objective: float
     bound: float
     seconds: float
+    deterministic: float = 0.0  # CP-SAT's deterministic time used
 
 
 @dataclass
@@ -352,16 +354,17 @@ class ScopedModel:
         seed: int,
         workers: int,
         log: bool = False,
-        exact_clock: bool = False,
     ) -> tuple[Solution, PhaseResult]:
         """Improve on ``solution`` (given as the hint); never returns anything worse.
 
-        ``exact_clock`` (with one worker): stop on CP-SAT's deterministic clock only (the wall
-        clock gets ten times the limit as a safety net), so a busy machine gives the same answer.
+        With one worker each solve stops on CP-SAT's deterministic clock (``set_clock``), so a
+        busy machine gives the same answer; ``PhaseResult.deterministic`` says what it used.
         """
         began = time.perf_counter()
+        workers = workers or os.cpu_count() or 1
+        deterministic = workers == 1
         self.hint(solution)
-        solver = _solver(time_limit, seed, workers, log, exact_clock)
+        solver = _solver(time_limit, seed, workers, log)
         status = solver.solve(self.model)
         best = solution
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -371,33 +374,30 @@ class ScopedModel:
             solver.objective_value,
             solver.best_objective_bound,
             time.perf_counter() - began,
+            solver.deterministic_time,
         )
         if not self.lexicographic and status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            remaining = time_limit * 0.3 if exact_clock else time_limit - (time.perf_counter() - began)
+            remaining = time_limit * 0.3 if deterministic else time_limit - (time.perf_counter() - began)
             if remaining >= 0.5:
                 self.model.add(self.objective >= round(solver.objective_value))
                 self.model.maximize(self.polish)
                 self.hint(best)
-                solver2 = _solver(remaining, seed, workers, log, exact_clock)
+                solver2 = _solver(remaining, seed, workers, log)
                 if solver2.solve(self.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                     best = self.decode(solver2.boolean_value, solution)
+                result.deterministic += solver2.deterministic_time
         return best, result
 
 
-def _solver(
-    time_limit: float, seed: int, workers: int, log: bool, exact_clock: bool = False
-) -> cp_model.CpSolver:
+def _solver(time_limit: float, seed: int, workers: int, log: bool) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     params = solver.parameters
-    workers = workers or os.cpu_count() or 1
-    params.max_time_in_seconds = max(time_limit, 0.01) * (10 if exact_clock and workers == 1 else 1)
+    set_clock(params, max(time_limit, 0.01), deterministic=workers == 1)
     params.random_seed = seed
     params.num_workers = workers
     params.log_search_progress = log
     params.cp_model_probing_level = 0
     params.symmetry_level = 0
-    if workers == 1:  # deterministic: stop on CP-SAT's own clock (about 1/8 of the wall clock here)
-        params.max_deterministic_time = max(time_limit, 0.01) / 8
     return solver
 
 

@@ -14,6 +14,7 @@ and shrinks when they do not. A space small enough is solved whole, once.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections import defaultdict
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kecheng.cpsat.search import WALL_SLACK
 from kecheng.planning.context import haversine_m
 from kecheng.planning.cpsat import Scope, ScopedModel, full_scope, tiers
 from kecheng.planning.solution import Solution, overlaps
@@ -31,6 +33,8 @@ from kecheng.planning.weights import PlanWeights
 WHOLE_PAIRS = 25_000  # a space with at most this many pairs is solved as one model
 START_BUDGET = 6_000  # pairs per neighbourhood at first
 MIN_BUDGET, MAX_BUDGET = 1_500, 40_000
+STEP_COST_S, PAIR_COST_S = 0.03, 4e-5  # building a neighbourhood's model, counted with one worker
+DETERMINISTIC_PER_SECOND = 0.4  # CP-SAT's deterministic clock on these models (measured: 0.41-0.43)
 MIX = 2  # every MIX-th neighbourhood is an area of all interests, the others one interest
 
 
@@ -56,14 +60,19 @@ def improve(
     on_step: Callable[[dict], None] | None = None,
     whole_pairs: int = WHOLE_PAIRS,
     neighbourhoods: int | None = None,
+    deterministic: bool | None = None,
 ) -> tuple[Solution, SearchLog]:
     """A plan at least as good as ``start`` (tier by tier) within ``time_limit`` seconds.
 
-    ``neighbourhoods``: solve exactly this many (then the clock does not decide how many, and
-    with one worker, whose solves stop on CP-SAT's deterministic clock, the same seed gives the
-    same plan in every process; ``time_limit`` is then ignored by the loop).
+    ``deterministic`` (default: with one worker): count the seconds on CP-SAT's deterministic
+    clock (plus a cost per neighbourhood for building its model, by its size), so the same seed
+    gives the same plan in every process however busy the machine; the wall clock only stops a
+    machine far slower than planned (``WALL_SLACK``). ``neighbourhoods``: solve exactly this
+    many, whatever the clock (``time_limit`` is then ignored by the loop).
     """
     began = time.perf_counter()
+    if deterministic is None:
+        deterministic = (workers or os.cpu_count() or 1) == 1
     record = SearchLog()
     if len(space.order) <= whole_pairs:
         model = ScopedModel(space, full_scope(space), weights)
@@ -80,20 +89,22 @@ def improve(
     rng.shuffle(interests)
     current, value = start, tiers(space, start, weights)
     budget = START_BUDGET
-    turn = 0
+    turn, spent = 0, 0.0
     while True:
-        remaining = time_limit - (time.perf_counter() - began)
+        wall = time.perf_counter() - began
+        remaining = time_limit - (spent if deterministic else wall)
         if neighbourhoods is not None:
             if turn >= neighbourhoods:
                 break
             remaining = max(remaining, 2.0)
-        elif remaining < 1.0:
+        elif remaining < 1.0 or wall > WALL_SLACK * time_limit:
             break
         centre = centres[turn % len(centres)]
         focus = interests[(turn // 2) % len(interests)] if turn % MIX and interests else None
         turn += 1
         free = _nearest_options(space, centre, budget, focus)
         scope = neighbourhood(space, current, free)
+        spent += STEP_COST_S + PAIR_COST_S * len(scope.pairs)
         if not scope.pairs:
             continue
         model = ScopedModel(space, scope, weights)
@@ -106,8 +117,8 @@ def improve(
             seed=seed + turn,
             workers=workers,
             log=log,
-            exact_clock=neighbourhoods is not None,
         )
+        spent += result.deterministic / DETERMINISTIC_PER_SECOND
         new_value = tiers(space, found, weights)
         better = new_value > value
         if better:
