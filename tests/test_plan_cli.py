@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from cli_helpers import invoke
+from cli_helpers import busy_cores, invoke
 from cli_helpers import read_rows as rows
 
 from kecheng import i18n
@@ -70,16 +70,11 @@ def test_plan_with_one_worker_writes_the_same_files_in_every_process(generated: 
     for hash_seed, burners in (("1", 0), ("2", 2)):
         out = tmp_path / f"out{hash_seed}"
         command = [sys.executable, "-m", "kecheng", "plan", str(generated), "--out", str(out)]
-        burning = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(burners)]
-        try:
+        with busy_cores(burners):
             done = subprocess.run(
                 [*command, "--time-limit", "5", "--workers", "1", "--seed", "2"],
                 env={**os.environ, "PYTHONHASHSEED": hash_seed}, capture_output=True, text=True, check=False,
             )  # fmt: skip
-        finally:
-            for burner in burning:
-                burner.kill()
-                burner.wait()
         assert done.returncode == 0, done.stderr
         outs.append(out)
     for name in ("timetable.csv", "assignments.csv", "demand.csv", "input/groups.csv", "input/members.csv"):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+from cli_helpers import busy_cores
 
 from kecheng import generate, greedy
 from kecheng.planning import PlanWeights, greedy_plan, plan, synthetic_orders
@@ -48,13 +46,8 @@ def test_one_worker_stops_on_work_done_so_a_busy_machine_gives_the_same_plan(spa
     start = construct(space)
     runs = []
     for burners in (0, 2):
-        burning = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(burners)]
-        try:
+        with busy_cores(burners):
             runs.append(improve(space, start, weights, time_limit=8, seed=5, workers=1, whole_pairs=0))
-        finally:
-            for burner in burning:
-                burner.kill()
-                burner.wait()
     (first, log), (second, other) = runs
     assert len(log.steps) > 1 and len(log.steps) == len(other.steps)
     assert first.chosen == second.chosen and first.teacher == second.teacher

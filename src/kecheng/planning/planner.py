@@ -85,11 +85,11 @@ def plan(
         Prove the upper bound on tier 1 (``kecheng.planning.bound``: an LP, then the
         whole-group Lagrangian bound of ``kecheng.planning.lagrange``), beside the search for
         as long as it runs, aiming at the search's best plan so far; with one worker, before
-        the search, for ``BOUND_SHARE`` of the time limit. With ``neighbourhoods``: exactly
+        the search, for ``BOUND_SHARE`` of the time limit. With ``neighbourhoods``: at most
         ``BOUND_ITERATIONS`` steps. Off gives that time to the search.
     neighbourhoods
         Solve exactly this many neighbourhoods in the search, whatever the clock says (and
-        ``BOUND_ITERATIONS`` steps of the bound); by default as many as ``time_limit`` allows.
+        at most ``BOUND_ITERATIONS`` steps of the bound); by default as many as ``time_limit`` allows.
     on_progress
         Called with a dict after every neighbourhood the search solves.
 
