@@ -398,6 +398,7 @@ def _solver(time_limit: float, seed: int, workers: int, log: bool) -> cp_model.C
     params.log_search_progress = log
     params.cp_model_probing_level = 0
     params.symmetry_level = 0
+    params.linearization_level = 2  # neighbourhoods: +0.6 % order points in 100 s (4 districts)
     return solver
 
 

@@ -35,6 +35,7 @@ START_BUDGET = 6_000  # pairs per neighbourhood at first
 MIN_BUDGET, MAX_BUDGET = 1_500, 40_000
 STEP_COST_S, PAIR_COST_S = 0.03, 4e-5  # building a neighbourhood's model, counted with one worker
 DETERMINISTIC_PER_SECOND = 0.4  # CP-SAT's deterministic clock on these models (measured: 0.41-0.43)
+SOLVE_S, SOLVE_S_PER_PAIR = 2.0, 1 / 1500  # a neighbourhood's time limit, by its budget
 MIX = 2  # every MIX-th neighbourhood is an area of all interests, the others one interest
 
 
@@ -108,7 +109,7 @@ def improve(
         if not scope.pairs:
             continue
         model = ScopedModel(space, scope, weights)
-        limit = max(2.0, budget / 1500)
+        limit = max(SOLVE_S, budget * SOLVE_S_PER_PAIR)
         if neighbourhoods is None:
             limit = min(remaining, limit)
         found, result = model.solve(
