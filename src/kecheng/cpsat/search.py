@@ -181,6 +181,11 @@ WALL_SLACK = 4.0  # with one worker, the wall clock is only a safety net for a m
 DETERMINISTIC_PER_SECOND = 1 / 8  # CP-SAT's deterministic clock against the wall clock, measured here
 
 
+def worker_count(workers: int) -> int:
+    """CP-SAT's threads for a ``workers`` option (0: every core)."""
+    return workers or os.cpu_count() or 1
+
+
 def set_clock(params: Any, seconds: float, *, deterministic: bool) -> None:
     """Stop a search after ``seconds``. With one worker the deterministic clock decides, so that the
     same input gives the same timetable however busy the machine is; a wall-clock limit of the same
@@ -202,7 +207,7 @@ def set_parameters(params: Any, *, time_limit: float, seed: int, workers: int, l
     uses: without them the district preset at 60 s ends at 1989.3 on average over
     8 seeds (1987-1991) instead of 1987.2 (1982-1991, 9 runs), bound ~1998 either way.
     """
-    workers = workers or os.cpu_count() or 1
+    workers = worker_count(workers)
     set_clock(params, time_limit, deterministic=workers == 1)
     params.random_seed = seed
     params.num_workers = workers

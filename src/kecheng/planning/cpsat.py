@@ -24,7 +24,6 @@ first and tiers 3-5 with those held.
 
 from __future__ import annotations
 
-import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -32,7 +31,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from kecheng.cpsat.search import set_clock
+from kecheng.cpsat.search import set_clock, worker_count
 from kecheng.planning.solution import Solution
 from kecheng.planning.space import Space
 from kecheng.planning.weights import PlanWeights
@@ -361,7 +360,7 @@ class ScopedModel:
         busy machine gives the same answer; ``PhaseResult.deterministic`` says what it used.
         """
         began = time.perf_counter()
-        workers = workers or os.cpu_count() or 1
+        workers = worker_count(workers)
         deterministic = workers == 1
         self.hint(solution)
         solver = _solver(time_limit, seed, workers, log)

@@ -9,7 +9,6 @@ sessions at fixed times chosen with it, so the plan and the timetable are decide
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from kecheng.cpsat.search import worker_count
 from kecheng.planning.base import Placement, solve, unplaced_reasons
 from kecheng.planning.bound import Bound, prove_bound
 from kecheng.planning.context import PlanContext
@@ -119,7 +119,7 @@ def plan(
     mark = lap("construct_s", mark)
     floor = tiers(space, start, weights)[0]
     iterations = None if neighbourhoods is None else BOUND_ITERATIONS
-    cores = workers or os.cpu_count() or 1
+    cores = worker_count(workers)
     beside = bound and cores > 1  # the bound on a core of its own, beside the search
     reproducible = cores == 1  # every budget on a clock of work done, not of the wall
     proven = None

@@ -14,7 +14,6 @@ and shrinks when they do not. A space small enough is solved whole, once.
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections import defaultdict
@@ -23,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kecheng.cpsat.search import WALL_SLACK
+from kecheng.cpsat.search import WALL_SLACK, worker_count
 from kecheng.planning.context import haversine_m
 from kecheng.planning.cpsat import Scope, ScopedModel, full_scope, tiers
 from kecheng.planning.solution import Solution, overlaps
@@ -36,6 +35,8 @@ MIN_BUDGET, MAX_BUDGET = 1_500, 40_000
 STEP_COST_S, PAIR_COST_S = 0.03, 4e-5  # building a neighbourhood's model, counted with one worker
 DETERMINISTIC_PER_SECOND = 0.4  # CP-SAT's deterministic clock on these models (measured: 0.41-0.43)
 SOLVE_S, SOLVE_S_PER_PAIR = 2.0, 1 / 1500  # a neighbourhood's time limit, by its budget
+# (with one worker ``set_clock`` turns it into 1/8 deterministic second per second: ~0.3 s of wall
+# time per second on these models, which is what these figures were tuned with)
 MIX = 2  # every MIX-th neighbourhood is an area of all interests, the others one interest
 
 
@@ -73,7 +74,7 @@ def improve(
     """
     began = time.perf_counter()
     if deterministic is None:
-        deterministic = (workers or os.cpu_count() or 1) == 1
+        deterministic = worker_count(workers) == 1
     record = SearchLog()
     if len(space.order) <= whole_pairs:
         model = ScopedModel(space, full_scope(space), weights)
