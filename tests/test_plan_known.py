@@ -187,3 +187,26 @@ def test_replan_moves_only_running_groups_nobody_joined():
     assert timetable[1] in moved.placements  # G2 gained a member: kept exactly
     assert moved.check() == ([], [])
     assert moved.unscheduled.empty and not kept.unscheduled.empty
+
+
+def test_a_teacher_walking_from_a_far_venue_still_gets_the_group():
+    """T1 runs G1 in C3 (11 km away) Monday 09:00-10:00 and is free only on Mondays; eight residents
+    of C1 ask for I1. Starts before 09:00 or soon after 10:00 leave no time for the walk (about
+    three hours at 4 km/h): the group must open in the afternoon, not at the first round hour."""
+    problem = pb.district(
+        [pb.venue("V1"), pb.venue("VF", community="C3")],
+        [pb.teacher("T1", "I1")],
+        [("T1", 1, "08:00", "21:00")],
+        groups=[pb.running_group("G1", "T1", community_id="C3", size=5)],
+    )
+    timetable = [Placement("G1", 1, "VF", "T1", 1, 9 * 60, 10 * 60)]
+    residents = [pb.resident(f"R{n}") for n in range(1, 9)]
+    orders = [pb.order(f"R{n}", "I1") for n in range(1, 9)]
+    pp = pb.plan_problem(problem, [pb.interest("I1")], residents, orders)
+    result = plan(pp, timetable, time_limit=10, workers=1)
+    assert len(result.new_groups) == 1
+    (session,) = [p for p in result.placements if p.group_id == result.new_groups[0].group_id]
+    walk = pp.problem.travel_min("VF", "V1")
+    assert session.venue_id == "V1" and session.weekday == 1 and session.start >= 10 * 60 + walk
+    assert result.summary()["orders_met"] == 8
+    assert result.check() == ([], [])

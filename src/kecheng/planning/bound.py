@@ -131,7 +131,7 @@ def satisfiable_orders(ctx: PlanContext) -> Tests:
             for k in ks:
                 by_new[k] = False
             continue
-        teacher_any = starts_mask(ctx.teacher_free[np.array(teachers)], duration).any(0)
+        teacher_any = starts_mask(ctx.teacher_open[np.array(teachers)], duration).any(0)
         venues = set(fitting_venues(ctx, interest).tolist())
         reach: dict[int, list[int]] = defaultdict(list)
         for pos, r in enumerate(residents):
@@ -290,7 +290,7 @@ def _solve(
                 lp.Add(members <= total + step * (groups - n))
             total += step
         lp.Add(members <= total)
-    free_minutes = ctx.teacher_free.sum((1, 2)) * ctx.grid
+    free_minutes = ctx.teacher_open.sum((1, 2)) * ctx.grid
     by_teacher: dict[int, list[str]] = defaultdict(list)
     for t, interest_id in count:
         by_teacher[t].append(interest_id)

@@ -64,8 +64,7 @@ class Demand:
     orders: list[int]  # order indices (into pp.orders) that a new group could meet
     residents: np.ndarray  # resident index per order
     starts: np.ndarray  # (n, 7, steps): where a session could start for each
-    teachers: np.ndarray  # teacher indices with room
-    teacher_starts: np.ndarray  # (m, 7, steps)
+    teachers: np.ndarray  # teacher indices with room (their starts differ by venue: VenueDemand)
 
 
 def open_orders(ctx: PlanContext) -> dict[str, list[int]]:
@@ -85,8 +84,7 @@ def demand_of(ctx: PlanContext, interest: Interest, orders: list[int]) -> Demand
     residents = np.array([ctx.resident_index[ctx.pp.orders[k].resident_id] for k in orders], dtype=np.int64)
     starts = starts_mask(ctx.resident_free[residents], duration)
     teachers = np.array(ctx.teachers_with_room(interest), dtype=np.int64)
-    teacher_starts = starts_mask(ctx.teacher_free[teachers], duration)
-    return Demand(interest, duration, orders, residents, starts, teachers, teacher_starts)
+    return Demand(interest, duration, orders, residents, starts, teachers)
 
 
 def fitting_venues(ctx: PlanContext, interest: Interest) -> np.ndarray:
@@ -143,6 +141,7 @@ class VenueDemand:
     venue: int
     positions: list[int]  # into demand.residents
     counts: np.ndarray  # (7, steps): residents who could start then (venue and some teacher free)
+    teacher_starts: np.ndarray  # (m, 7, steps): demand.teachers' starts here (walks included)
     starts: list[np.ndarray]  # per weekday: qualifying starts
     classes: list[np.ndarray]  # per weekday: class of each qualifying start
     members: list[list[int]]  # per weekday: class → resident bitset
@@ -152,7 +151,11 @@ def venue_demand(
     ctx: PlanContext, demand: Demand, venue: int, positions: list[int], least: int
 ) -> VenueDemand:
     venue_starts = starts_mask(ctx.venue_free[venue], demand.duration)
-    teacher_any = demand.teacher_starts.any(0) if len(demand.teachers) else np.zeros_like(venue_starts)
+    teacher_starts = np.stack(
+        [ctx.teacher_starts_at(int(t), venue, demand.duration) for t in demand.teachers]
+        or [np.zeros_like(venue_starts)]
+    )
+    teacher_any = teacher_starts.any(0)
     stack = demand.starts[positions] & (venue_starts & teacher_any)  # (n, 7, steps)
     counts = stack.sum(0)
     starts, classes, members = [], [], []
@@ -172,7 +175,7 @@ def venue_demand(
         starts.append(qualified)
         classes.append(ids)
         members.append(found)
-    return VenueDemand(venue, positions, counts, starts, classes, members)
+    return VenueDemand(venue, positions, counts, teacher_starts, starts, classes, members)
 
 
 def _day_options(
@@ -191,7 +194,7 @@ def _day_options(
             vd.members[day][cls].bit_count(),
             start,
             vd.members[day][cls],
-            _bits(demand.teacher_starts[:, day, start]),
+            _bits(vd.teacher_starts[:, day, start]),
         )
         for cls, start in best.items()
     ]
@@ -242,7 +245,7 @@ def venue_patterns(
 ) -> list[Pattern]:
     """The fullest patterns at one venue with at least ``least`` residents and some teacher
     (or this one: a position in demand.teachers) free at every session."""
-    allowed = None if teacher is None else demand.teacher_starts[teacher]
+    allowed = None if teacher is None else vd.teacher_starts[teacher]
     classes = {}
     for day in range(7):
         options = _day_options(ctx, demand, vd, day, None if allowed is None else allowed[day])
@@ -260,7 +263,8 @@ def _teacher_venues(
     k = demand.interest.sessions_per_week
     if not len(venues):
         return []
-    per_day = -np.sort(-(counts * demand.teacher_starts[teacher]).max(-1), axis=-1)  # (venues, 7), best first
+    here = np.stack([vd.teacher_starts[teacher] for vd in venues])  # (venues, 7, steps), walks included
+    per_day = -np.sort(-(counts * here).max(-1), axis=-1)  # (venues, 7), best first
     score = np.where(per_day[:, k - 1] >= demand.interest.min_size, per_day[:, :k].sum(-1), -1)
     best = [int(n) for n in np.argsort(-score, kind="stable")[:TEACHER_VENUES] if score[n] >= 0]
     return [venues[n] for n in best]

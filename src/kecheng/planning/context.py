@@ -90,6 +90,8 @@ class PlanContext:
         self.grid = problem.grid_min
         self.steps = -(-MINUTES_PER_DAY // self.grid)
         self.placements: tuple[Placement, ...] = tuple(sorted(placements))
+        self._open_starts: dict[tuple[int, int], np.ndarray] = {}  # (teacher, duration) → starts
+        self._travel: dict[tuple[int, int], int] = {}  # (venue, venue) → a teacher's minutes between
 
         self.venue_ids = [v.venue_id for v in problem.venues]
         self.venue_index = {v: i for i, v in enumerate(self.venue_ids)}
@@ -181,6 +183,38 @@ class PlanContext:
             out[i] = windows_mask(days, self.grid, self.steps)
         for p in self.placements:
             out[index[holder(p)], p.weekday - 1, p.start // self.grid : -(-p.end // self.grid)] = False
+        return out
+
+    @cached_property
+    def teacher_open(self) -> np.ndarray:
+        """(teachers, 7, steps): free (``teacher_free``) on a weekday with a session left under
+        ``max_sessions_per_day``: where a new session may go (travel apart, see ``teacher_starts_at``)."""
+        return self.teacher_free & (self.teacher_room[2] >= 1)[:, :, None]
+
+    def teacher_starts_at(self, teacher: int, venue: int, duration: int) -> np.ndarray:
+        """(7, steps): where a new session of ``duration`` steps at ``venue`` may start for the
+        teacher — open (``teacher_open``) and, as ``travel_ok`` asks, with time to walk from and
+        to their running sessions at other venues."""
+        key = (teacher, duration)
+        if key not in self._open_starts:
+            self._open_starts[key] = starts_mask(self.teacher_open[teacher], duration)
+        out = self._open_starts[key].copy()
+        grid = self.grid
+        length = duration * grid
+        for day in range(7):
+            for begin, finish, other in self.teacher_sessions.get((teacher, day + 1), ()):
+                if other == venue:
+                    continue
+                need = self._travel.get((venue, other))
+                if need is None:
+                    need = self._travel[venue, other] = self.problem.travel_min(
+                        self.venue_ids[venue], self.venue_ids[other]
+                    )
+                # starting at or after ``finish``, less than ``need`` after it
+                out[day, -(-finish // grid) : -(-(finish + need) // grid)] = False
+                # ending at or before ``begin``, less than ``need`` before it
+                low = max(0, (begin - need - length) // grid + 1)
+                out[day, low : max(0, (begin - length) // grid + 1)] = False
         return out
 
     @cached_property

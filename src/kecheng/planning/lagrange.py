@@ -114,13 +114,12 @@ class Relaxation:
             if not teachers:
                 continue
             duration = interest.duration_min // ctx.grid
-            tp = parts_of(starts_mask(ctx.teacher_free[np.array(teachers)], duration), ctx.grid)
+            tp = parts_of(starts_mask(ctx.teacher_open[np.array(teachers)], duration), ctx.grid)
             for t, row in zip(teachers, tp, strict=True):
                 if row.any():
                     teacher_parts[t, n] = row
             if not ks:
                 continue
-            teacher_any = tp.any(0)
             fits = set(fitting_venues(ctx, interest).tolist())
             rs = np.array([ctx.resident_index[pp.orders[k].resident_id] for k in ks], dtype=np.int64)
             rp = parts_of(starts_mask(ctx.resident_free[rs], duration), ctx.grid)
@@ -129,10 +128,9 @@ class Relaxation:
                 for v in ctx.reach[r][0].tolist():
                     if v not in fits:
                         continue
-                    if v not in venue_parts:
-                        venue_parts[v] = (
-                            parts_of(starts_mask(ctx.venue_free[v], duration), ctx.grid) & teacher_any
-                        )
+                    if v not in venue_parts:  # the venue and a teacher who can walk there, at one start
+                        here = np.stack([ctx.teacher_starts_at(t, v, duration) for t in teachers]).any(0)
+                        venue_parts[v] = parts_of(starts_mask(ctx.venue_free[v], duration) & here, ctx.grid)
                     for tau in np.flatnonzero(venue_parts[v] & free).tolist():
                         key = (n, v, tau)
                         if key not in facility:
@@ -249,7 +247,7 @@ def _teacher_choices(
     """Every whole choice of new groups per interest for teachers who may take few; a weaker
     (still valid) ceiling for the others."""
     groups_left, week_left, _ = ctx.teacher_room
-    free_minutes = ctx.teacher_free.sum((1, 2)) * ctx.grid
+    free_minutes = ctx.teacher_open.sum((1, 2)) * ctx.grid
     by_teacher: dict[int, list[int]] = defaultdict(list)
     for t, n in sorted(teacher_parts):
         by_teacher[t].append(n)

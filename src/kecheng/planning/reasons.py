@@ -225,7 +225,7 @@ class Explainer:
         duration, spw = interest.duration_min // ctx.grid, interest.sessions_per_week
         mine = starts_mask(week.free_mask(r), duration)
         own = starts_mask(ctx.resident_available[r], duration)
-        teachers = starts_mask(ctx.teacher_free[np.array(with_room)], duration).any(0)
+        teachers = starts_mask(ctx.teacher_open[np.array(with_room)], duration).any(0)
         venues = starts_mask(ctx.venue_free[np.array(reachable)], duration).any(0)
         if int((own & teachers).any(-1).sum()) < spw:
             text = ngettext(
