@@ -10,6 +10,7 @@ from kecheng.planning.bound import group_ceilings, prove_bound
 from kecheng.planning.context import PlanContext
 from kecheng.planning.lagrange import PARTS, parts_of
 from kecheng.planning.model import order_points
+from kecheng.timetable import Placement
 
 
 def twelve_neighbours():
@@ -35,6 +36,47 @@ def test_whole_groups_prove_what_the_lp_cannot():
     summary = result.summary()
     assert summary["orders_met"] == 10 and summary["bound"] == 10 and summary["gap"] == 0.0
     assert summary["bound_detail"]["lp"] == 12 and summary["bound_detail"]["whole_groups"] == 10
+
+
+def three_pairs_of_days():
+    """12 neighbours ask for I1 (min 8, twice a week): four can come Monday and Tuesday, four
+    Monday and Wednesday, four Tuesday and Wednesday, 09:00-10:00. Each day has 8 free, so every
+    order passes the LP's test, but no two days share 8: no group can open."""
+    problem = pb.district(
+        [pb.venue("V1")],
+        [pb.teacher("T1", "I1")],
+        [("T1", d, "09:00", "12:00") for d in range(1, 6)],
+    )
+    days = ["1@09:00-10:00;2@09:00-10:00", "1@09:00-10:00;3@09:00-10:00", "2@09:00-10:00;3@09:00-10:00"]
+    residents = [pb.resident(f"R{n}", available=days[n // 4]) for n in range(12)]
+    orders = [pb.order(r["resident_id"], "I1") for r in residents]
+    return pb.plan_problem(problem, [pb.interest("I1", sessions=2)], residents, orders)
+
+
+def test_whole_groups_need_members_free_at_every_session_of_one_pattern():
+    pp = three_pairs_of_days()
+    points = np.array(order_points(pp.orders), dtype=np.int64)
+    bound = prove_bound(PlanContext(pp, []), points, iterations=50)
+    assert bound.feasible_orders == 12 and bound.lp_points >= 8  # the LP's test lets all through
+    assert bound.whole_group_points == 0 and bound.points == 0
+    assert plan(pp, time_limit=5, workers=1).summary()["orders_met"] == 0
+
+
+def test_whole_groups_need_a_teacher_who_can_walk_there_in_time():
+    """T1 runs G1 11 km away Monday 09:00-10:00 and is free only Monday 08:00-12:00: no new
+    group can start near home that morning, so none of the eight orders can be met."""
+    problem = pb.district(
+        [pb.venue("V1"), pb.venue("VF", "C3")],
+        [pb.teacher("T1", "I1")],
+        [("T1", 1, "08:00", "12:00")],
+        groups=[pb.running_group("G1", "T1", community_id="C3")],
+    )
+    timetable = [Placement("G1", 1, "VF", "T1", 1, 9 * 60, 10 * 60)]
+    residents = [pb.resident(f"R{n}") for n in range(8)]
+    orders = [pb.order(r["resident_id"], "I1") for r in residents]
+    pp = pb.plan_problem(problem, [pb.interest("I1")], residents, orders)
+    bound = prove_bound(PlanContext(pp, timetable), np.ones(8, dtype=np.int64), iterations=50)
+    assert bound.lp_points == 8 and bound.whole_group_points == 0 and bound.points == 0
 
 
 def test_the_bound_beside_the_search_proves_the_same_and_stops_at_the_plan():

@@ -2,24 +2,29 @@
 
 The LP of ``kecheng.planning.bound`` pools each interest's seats over the district, so it may fill
 a fraction of a group anywhere. Real groups are whole: a new group needs ``min_size`` residents
-who reach one venue and can come at the time of its first session. This bound keeps that.
+who reach one venue and can all come to every session with one teacher. This bound keeps that.
 
-**The relaxed model.** A new group is described only by its interest, its venue and the *part
-of the week* of its first session (``PARTS``: weekday or weekend × morning, afternoon,
-evening). ``y[i, v, τ]`` such groups hold between ``min_size·y`` and ``cap·y`` members (cap: the
-interest's ``max_size`` and the venue's capacity), each an order of interest ``i`` that passes
-test 1 of the LP (``Tests.by_new``) whose resident reaches ``v`` and is free to start a session
-in ``τ``, and only where the venue and some teacher of ``i`` with room are free to start then.
-Every order is met at most once (a new group or a running group with seats, ``Tests.joinable``),
-every resident within their room, every running group within its seats; the groups of an
-interest are taught by its teachers, each free to start in that part of the week, within
-their new groups, weekly sessions and free minutes. Every real plan is a solution of this
-model (its groups, members and teachers are the witnesses), so its optimum bounds the plan.
+**The relaxed model.** A new group is described only by its interest, its venue and a
+*weekly pattern*: ``sessions_per_week`` starts on different weekdays at which the venue and
+one teacher of the interest with room are free (walks from and to their running sessions and
+the day's session limit included: ``PlanContext.teacher_starts_at``) and at least ``min_size``
+of the orders of ``i`` that pass test 1 of the LP (``Tests.by_new``), whose residents reach the
+venue, are free at every start. Only the member sets matter, and of those only the largest:
+per (interest, venue, part of the week of the first session — ``PARTS``: weekday or weekend ×
+morning, afternoon, evening) the sets no other set of that part holds (``_pattern_sets``); any
+real group's members lie within one of them. ``y[i, v, P]`` such groups hold between
+``min_size·y`` and ``cap·y`` members (cap: the interest's ``max_size`` and the venue's
+capacity), each an order whose resident is in the set ``P``. Every order is met at most once
+(a new group or a running group with seats, ``Tests.joinable``), every resident within their
+room, every running group within its seats; the groups of an interest are taught by its
+teachers, each free to start in that part of the week, within their new groups, weekly
+sessions and free minutes. Every real plan is a solution of this model (its groups, members
+and teachers are the witnesses), so its optimum bounds the plan.
 
 **The bound.** Moving "each order once" (``λ``), "each resident within their room" (``μ``)
 and "each interest's groups have teachers" (``ν``) into the objective splits the model into
-independent pieces solved exactly — per (interest, venue, part) the best whole number of
-groups and their members; per running group the best seats; per teacher the best groups —
+independent pieces solved exactly — per (interest, venue, pattern set) the best whole number
+of groups and their members; per running group the best seats; per teacher the best groups —
 and for *any* ``λ, μ, ν ≥ 0`` the sum is an upper bound on the relaxed model (weak duality).
 A subgradient method lowers it for the time it is given; every value it reaches is a bound,
 and the lowest is kept.
@@ -27,6 +32,7 @@ and the lowest is kept.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import time
@@ -38,6 +44,7 @@ import numpy as np
 
 from kecheng.planning.candidates import fitting_venues
 from kecheng.planning.context import PlanContext, starts_mask
+from kecheng.planning.model import Interest
 
 PARTS = (  # (first weekday, last weekday + 1, from hour, to hour): where a group's first session starts
     (0, 5, 0, 12),
@@ -51,6 +58,7 @@ ENUMERATE_GROUPS = 8  # teachers who may take up to this many new groups are sol
 STALL = 25  # iterations without a lower value before the step shrinks
 SMALLEST_STEP = 1e-5  # of the step's scale: below it the bound no longer moves
 STEP_COST_S, STEP_COST_S_PER_PAIR = 1e-3, 5e-8  # a step's seconds by size (measured: 45 ms, 815 000 pairs)
+BUILD_COST_S_PER_PAIR = 1e-5  # building the relaxation (measured: 7.4 s for 731 000 pairs)
 
 
 def parts_of(starts: np.ndarray, grid: int) -> np.ndarray:
@@ -61,6 +69,81 @@ def parts_of(starts: np.ndarray, grid: int) -> np.ndarray:
         a, b = math.ceil(begin * per_hour), math.ceil(end * per_hour)
         out.append(starts[..., first:last, a:b].any((-1, -2)))
     return np.stack(out, -1)
+
+
+def _bit_positions(bits: int) -> np.ndarray:
+    raw = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8 or 1, "little"), dtype=np.uint8)
+    return np.flatnonzero(np.unpackbits(raw, bitorder="little"))
+
+
+def _largest(columns: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(part, members) without those whose members another of the same part holds: any
+    pattern through one of them holds no more than the same pattern through the other."""
+    kept: list[tuple[int, int]] = []
+    for part, bits in sorted(columns, key=lambda c: (-c[1].bit_count(), c)):
+        if not any(p == part and bits & other == bits for p, other in kept):
+            kept.append((part, bits))
+    return kept
+
+
+@functools.cache
+def _part_at(grid: int, steps: int) -> np.ndarray:
+    """(7, steps): the part of the week (index into PARTS) a session starting then belongs to."""
+    out = np.full((7, steps), -1, dtype=np.int64)
+    per_hour = 60 / grid
+    for tau, (first, last, begin, end) in enumerate(PARTS):
+        out[first:last, math.ceil(begin * per_hour) : math.ceil(end * per_hour)] = tau
+    return out
+
+
+def _pattern_sets(
+    ctx: PlanContext,
+    starts: np.ndarray,
+    venue_starts: np.ndarray,
+    teachers: list[int],
+    venue: int,
+    interest: Interest,
+) -> list[tuple[int, int]]:
+    """The member sets of whole weekly patterns at one venue: ``sessions_per_week`` starts on
+    different weekdays at which one teacher (walks and day limits included) and the venue are
+    free and at least ``min_size`` of these orderers (``starts``: (m, 7, steps)) are free at
+    every one. Per part of the week of the first session, only sets no other set holds: any
+    group here has its members within a kept set of its part. Returns (part, member bitset)."""
+    least, k = interest.min_size, interest.sessions_per_week
+    duration = interest.duration_min // ctx.grid
+    part_at = _part_at(ctx.grid, ctx.steps)
+    found: dict[int, set[int]] = defaultdict(set)
+    seen: set[bytes] = set()
+    for t in teachers:
+        allowed = ctx.teacher_starts_at(t, venue, duration) & venue_starts
+        key = allowed.tobytes()
+        if key in seen:
+            continue
+        seen.add(key)
+        ok = starts & allowed
+        days, steps = np.nonzero(ok.sum(0) >= least)
+        if len(np.unique(days)) < k:
+            continue
+        packed = np.packbits(ok[:, days, steps], axis=0, bitorder="little").T.copy()
+        columns: dict[int, set[tuple[int, int]]] = defaultdict(set)  # weekday → {(part, members)}
+        for j, (day, start) in enumerate(zip(days.tolist(), steps.tolist(), strict=True)):
+            columns[day].add((int(part_at[day, start]), int.from_bytes(packed[j].tobytes(), "little")))
+        by_day = {day: _largest(sets) for day, sets in columns.items()}
+        for chosen in itertools.combinations(sorted(by_day), k):
+            for combo in itertools.product(*(by_day[d] for d in chosen)):
+                bits = combo[0][1]
+                for _, other in combo[1:]:
+                    bits &= other
+                if bits.bit_count() >= least:
+                    found[combo[0][0]].add(bits)
+    out = []
+    for tau in sorted(found):
+        kept: list[int] = []
+        for bits in sorted(found[tau], key=lambda b: (-b.bit_count(), b)):
+            if not any(bits & other == bits for other in kept):
+                kept.append(bits)
+        out += [(tau, bits) for bits in kept]
+    return out
 
 
 @dataclass
@@ -105,7 +188,6 @@ class Relaxation:
         parts = len(PARTS)
 
         pair_order, pair_facility = [], []
-        facility: dict[tuple[int, int, int], int] = {}
         f_key, f_min, f_cap = [], [], []
         teacher_parts: dict[tuple[int, int], np.ndarray] = {}
         for n, interest in enumerate(interests):
@@ -122,36 +204,30 @@ class Relaxation:
                 continue
             fits = set(fitting_venues(ctx, interest).tolist())
             rs = np.array([ctx.resident_index[pp.orders[k].resident_id] for k in ks], dtype=np.int64)
-            rp = parts_of(starts_mask(ctx.resident_free[rs], duration), ctx.grid)
-            venue_parts: dict[int, np.ndarray] = {}
-            for k, r, free in zip(ks, rs, rp, strict=True):
+            starts = starts_mask(ctx.resident_free[rs], duration)
+            reach: dict[int, list[int]] = defaultdict(list)
+            for i, r in enumerate(rs.tolist()):
                 for v in ctx.reach[r][0].tolist():
-                    if v not in fits:
-                        continue
-                    if v not in venue_parts:  # the venue and a teacher who can walk there, at one start
-                        here = np.stack([ctx.teacher_starts_at(t, v, duration) for t in teachers]).any(0)
-                        venue_parts[v] = parts_of(starts_mask(ctx.venue_free[v], duration) & here, ctx.grid)
-                    for tau in np.flatnonzero(venue_parts[v] & free).tolist():
-                        key = (n, v, tau)
-                        if key not in facility:
-                            facility[key] = len(f_key)
-                            f_key.append(n * parts + tau)
-                            f_min.append(interest.min_size)
-                            f_cap.append(min(interest.max_size, int(ctx.venue_capacity[v])))
-                        pair_order.append(position[k])
-                        pair_facility.append(facility[key])
-        # a (venue, part) with fewer than min_size in reach opens nothing: dropped
-        pair_facility_all = np.array(pair_facility, dtype=np.int64)
-        size = np.bincount(pair_facility_all, minlength=len(f_key))
-        opens = size >= np.array(f_min, dtype=np.int64)
-        renumber = np.cumsum(opens) - 1
-        keep = opens[pair_facility_all] if len(pair_facility_all) else np.zeros(0, dtype=bool)
-        self.pair_order = np.array(pair_order, dtype=np.int64)[keep]
-        self.pair_facility = renumber[pair_facility_all[keep]]
-        self.facility_slot = np.array(f_key, dtype=np.int64)[opens]  # interest × part
-        self.facility_min = np.array(f_min, dtype=np.int64)[opens]
-        self.facility_cap = np.array(f_cap, dtype=np.int64)[opens]
-        self.facility_size = size[opens]
+                    if v in fits:
+                        reach[v].append(i)
+            for v in sorted(reach):
+                members = np.array(reach[v], dtype=np.int64)
+                if len(members) < interest.min_size:
+                    continue
+                here = starts_mask(ctx.venue_free[v], duration)
+                for tau, bits in _pattern_sets(ctx, starts[members], here, teachers, v, interest):
+                    f_key.append(n * parts + tau)
+                    f_min.append(interest.min_size)
+                    f_cap.append(min(interest.max_size, int(ctx.venue_capacity[v])))
+                    for i in _bit_positions(bits).tolist():
+                        pair_order.append(position[ks[int(members[i])]])
+                        pair_facility.append(len(f_key) - 1)
+        self.pair_order = np.array(pair_order, dtype=np.int64)
+        self.pair_facility = np.array(pair_facility, dtype=np.int64)
+        self.facility_slot = np.array(f_key, dtype=np.int64)  # interest × part
+        self.facility_min = np.array(f_min, dtype=np.int64)
+        self.facility_cap = np.array(f_cap, dtype=np.int64)
+        self.facility_size = np.bincount(self.pair_facility, minlength=len(f_key))  # ≥ min: patterns hold it
         self.slots = len(interests) * parts
 
         join_order, join_group = [], []
@@ -176,7 +252,7 @@ class Relaxation:
         used = np.zeros(len(self.orders))
         total = float(lam.sum() + (mu * self.room).sum())
 
-        # new groups: per (interest, venue, part), the best whole number y of groups
+        # new groups: per (interest, venue, pattern set), the best whole number y of groups
         if len(self.pair_order):
             c = reduced[self.pair_order]
             order = self._pair_sorted = _by_group_best_first(c, self.pair_facility, self._pair_sorted)
@@ -369,7 +445,8 @@ def lagrangian_bound(
     relaxation = Relaxation(ctx, by_new, joinable, feasible)
     if deterministic and iterations is None:
         work = len(relaxation.pair_order) + len(relaxation.join_order) + len(relaxation.orders)
-        iterations = max(1, int(time_limit / (STEP_COST_S + STEP_COST_S_PER_PAIR * work)))
+        steps_s = time_limit - BUILD_COST_S_PER_PAIR * len(relaxation.pair_order)
+        iterations = max(1, int(steps_s / (STEP_COST_S + STEP_COST_S_PER_PAIR * work)))
     p = points[relaxation.orders].astype(np.float64)
     lam = np.zeros(len(p))
     mu = _room_prices(relaxation, p)
