@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plan_builders as pb
 
-from kecheng.planning import plan
+from kecheng.planning import lagrange, plan
 from kecheng.planning.bound import group_ceilings, prove_bound
 from kecheng.planning.context import PlanContext
 from kecheng.planning.lagrange import PARTS, parts_of
@@ -60,6 +60,15 @@ def test_whole_groups_need_members_free_at_every_session_of_one_pattern():
     assert bound.feasible_orders == 12 and bound.lp_points >= 8  # the LP's test lets all through
     assert bound.whole_group_points == 0 and bound.points == 0
     assert plan(pp, time_limit=5, workers=1).summary()["orders_met"] == 0
+
+
+def test_too_many_patterns_fall_back_to_fewer_sessions_and_stay_valid(monkeypatch):
+    """Past MOST_PATTERNS a pattern of one session stands for the group: its members are a
+    superset of any two-session group's, so the bound loosens (8: Monday's eight) but holds."""
+    monkeypatch.setattr(lagrange, "MOST_PATTERNS", 0)
+    pp = three_pairs_of_days()
+    bound = prove_bound(PlanContext(pp, []), np.ones(12, dtype=np.int64), iterations=300)
+    assert bound.whole_group_points == 8
 
 
 def test_whole_groups_need_a_teacher_who_can_walk_there_in_time():

@@ -10,8 +10,8 @@ relaxation in which every rule is replaced by something weaker:
    (b) on ``sessions_per_week`` different weekdays there is a start at which the resident is
        free, some venue within their walk that fits the interest (features, capacity ≥ min_size)
        is free of running sessions, some teacher of the interest with a new group and enough
-       weekly sessions left is free, and at least ``min_size`` residents who ordered the interest
-       (and have room) can walk to that venue and are free then.
+       weekly sessions left is free (with a session left that day), and at least ``min_size``
+       residents who ordered the interest (and have room) can walk to that venue and are free then.
    Any group that meets the order satisfies these (its members, venue, teacher and times are
    the witnesses), so no met order is ruled out. Candidates play no part.
 2. Over those orders, an integer model: each resident meets at most their room of orders;
@@ -26,9 +26,9 @@ relaxation in which every rule is replaced by something weaker:
 Its linear relaxation is solved with GLOP (floating point; the optimum is rounded down after a
 1e-7 relative margin for tolerances): an LP optimum bounds the integer model, which bounds
 every plan. That LP may fill fractions of groups anywhere; ``kecheng.planning.lagrange`` bounds
-a model with whole groups of at least ``min_size`` residents who reach one venue and share a part
-of the week, and with the time left it usually proves less. The bound on order points is
-the lower of the two; the one on orders met is the LP's. The gap reported is
+a model with whole groups of at least ``min_size`` residents who reach one venue and can all come
+to every session of one weekly pattern, and with the time left it usually proves less. The bound
+on order points is the lower of the two; the one on orders met is the LP's. The gap reported is
 ``(bound − met) / bound``.
 """
 

@@ -58,6 +58,7 @@ ENUMERATE_GROUPS = 8  # teachers who may take up to this many new groups are sol
 STALL = 25  # iterations without a lower value before the step shrinks
 SMALLEST_STEP = 1e-5  # of the step's scale: below it the bound no longer moves
 STEP_COST_S, STEP_COST_S_PER_PAIR = 1e-3, 5e-8  # a step's seconds by size (measured: 45 ms, 815 000 pairs)
+MOST_PATTERNS = 20_000  # per teacher and venue; beyond, patterns of fewer sessions (larger sets)
 BUILD_COST_S_PER_PAIR = 1e-5  # building the relaxation (measured: 7.4 s for 731 000 pairs)
 
 
@@ -86,6 +87,11 @@ def _largest(columns: set[tuple[int, int]]) -> list[tuple[int, int]]:
     return kept
 
 
+def _combinations(by_day: dict[int, list[tuple[int, int]]], k: int) -> int:
+    """How many patterns of ``k`` sessions on different weekdays the day's sets make."""
+    return sum(math.prod(len(by_day[d]) for d in days) for days in itertools.combinations(by_day, k))
+
+
 @functools.cache
 def _part_at(grid: int, steps: int) -> np.ndarray:
     """(7, steps): the part of the week (index into PARTS) a session starting then belongs to."""
@@ -107,8 +113,9 @@ def _pattern_sets(
     """The member sets of whole weekly patterns at one venue: ``sessions_per_week`` starts on
     different weekdays at which one teacher (walks and day limits included) and the venue are
     free and at least ``min_size`` of these orderers (``starts``: (m, 7, steps)) are free at
-    every one. Per part of the week of the first session, only sets no other set holds: any
-    group here has its members within a kept set of its part. Returns (part, member bitset)."""
+    every one (of fewer sessions where they would be more than ``MOST_PATTERNS``). Per part
+    of the week of the first session, only sets no other set holds: any group here has its
+    members within a kept set of its part. Returns (part, member bitset)."""
     least, k = interest.min_size, interest.sessions_per_week
     duration = interest.duration_min // ctx.grid
     part_at = _part_at(ctx.grid, ctx.steps)
@@ -129,7 +136,10 @@ def _pattern_sets(
         for j, (day, start) in enumerate(zip(days.tolist(), steps.tolist(), strict=True)):
             columns[day].add((int(part_at[day, start]), int.from_bytes(packed[j].tobytes(), "little")))
         by_day = {day: _largest(sets) for day, sets in columns.items()}
-        for chosen in itertools.combinations(sorted(by_day), k):
+        width = k  # fewer sessions than a group has hold more members: still a valid set
+        while width > 1 and _combinations(by_day, width) > MOST_PATTERNS:
+            width -= 1
+        for chosen in itertools.combinations(sorted(by_day), width):
             for combo in itertools.product(*(by_day[d] for d in chosen)):
                 bits = combo[0][1]
                 for _, other in combo[1:]:
