@@ -197,7 +197,8 @@ class Relaxation:
                 new_orders[pp.orders[k].interest_id].append(k)
         parts = len(PARTS)
 
-        pair_order, pair_facility = [], []
+        pair_order: list[np.ndarray] = []
+        pair_facility: list[np.ndarray] = []
         f_key, f_min, f_cap = [], [], []
         teacher_parts: dict[tuple[int, int], np.ndarray] = {}
         for n, interest in enumerate(interests):
@@ -214,6 +215,7 @@ class Relaxation:
                 continue
             fits = set(fitting_venues(ctx, interest).tolist())
             rs = np.array([ctx.resident_index[pp.orders[k].resident_id] for k in ks], dtype=np.int64)
+            here_of = np.array([position[k] for k in ks], dtype=np.int64)  # into self.orders
             starts = starts_mask(ctx.resident_free[rs], duration)
             reach: dict[int, list[int]] = defaultdict(list)
             for i, r in enumerate(rs.tolist()):
@@ -229,11 +231,11 @@ class Relaxation:
                     f_key.append(n * parts + tau)
                     f_min.append(interest.min_size)
                     f_cap.append(min(interest.max_size, int(ctx.venue_capacity[v])))
-                    for i in _bit_positions(bits).tolist():
-                        pair_order.append(position[ks[int(members[i])]])
-                        pair_facility.append(len(f_key) - 1)
-        self.pair_order = np.array(pair_order, dtype=np.int64)
-        self.pair_facility = np.array(pair_facility, dtype=np.int64)
+                    chosen = here_of[members[_bit_positions(bits)]]
+                    pair_order.append(chosen)
+                    pair_facility.append(np.full(len(chosen), len(f_key) - 1, dtype=np.int64))
+        self.pair_order = np.concatenate(pair_order or [np.zeros(0, dtype=np.int64)])
+        self.pair_facility = np.concatenate(pair_facility or [np.zeros(0, dtype=np.int64)])
         self.facility_slot = np.array(f_key, dtype=np.int64)  # interest × part
         self.facility_min = np.array(f_min, dtype=np.int64)
         self.facility_cap = np.array(f_cap, dtype=np.int64)
