@@ -13,18 +13,24 @@ from kecheng.planning.model import order_points
 from kecheng.timetable import Placement
 
 
+def weekday_mornings(residents: list[dict], interest: dict, max_groups: int = 1):
+    """Every resident orders ``interest``; T1 teaches it at V1 on weekday mornings (one part of
+    the week) and may take ``max_groups`` new groups."""
+    problem = pb.district(
+        [pb.venue("V1")],
+        [pb.teacher("T1", interest["interest_id"], max_groups=max_groups)],
+        [("T1", d, "09:00", "12:00") for d in range(1, 6)],
+    )
+    orders = [pb.order(r["resident_id"], interest["interest_id"]) for r in residents]
+    return pb.plan_problem(problem, [interest], residents, orders)
+
+
 def twelve_neighbours():
     """12 neighbours ask for I1 (min 8, max 10); its teacher may take two new groups. One group
     of 10 is the best plan: two would need 16. The LP counts 10 + the 2 left over as a fraction
     of a second group; whole groups cannot."""
-    problem = pb.district(
-        [pb.venue("V1")],
-        [pb.teacher("T1", "I1", max_groups=2)],
-        [("T1", d, "09:00", "12:00") for d in range(1, 6)],  # weekday mornings: one part of the week
-    )
     residents = [pb.resident(f"R{n}") for n in range(12)]
-    orders = [pb.order(r["resident_id"], "I1") for r in residents]
-    return pb.plan_problem(problem, [pb.interest("I1", max_size=10)], residents, orders)
+    return weekday_mornings(residents, pb.interest("I1", max_size=10), max_groups=2)
 
 
 def test_whole_groups_prove_what_the_lp_cannot():
@@ -42,15 +48,9 @@ def three_pairs_of_days():
     """12 neighbours ask for I1 (min 8, twice a week): four can come Monday and Tuesday, four
     Monday and Wednesday, four Tuesday and Wednesday, 09:00-10:00. Each day has 8 free, so every
     order passes the LP's test, but no two days share 8: no group can open."""
-    problem = pb.district(
-        [pb.venue("V1")],
-        [pb.teacher("T1", "I1")],
-        [("T1", d, "09:00", "12:00") for d in range(1, 6)],
-    )
     days = ["1@09:00-10:00;2@09:00-10:00", "1@09:00-10:00;3@09:00-10:00", "2@09:00-10:00;3@09:00-10:00"]
     residents = [pb.resident(f"R{n}", available=days[n // 4]) for n in range(12)]
-    orders = [pb.order(r["resident_id"], "I1") for r in residents]
-    return pb.plan_problem(problem, [pb.interest("I1", sessions=2)], residents, orders)
+    return weekday_mornings(residents, pb.interest("I1", sessions=2))
 
 
 def test_whole_groups_need_members_free_at_every_session_of_one_pattern():
