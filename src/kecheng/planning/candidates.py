@@ -141,7 +141,7 @@ class VenueDemand:
     venue: int
     positions: list[int]  # into demand.residents
     counts: np.ndarray  # (7, steps): residents who could start then (venue and some teacher free)
-    teacher_starts: np.ndarray  # (m, 7, steps): demand.teachers' starts here (walks included)
+    packed_teachers: np.ndarray  # (m, 7, steps / 8): demand.teachers' starts here, walks included (bits)
     starts: list[np.ndarray]  # per weekday: qualifying starts
     classes: list[np.ndarray]  # per weekday: class of each qualifying start
     members: list[list[int]]  # per weekday: class → resident bitset
@@ -175,7 +175,13 @@ def venue_demand(
         starts.append(qualified)
         classes.append(ids)
         members.append(found)
-    return VenueDemand(venue, positions, counts, teacher_starts, starts, classes, members)
+    packed = np.packbits(teacher_starts, axis=-1, bitorder="little")  # 8× smaller: kept per venue
+    return VenueDemand(venue, positions, counts, packed, starts, classes, members)
+
+
+def _teacher_starts(vd: VenueDemand, teacher: int, steps: int) -> np.ndarray:
+    """(7, steps): where this teacher (a position in demand.teachers) may start here."""
+    return np.unpackbits(vd.packed_teachers[teacher], axis=-1, count=steps, bitorder="little").astype(bool)
 
 
 def _day_options(
@@ -194,7 +200,7 @@ def _day_options(
             vd.members[day][cls].bit_count(),
             start,
             vd.members[day][cls],
-            _bits(vd.teacher_starts[:, day, start]),
+            _bits((vd.packed_teachers[:, day, start >> 3] >> (start & 7)) & 1),
         )
         for cls, start in best.items()
     ]
@@ -245,7 +251,7 @@ def venue_patterns(
 ) -> list[Pattern]:
     """The fullest patterns at one venue with at least ``least`` residents and some teacher
     (or this one: a position in demand.teachers) free at every session."""
-    allowed = None if teacher is None else vd.teacher_starts[teacher]
+    allowed = None if teacher is None else _teacher_starts(vd, teacher, ctx.steps)
     classes = {}
     for day in range(7):
         options = _day_options(ctx, demand, vd, day, None if allowed is None else allowed[day])
@@ -263,7 +269,7 @@ def _teacher_venues(
     k = demand.interest.sessions_per_week
     if not len(venues):
         return []
-    here = np.stack([vd.teacher_starts[teacher] for vd in venues])  # (venues, 7, steps), walks included
+    here = np.stack([_teacher_starts(vd, teacher, counts.shape[-1]) for vd in venues])  # (venues, 7, steps)
     per_day = -np.sort(-(counts * here).max(-1), axis=-1)  # (venues, 7), best first
     score = np.where(per_day[:, k - 1] >= demand.interest.min_size, per_day[:, :k].sum(-1), -1)
     best = [int(n) for n in np.argsort(-score, kind="stable")[:TEACHER_VENUES] if score[n] >= 0]

@@ -91,7 +91,6 @@ class PlanContext:
         self.steps = -(-MINUTES_PER_DAY // self.grid)
         self.placements: tuple[Placement, ...] = tuple(sorted(placements))
         self._open_starts: dict[tuple[int, int], np.ndarray] = {}  # (teacher, duration) → starts
-        self._travel: dict[tuple[int, int], int] = {}  # (venue, venue) → a teacher's minutes between
 
         self.venue_ids = [v.venue_id for v in problem.venues]
         self.venue_index = {v: i for i, v in enumerate(self.venue_ids)}
@@ -205,11 +204,7 @@ class PlanContext:
             for begin, finish, other in self.teacher_sessions.get((teacher, day + 1), ()):
                 if other == venue:
                     continue
-                need = self._travel.get((venue, other))
-                if need is None:
-                    need = self._travel[venue, other] = self.problem.travel_min(
-                        self.venue_ids[venue], self.venue_ids[other]
-                    )
+                need = self.problem.travel_min(self.venue_ids[venue], self.venue_ids[other])
                 # starting at or after ``finish``, less than ``need`` after it
                 out[day, -(-finish // grid) : -(-(finish + need) // grid)] = False
                 # ending at or before ``begin``, less than ``need`` before it
