@@ -24,6 +24,7 @@ import pandas as pd
 
 from kecheng import writing
 from kecheng.candidates import Candidates
+from kecheng.cpsat.search import worker_count
 from kecheng.errors import InputError, LockError, OptionError, Unreadable, whole_file
 from kecheng.i18n import _, in_language, join, labelled, weekday
 from kecheng.lint import lint
@@ -374,8 +375,8 @@ def run_plan(
     notes: list[str] = []
     running: tuple[Placement, ...] = ()
     timetabled: dict[str, Any] = {"source": "none"}
+    share = max(1.0, PLAN_TIMETABLE_SHARE * time_limit) if problem.groups else 0.0
     if problem.groups:
-        share = max(1.0, PLAN_TIMETABLE_SHARE * time_limit)
         tell(
             "timetable", {"groups": len(problem.groups), "sessions": problem.sessions_total, "seconds": share}
         )
@@ -413,7 +414,10 @@ def run_plan(
                 ).format(placed=len(running), total=solved.sessions_total)
             )
         tell("timetabled", timetabled)
-    remaining = max(1.0, time_limit - (time.perf_counter() - began))
+    spent = time.perf_counter() - began
+    if worker_count(workers) == 1:  # reproducible: the plan's time as planned, not as the wall clock had it
+        spent = share
+    remaining = max(1.0, time_limit - spent)
     tell(
         "plan",
         {
