@@ -276,7 +276,7 @@ def _teacher_venues(
     return [venues[n] for n in best]
 
 
-def _bit_positions(bits: int) -> np.ndarray:
+def bit_positions(bits: int) -> np.ndarray:
     """Positions of the set bits of a non-negative int, ascending."""
     if not bits:
         return np.zeros(0, dtype=np.int64)
@@ -300,7 +300,7 @@ class _TeacherPicker:
         ctx, demand = self.ctx, self.demand
         _, week_left, day_left = ctx.teacher_room
         k = demand.interest.sessions_per_week
-        positions = _bit_positions(pattern.teachers)
+        positions = bit_positions(pattern.teachers)
         if not len(positions):
             return ()
         lat, lon = float(ctx.venue_lat[venue]), float(ctx.venue_lon[venue])
@@ -323,7 +323,7 @@ class _TeacherPicker:
 
     def wanted(self, pattern: Pattern) -> bool:
         """Is one of the teachers free for this pattern offered fewer than TEACHER_MIN candidates?"""
-        positions = _bit_positions(pattern.teachers)
+        positions = bit_positions(pattern.teachers)
         return bool(len(positions)) and bool((self.links[positions] < TEACHER_MIN).any())
 
     def offered(self, positions: tuple[int, ...]) -> tuple[int, ...]:
@@ -364,7 +364,7 @@ def interest_candidates(ctx: PlanContext, demand: Demand, first_index: int) -> l
     capacity_of = {}
     picker = _TeacherPicker(ctx, demand)
     for count, venue, pattern, positions in raw:
-        members = np.asarray(positions)[_bit_positions(pattern.members)]
+        members = np.asarray(positions)[bit_positions(pattern.members)]
         fresh = int((covered[members] < COVERAGE).sum())
         if fresh < min(interest.min_size, count) and not picker.wanted(pattern):
             continue

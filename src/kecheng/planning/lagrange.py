@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kecheng.planning.candidates import fitting_venues
+from kecheng.planning.candidates import bit_positions, fitting_venues
 from kecheng.planning.context import PlanContext, starts_mask
 from kecheng.planning.model import Interest
 
@@ -64,17 +64,8 @@ BUILD_COST_S_PER_PAIR = 1e-5  # building the relaxation (measured: 7.4 s for 731
 
 def parts_of(starts: np.ndarray, grid: int) -> np.ndarray:
     """(..., 7, steps) start masks → (..., len(PARTS)): may a session start in each part?"""
-    per_hour = 60 // grid if 60 % grid == 0 else 60 / grid
-    out = []
-    for first, last, begin, end in PARTS:
-        a, b = math.ceil(begin * per_hour), math.ceil(end * per_hour)
-        out.append(starts[..., first:last, a:b].any((-1, -2)))
-    return np.stack(out, -1)
-
-
-def _bit_positions(bits: int) -> np.ndarray:
-    raw = np.frombuffer(bits.to_bytes((bits.bit_length() + 7) // 8 or 1, "little"), dtype=np.uint8)
-    return np.flatnonzero(np.unpackbits(raw, bitorder="little"))
+    part_at = _part_at(grid, starts.shape[-1])
+    return np.stack([starts[..., part_at == tau].any(-1) for tau in range(len(PARTS))], -1)
 
 
 def _largest(columns: set[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -226,12 +217,12 @@ class Relaxation:
                 members = np.array(reach[v], dtype=np.int64)
                 if len(members) < interest.min_size:
                     continue
-                here = starts_mask(ctx.venue_free[v], duration)
-                for tau, bits in _pattern_sets(ctx, starts[members], here, teachers, v, interest):
+                venue_starts = starts_mask(ctx.venue_free[v], duration)
+                for tau, bits in _pattern_sets(ctx, starts[members], venue_starts, teachers, v, interest):
                     f_key.append(n * parts + tau)
                     f_min.append(interest.min_size)
                     f_cap.append(min(interest.max_size, int(ctx.venue_capacity[v])))
-                    chosen = here_of[members[_bit_positions(bits)]]
+                    chosen = here_of[members[bit_positions(bits)]]
                     pair_order.append(chosen)
                     pair_facility.append(np.full(len(chosen), len(f_key) - 1, dtype=np.int64))
         self.pair_order = np.concatenate(pair_order or [np.zeros(0, dtype=np.int64)])
