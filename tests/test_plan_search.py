@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import random
+import time
+
 import pytest
 from cli_helpers import busy_cores
 
 from kecheng import generate, greedy
-from kecheng.planning import PlanWeights, greedy_plan, plan, synthetic_orders
+from kecheng.planning import PlanWeights, greedy_plan, plan, search, synthetic_orders
 from kecheng.planning.context import PlanContext
 from kecheng.planning.cpsat import tiers
 from kecheng.planning.heuristic import construct
 from kecheng.planning.outcome import from_solution
-from kecheng.planning.search import improve
+from kecheng.planning.planner import finish
+from kecheng.planning.search import Taken, _centres, _nearest_options, improve, neighbourhood
 from kecheng.planning.space import build_space
 
 
@@ -68,3 +72,49 @@ def test_kecheng_meets_more_orders_than_the_staff_baseline(made):
     assert ours.summary()["orders_met"] > theirs.summary()["orders_met"]
     assert ours.summary()["objective"]["orders_points"] > theirs.summary()["objective"]["orders_points"]
     assert ours.check() == ([], []) and theirs.check() == ([], [])
+
+
+def test_neighbourhoods_solved_at_once_keep_clear_of_each_other(space):
+    """The second of two neighbourhoods solved at once, asked for options overlapping the
+    first's, gets none of its options, venues, residents or teachers: each result holds on top
+    of the other."""
+    start = construct(space)
+    centre = _centres(space, random.Random(0))[0]
+    near, wider = (_nearest_options(space, centre, budget) for budget in (1_500, 6_000))
+    first = neighbourhood(space, start, near)
+    taken = Taken()
+    taken.add(space, first)
+    second = neighbourhood(space, start, wider, taken)
+    assert set(near) & set(wider) and first.pairs and second.pairs
+
+    def venues(scope):
+        return {space.options[o].candidate.venue for o in scope.options if space.options[o].is_new}
+
+    def residents(scope):
+        return {int(space.resident[p]) for p in scope.pairs}
+
+    def teachers(scope):
+        return {t for ts in scope.links.values() for t in ts} | {start.teacher.get(o) for o in scope.options}
+
+    assert not set(first.options) & set(second.options)
+    assert not venues(first) & venues(second)
+    assert not residents(first) & residents(second)
+    assert not (teachers(first) & teachers(second)) - {None}
+
+
+def test_two_lanes_never_make_it_worse_and_keep_every_rule(space, monkeypatch):
+    monkeypatch.setattr(search, "START_BUDGET", 800)  # neighbourhoods small enough for two at once
+    weights = PlanWeights()
+    start = construct(space)
+    best, log = improve(
+        space, start, weights, time_limit=60, seed=1, workers=2, whole_pairs=0, neighbourhoods=8, lanes=2
+    )
+    assert any(step["lanes"] == 2 for step in log.steps)
+    value = tiers(space, best, weights)
+    assert value >= tiers(space, start, weights)
+    points = tuple(int(p) for p in space.points)
+    outcome = from_solution(space, best)
+    result = finish(
+        space.ctx, space, outcome, "kecheng", weights, points, None, {}, time.perf_counter(), value, {}
+    )
+    assert result.check() == ([], [])

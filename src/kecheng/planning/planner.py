@@ -68,7 +68,9 @@ def plan(
         the other steps leave.
     seed, workers
         CP-SAT's seed and threads (0: every core). With more than one, the bound runs on a
-        thread of its own beside the search, which gets the other ``workers - 1``. With
+        thread of its own beside the search, which gets the other ``workers - 1``, and once the
+        bound has settled, the search solves as many neighbourhoods at once as there are
+        cores, one CP-SAT worker each (``kecheng.planning.search``). With
         ``workers=1`` every budget is counted in work, not on the wall clock (CP-SAT's
         deterministic clock for the search, steps by the model's size for the bound and
         the set-up): the same input and seed give the same plan in every process, however
@@ -150,6 +152,9 @@ def plan(
         if beside:  # reproducible runs (fixed iterations) aim at the first plan only
             aim = floor if iterations is not None else (lambda: known[0])
             pending = pool.submit(_timed_bound, ctx, points, max(2.0, remaining), aim, iterations)
+        lanes: int | Callable[[], int] = 1  # neighbourhoods at once: a core each, once the bound is done
+        if not reproducible:
+            lanes = (lambda: cores if pending.done() else cores - 1) if pending is not None else cores
         best, record = improve(
             space,
             start,
@@ -161,6 +166,7 @@ def plan(
             on_step=progress,
             neighbourhoods=neighbourhoods,
             deterministic=reproducible,
+            lanes=lanes,
         )
         if pending is not None:
             proven, timings["bound_s"] = pending.result()
