@@ -247,6 +247,7 @@ class Relaxation:
         self.seats = np.array([ctx.running[g].seats for g in groups], dtype=np.int64)
         self.teachers = _teacher_choices(ctx, interests, teacher_parts)
         self._pair_sorted: np.ndarray | None = None
+        self._most: tuple[np.ndarray, np.ndarray] | None = None  # facilities by groups they hold
 
     def value(
         self, points: np.ndarray, lam: np.ndarray, mu: np.ndarray, nu: np.ndarray
@@ -265,21 +266,7 @@ class Relaxation:
             begin = np.concatenate([[0], np.cumsum(self.facility_size)[:-1]])
             prefix = np.concatenate([[0.0], np.cumsum(sorted_c)])
             positive = np.bincount(facility, weights=sorted_c > 0, minlength=len(begin)).astype(np.int64)
-            most = self.facility_size // np.maximum(self.facility_min, 1)
-            best = np.zeros(len(begin))
-            best_y = np.zeros(len(begin), dtype=np.int64)
-            best_m = np.zeros(len(begin), dtype=np.int64)
-            price = nu[self.facility_slot]
-            for y in range(1, int(most.max(initial=0)) + 1):
-                members = np.minimum(
-                    np.maximum(self.facility_min * y, np.minimum(self.facility_cap * y, positive)),
-                    self.facility_size,
-                )
-                v = prefix[begin + members] - prefix[begin] - price * y
-                better = (most >= y) & (v > best)
-                best = np.where(better, v, best)
-                best_y = np.where(better, y, best_y)
-                best_m = np.where(better, members, best_m)
+            best, best_y, best_m = self._best_groups(prefix, begin, positive, nu[self.facility_slot])
             total += float(best.sum())
             taken = (np.arange(len(order)) - begin[facility]) < best_m[facility]
             used += np.bincount(self.pair_order[order][taken], minlength=len(used))
@@ -307,6 +294,34 @@ class Relaxation:
             self.room - np.bincount(self.resident, weights=used, minlength=len(self.room)),
             taught - groups,
         )
+
+    def _best_groups(
+        self, prefix: np.ndarray, begin: np.ndarray, positive: np.ndarray, price: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per facility: the best value of y whole groups (y = 0 … as many as its set holds), y,
+        and their members. ``y`` runs only over the facilities that hold that many groups (most
+        hold one or two), so a step costs the facilities' total groups, not the largest times all."""
+        if self._most is None:
+            most = self.facility_size // np.maximum(self.facility_min, 1)
+            self._most = np.argsort(-most, kind="stable"), np.sort(most)[::-1].copy()
+        by_most, most_sorted = self._most
+        lo, cap, size = (a[by_most] for a in (self.facility_min, self.facility_cap, self.facility_size))
+        start, fill, cost = begin[by_most], positive[by_most], price[by_most]
+        best = np.zeros(len(by_most))
+        best_y = np.zeros(len(by_most), dtype=np.int64)
+        best_m = np.zeros(len(by_most), dtype=np.int64)
+        for y in range(1, int(most_sorted[0]) + 1 if len(most_sorted) else 1):
+            n = int(np.searchsorted(-most_sorted, -y, side="right"))  # facilities holding y groups
+            members = np.minimum(np.maximum(lo[:n] * y, np.minimum(cap[:n] * y, fill[:n])), size[:n])
+            v = prefix[start[:n] + members] - prefix[start[:n]] - cost[:n] * y
+            better = v > best[:n]
+            best[:n] = np.where(better, v, best[:n])
+            best_y[:n] = np.where(better, y, best_y[:n])
+            best_m[:n] = np.where(better, members, best_m[:n])
+        out = np.empty_like(best), np.empty_like(best_y), np.empty_like(best_m)
+        for target, source in zip(out, (best, best_y, best_m), strict=True):
+            target[by_most] = source
+        return out
 
 
 def _by_group_best_first(
