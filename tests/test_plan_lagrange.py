@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import plan_builders as pb
 
-from kecheng.planning import lagrange, plan
+from kecheng import generate, greedy
+from kecheng.planning import lagrange, plan, synthetic_orders
 from kecheng.planning.bound import group_ceilings, prove_bound
 from kecheng.planning.context import PlanContext
 from kecheng.planning.lagrange import PARTS, parts_of
@@ -127,3 +128,21 @@ def test_group_ceilings_take_each_venues_groups_in_turn_and_keep_the_largest():
     assert group_ceilings({1: (10, 25), 2: (8, 8)}, 3) == [10, 10, 8]
     assert group_ceilings({1: (10, 25), 2: (8, 8)}, 10) == [10, 10, 8, 5]
     assert group_ceilings({}, 5) == []
+
+
+def test_the_bound_stops_once_settled_and_leaves_its_core_to_the_search(monkeypatch):
+    """Given all the time in the world, the subgradient stops when its last ``SETTLED`` steps
+    lowered the bound by less than ``SETTLED_SHARE`` of it, well before its step would shrink
+    to nothing, and loses less than that share by stopping."""
+    made = synthetic_orders(generate("small", 1), 1)
+    pp = made.plan_problem()
+    ctx = PlanContext(pp, greedy(made.problem))
+    points = np.array(pp.order_weights, dtype=np.int64)
+    settled = prove_bound(ctx, points, time_limit=600, floor=0)
+    n, value = settled.iterations, settled.whole_group_points
+    earlier = prove_bound(ctx, points, iterations=n - lagrange.SETTLED, floor=0).whole_group_points
+    assert earlier - value < lagrange.SETTLED_SHARE * value
+    monkeypatch.setattr(lagrange, "SETTLED", 10**9)
+    unsettled = prove_bound(ctx, points, time_limit=600, floor=0)
+    assert unsettled.iterations > n
+    assert value - unsettled.whole_group_points <= lagrange.SETTLED_SHARE * value
