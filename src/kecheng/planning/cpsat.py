@@ -321,17 +321,24 @@ class ScopedModel:
     def decode(self, value: Callable[[cp_model.IntVar], int], base: Solution) -> Solution:
         """The base solution with this scope's part replaced by the model's values."""
         space = self.space
-        out = Solution(dict(base.teacher), dict(base.chosen))
+        part = Solution(
+            {o: t for (o, t), var in self.y.items() if value(var)},
+            {int(space.order[p]): int(space.option[p]) for p, var in self.x.items() if value(var)},
+        )
+        return self.carry(part, base)
+
+    def carry(self, found: Solution, into: Solution) -> Solution:
+        """``into`` with this scope's part (its options' teachers, its orders' choices) as in
+        ``found``: a neighbourhood solved beside others is taken onto the plan they left."""
+        out = Solution(dict(into.teacher), dict(into.chosen))
         for o in self.open:
             out.teacher.pop(o, None)
-        for (o, t), var in self.y.items():
-            if value(var):
-                out.teacher[o] = t
+            if o in found.teacher:
+                out.teacher[o] = found.teacher[o]
         for k in self.by_order:
             out.chosen.pop(k, None)
-        for p, var in self.x.items():
-            if value(var):
-                out.chosen[int(space.order[p])] = int(space.option[p])
+            if k in found.chosen:
+                out.chosen[k] = found.chosen[k]
         return out
 
     def size(self) -> dict[str, int]:

@@ -248,7 +248,10 @@ class Relaxation:
         self.seats = np.array([ctx.running[g].seats for g in groups], dtype=np.int64)
         self.teachers = _teacher_choices(ctx, interests, teacher_parts)
         self._pair_sorted: np.ndarray | None = None
-        self._most: tuple[np.ndarray, np.ndarray] | None = None  # facilities by groups they hold
+        # facilities by the most groups their set holds, most first, and how many hold y = 1, 2, …
+        most = self.facility_size // np.maximum(self.facility_min, 1)
+        self._by_most = np.argsort(-most, kind="stable")
+        self._holding = np.searchsorted(-most[self._by_most], -np.arange(1, most.max(initial=0) + 1), "right")
 
     def value(
         self, points: np.ndarray, lam: np.ndarray, mu: np.ndarray, nu: np.ndarray
@@ -302,17 +305,13 @@ class Relaxation:
         """Per facility: the best value of y whole groups (y = 0 … as many as its set holds), y,
         and their members. ``y`` runs only over the facilities that hold that many groups (most
         hold one or two), so a step costs the facilities' total groups, not the largest times all."""
-        if self._most is None:
-            most = self.facility_size // np.maximum(self.facility_min, 1)
-            self._most = np.argsort(-most, kind="stable"), np.sort(most)[::-1].copy()
-        by_most, most_sorted = self._most
+        by_most = self._by_most
         lo, cap, size = (a[by_most] for a in (self.facility_min, self.facility_cap, self.facility_size))
         start, fill, cost = begin[by_most], positive[by_most], price[by_most]
         best = np.zeros(len(by_most))
         best_y = np.zeros(len(by_most), dtype=np.int64)
         best_m = np.zeros(len(by_most), dtype=np.int64)
-        for y in range(1, int(most_sorted[0]) + 1 if len(most_sorted) else 1):
-            n = int(np.searchsorted(-most_sorted, -y, side="right"))  # facilities holding y groups
+        for y, n in enumerate(self._holding.tolist(), start=1):  # the first n hold y groups
             members = np.minimum(np.maximum(lo[:n] * y, np.minimum(cap[:n] * y, fill[:n])), size[:n])
             v = prefix[start[:n] + members] - prefix[start[:n]] - cost[:n] * y
             better = v > best[:n]

@@ -143,7 +143,7 @@ def improve(
             solved = [run(jobs[0])] if len(jobs) == 1 else list(pool.map(run, jobs))
             for (number, focus, options, model), (found, result) in zip(jobs, solved, strict=True):
                 spent += result.deterministic / DETERMINISTIC_PER_SECOND
-                found = _carry(model, found, current)
+                found = model.carry(found, current)
                 new_value = tiers(space, found, weights)
                 better = new_value > value
                 if better:
@@ -189,20 +189,6 @@ class Taken:
             self.teachers.update(teachers)
 
 
-def _carry(model: ScopedModel, found: Solution, into: Solution) -> Solution:
-    """``into`` with the model's part (its options' teachers, its orders' choices) as in ``found``."""
-    out = Solution(dict(into.teacher), dict(into.chosen))
-    for o in model.open:
-        out.teacher.pop(o, None)
-        if o in found.teacher:
-            out.teacher[o] = found.teacher[o]
-    for k in model.by_order:
-        out.chosen.pop(k, None)
-        if k in found.chosen:
-            out.chosen[k] = found.chosen[k]
-    return out
-
-
 def _centres(space: Space, rng: random.Random) -> list[tuple[float, float]]:
     """Community centres in a seeded order (every community once per round)."""
     centres = sorted((c.community_id, c.lat, c.lon) for c in space.ctx.problem.communities)
@@ -238,16 +224,16 @@ def neighbourhood(space: Space, solution: Solution, free: list[int], taken: Take
     options = space.options
     taken = taken or Taken()
     if taken.options:
-        members: dict[int, set[int]] = defaultdict(set)
-        for k, o in solution.chosen.items():
-            members[o].add(int(space.resident[space.by_order[k][0]]))
+        members = solution.members()
         free = [
             o
             for o in free
             if o not in taken.options
             and not (options[o].is_new and options[o].candidate.venue in taken.venues)
             and solution.teacher.get(o) not in taken.teachers
-            and not members.get(o, set()) & taken.residents
+            and not any(
+                int(space.resident[space.by_order[k][0]]) in taken.residents for k in members.get(o, ())
+            )
         ]
     inside = set(free)
     groups_left, week_left, day_left = ctx.teacher_room
