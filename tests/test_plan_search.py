@@ -11,7 +11,7 @@ from cli_helpers import busy_cores
 from kecheng import generate, greedy
 from kecheng.planning import PlanWeights, greedy_plan, plan, search, synthetic_orders
 from kecheng.planning.context import PlanContext
-from kecheng.planning.cpsat import tiers
+from kecheng.planning.cpsat import ScopedModel, tiers
 from kecheng.planning.heuristic import construct
 from kecheng.planning.outcome import from_solution
 from kecheng.planning.planner import finish
@@ -118,3 +118,19 @@ def test_two_lanes_never_make_it_worse_and_keep_every_rule(space, monkeypatch):
         space.ctx, space, outcome, "kecheng", weights, points, None, {}, time.perf_counter(), value, {}
     )
     assert result.check() == ([], [])
+
+
+def test_a_neighbourhood_stops_at_its_gap_and_is_not_called_proven(space):
+    """Stopped within its gap, a neighbourhood returns a plan no worse than its hint, is not
+    taken as proven (the search's budget grows only on proof), and used less of CP-SAT's clock
+    than the same model solved to optimality."""
+    weights = PlanWeights()
+    start = construct(space)
+    centre = _centres(space, random.Random(0))[0]
+    scope = neighbourhood(space, start, _nearest_options(space, centre, 1_500))
+    found, early = ScopedModel(space, scope, weights).solve(start, time_limit=30, seed=0, workers=1, gap=0.5)
+    exact, proof = ScopedModel(space, scope, weights).solve(start, time_limit=30, seed=0, workers=1)
+    assert proof.proven and proof.status == "OPTIMAL"
+    assert early.status == "OPTIMAL" and not early.proven and early.bound > early.objective
+    assert early.deterministic < proof.deterministic
+    assert tiers(space, exact, weights) >= tiers(space, found, weights) >= tiers(space, start, weights)

@@ -102,6 +102,11 @@ class PhaseResult:
     seconds: float
     deterministic: float = 0.0  # CP-SAT's deterministic time used
 
+    @property
+    def proven(self) -> bool:
+        """Solved to optimality, not only to within a gap limit."""
+        return self.status == "OPTIMAL" and self.bound - self.objective < 1
+
 
 @dataclass
 class ScopedModel:
@@ -360,17 +365,21 @@ class ScopedModel:
         seed: int,
         workers: int,
         log: bool = False,
+        gap: float = 0.0,
     ) -> tuple[Solution, PhaseResult]:
         """Improve on ``solution`` (given as the hint); never returns anything worse.
 
         With one worker each solve stops on CP-SAT's deterministic clock (``set_clock``), so a
         busy machine gives the same answer; ``PhaseResult.deterministic`` says what it used.
+        ``gap``: stop once the best is within this share of CP-SAT's bound (status OPTIMAL
+        then, ``PhaseResult.proven`` false).
         """
         began = time.perf_counter()
         workers = worker_count(workers)
         deterministic = workers == 1
         self.hint(solution)
         solver = _solver(time_limit, seed, workers, log)
+        solver.parameters.relative_gap_limit = gap
         status = solver.solve(self.model)
         best = solution
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
