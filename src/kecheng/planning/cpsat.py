@@ -378,8 +378,7 @@ class ScopedModel:
         workers = worker_count(workers)
         deterministic = workers == 1
         self.hint(solution)
-        solver = _solver(time_limit, seed, workers, log)
-        solver.parameters.relative_gap_limit = gap
+        solver = _solver(time_limit, seed, workers, log, gap)
         status = solver.solve(self.model)
         best = solution
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -404,10 +403,11 @@ class ScopedModel:
         return best, result
 
 
-def _solver(time_limit: float, seed: int, workers: int, log: bool) -> cp_model.CpSolver:
+def _solver(time_limit: float, seed: int, workers: int, log: bool, gap: float = 0.0) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     params = solver.parameters
     set_clock(params, max(time_limit, 0.01), deterministic=workers == 1)
+    params.relative_gap_limit = gap
     params.random_seed = seed
     params.num_workers = workers
     params.log_search_progress = log
