@@ -62,7 +62,7 @@ class PlanBoard:
 
     def _travel_steps(self, a: int, b: int) -> float:
         ctx = self.ctx
-        return ctx.problem.travel_min(ctx.venue_ids[a], ctx.venue_ids[b]) / ctx.grid
+        return ctx.travel_min(a, b) / ctx.grid
 
     def resident_ok(self, resident: int, sessions: Sequence[Session], *, checked: bool = False) -> bool:
         """Room for one more group and free at every session; ``checked``: their availability,

@@ -91,6 +91,7 @@ class PlanContext:
         self.steps = -(-MINUTES_PER_DAY // self.grid)
         self.placements: tuple[Placement, ...] = tuple(sorted(placements))
         self._open_starts: dict[tuple[int, int], np.ndarray] = {}  # (teacher, duration) → starts
+        self._travel: dict[tuple[int, int], int] = {}  # (venue, venue) → minutes
 
         self.venue_ids = [v.venue_id for v in problem.venues]
         self.venue_index = {v: i for i, v in enumerate(self.venue_ids)}
@@ -190,6 +191,13 @@ class PlanContext:
         ``max_sessions_per_day``: where a new session may go (travel apart, see ``teacher_starts_at``)."""
         return self.teacher_free & (self.teacher_room[2] >= 1)[:, :, None]
 
+    def travel_min(self, venue: int, other: int) -> int:
+        """``Problem.travel_min`` between two venue indices, remembered (models ask it often)."""
+        key = (venue, other) if venue <= other else (other, venue)
+        if key not in self._travel:
+            self._travel[key] = self.problem.travel_min(self.venue_ids[venue], self.venue_ids[other])
+        return self._travel[key]
+
     def teacher_starts_at(self, teacher: int, venue: int, duration: int) -> np.ndarray:
         """(7, steps): where a new session of ``duration`` steps at ``venue`` may start for the
         teacher — open (``teacher_open``) and, as ``travel_ok`` asks, with time to walk from and
@@ -204,7 +212,7 @@ class PlanContext:
             for begin, finish, other in self.teacher_sessions.get((teacher, day + 1), ()):
                 if other == venue:
                     continue
-                need = self.problem.travel_min(self.venue_ids[venue], self.venue_ids[other])
+                need = self.travel_min(venue, other)
                 # starting at or after ``finish``, less than ``need`` after it
                 out[day, -(-finish // grid) : -(-(finish + need) // grid)] = False
                 # ending at or before ``begin``, less than ``need`` before it
@@ -251,13 +259,12 @@ class PlanContext:
 
     def travel_ok(self, teacher: int, venue: int, day: int, start: int, end: int) -> bool:
         """Can the teacher teach [start, end) minutes at venue, given their running sessions?"""
-        problem = self.problem
         for begin, finish, other in self.teacher_sessions.get((teacher, day), ()):
             if begin < end and start < finish:
                 return False
             if other == venue:
                 continue
-            need = problem.travel_min(self.venue_ids[venue], self.venue_ids[other])
+            need = self.travel_min(venue, other)
             if start >= finish and start - finish < need:
                 return False
             if begin >= end and begin - end < need:

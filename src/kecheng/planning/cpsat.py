@@ -235,7 +235,7 @@ class ScopedModel:
         for start, end, o in items:
             v = self.space.options[o].candidate.venue
             pad = max(
-                (ctx.problem.travel_min(ctx.venue_ids[v], ctx.venue_ids[u]) for u in venues if u != v),
+                (ctx.travel_min(v, u) for u in venues if u != v),
                 default=0,
             )
             out.append((start, end + -(-pad // ctx.grid), o))
@@ -260,7 +260,8 @@ class ScopedModel:
         # Tier 3: `with` pairs together (both orders free here, in a common option).
         together = []
         self.both: list[tuple[cp_model.IntVar, int, int]] = []
-        for k, mate in space.with_pairs:
+        mates = {pair for k in self.by_order for pair in space.with_pairs_of.get(k, ())}
+        for k, mate in sorted(mates):
             mine = {int(space.option[p]): p for p in self.by_order.get(k, ())}
             theirs = {int(space.option[p]): p for p in self.by_order.get(mate, ())}
             common = sorted(set(mine) & set(theirs))
@@ -293,8 +294,16 @@ class ScopedModel:
             scale *= r + 1
         scales.reverse()
         self.lexicographic = scale < LIMIT
-        if self.lexicographic:
-            self.objective = sum(s * t for s, t in zip(scales, terms, strict=True))
+        if self.lexicographic:  # one weighted sum: the same objective, built in one go
+            points, walk = space.points[space.order[pairs]].tolist(), steps[pairs].tolist()
+            xs_weights = [scales[0] * a - scales[4] * w.walk * b for a, b in zip(points, walk, strict=True)]
+            self.objective = cp_model.LinearExpr.weighted_sum(
+                xs + list(self.has.values()) + [b for b, _, _ in self.both] + list(self.open.values()),
+                xs_weights
+                + [scales[1] * w.first_group] * len(self.has)
+                + [scales[2] * w.together] * len(self.both)
+                + [-scales[3] * w.group] * len(self.open),
+            )
         else:  # two phases: tiers 1-2, then tiers 3-5 with those held
             self.objective = (ranges[1] + 1) * terms[0] + terms[1]
             s4 = ranges[4] + 1
@@ -307,21 +316,25 @@ class ScopedModel:
         m, space = self.model, self.space
         m.clear_hints()
         chosen = solution.chosen
-        for p, var in self.x.items():
-            m.add_hint(var, chosen.get(int(space.order[p])) == int(space.option[p]))
-        for o, var in self.open.items():
-            m.add_hint(var, o in solution.teacher)
+        variables: list[cp_model.IntVar] = []
+        values: list[bool] = []
+        inside = {p: chosen.get(int(space.order[p])) == int(space.option[p]) for p in self.x}
+        variables += self.x.values()
+        values += inside.values()
+        variables += self.open.values()
+        values += [o in solution.teacher for o in self.open]
         for (o, t), var in self.y.items():
             if var is not self.open.get(o):
-                m.add_hint(var, solution.teacher.get(o) == t)
-        joined = {
-            int(space.resident[p]) for p in self.x if chosen.get(int(space.order[p])) == int(space.option[p])
-        }
-        for r, var in self.has.items():
-            m.add_hint(var, r in joined)
-        for b, p1, p2 in self.both:
-            on = all(chosen.get(int(space.order[p])) == int(space.option[p]) for p in (p1, p2))
-            m.add_hint(b, on)
+                variables.append(var)
+                values.append(solution.teacher.get(o) == t)
+        joined = {int(space.resident[p]) for p, on in inside.items() if on}
+        variables += self.has.values()
+        values += [r in joined for r in self.has]
+        variables += [b for b, _, _ in self.both]
+        values += [inside[p1] and inside[p2] for _, p1, p2 in self.both]
+        hints = m.proto.solution_hint  # in one go: add_hint's per-call cost was a tenth of a step
+        hints.vars.extend(var.index for var in variables)
+        hints.values.extend(int(v) for v in values)
 
     def decode(self, value: Callable[[cp_model.IntVar], int], base: Solution) -> Solution:
         """The base solution with this scope's part replaced by the model's values."""
@@ -437,4 +450,38 @@ def tiers(space: Space, solution: Solution, weights: PlanWeights) -> tuple[int, 
     )
 
 
-__all__ = ["PhaseResult", "Scope", "ScopedModel", "full_scope", "maximal_cliques", "tiers"]
+def tiers_change(
+    space: Space,
+    before: Solution,
+    after: Solution,
+    orders: Iterable[int],
+    options: Iterable[int],
+    weights: PlanWeights,
+) -> tuple[int, int, int, int, int]:
+    """``tiers(after) - tiers(before)`` for plans that differ only in ``orders``' choices and
+    ``options``' teachers (a neighbourhood's), at the cost of those, not of the whole plan."""
+    ctx = space.ctx
+    orders = list(orders)
+    points, steps = space.points, space.walk_steps
+
+    def part(plan: Solution) -> tuple[int, int, int, int, int]:
+        chosen = plan.chosen
+        mine = {k: chosen[k] for k in orders if k in chosen}
+        t1 = int(sum(int(points[k]) for k in mine))
+        residents = {int(space.resident[space.by_order[k][0]]) for k in orders}
+        t2 = sum(
+            1
+            for r in residents
+            if not ctx.groups_of.get(ctx.resident_ids[r])
+            and any(k in chosen for k in space.orders_of_resident[r])
+        )
+        pairs = {pair for k in orders for pair in space.with_pairs_of.get(k, ())}
+        t3 = sum(1 for k, mate in pairs if k in chosen and chosen.get(mate) == chosen[k])
+        t4 = sum(1 for o in options if o in plan.teacher)
+        t5 = int(steps[space.pairs_of(mine)].sum())
+        return (t1, weights.first_group * t2, weights.together * t3, -weights.group * t4, -weights.walk * t5)
+
+    return tuple(a - b for a, b in zip(part(after), part(before), strict=True))  # type: ignore[return-value]
+
+
+__all__ = ["PhaseResult", "Scope", "ScopedModel", "full_scope", "maximal_cliques", "tiers", "tiers_change"]

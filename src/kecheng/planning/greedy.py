@@ -160,7 +160,7 @@ class _Staff:
         for a, b, other in self.teacher_new.get((t, d), ()):
             if other == v:
                 continue
-            need = ctx.problem.travel_min(ctx.venue_ids[v], ctx.venue_ids[other]) / ctx.grid
+            need = ctx.travel_min(v, other) / ctx.grid
             if (start >= b and start - b < need) or (a >= end and a - end < need):
                 return False
         return True

@@ -362,7 +362,7 @@ class Explainer:
                 if s.start < x.end and x.start < s.end:
                     return _("teaches {group} then").format(group=group_label(ctx, week, g))
                 if s.venue != x.venue:
-                    need = ctx.problem.travel_min(ctx.venue_ids[s.venue], ctx.venue_ids[x.venue]) / ctx.grid
+                    need = ctx.travel_min(s.venue, x.venue) / ctx.grid
                     gap = x.start - s.end if x.start >= s.end else s.start - x.end
                     if gap < need:
                         return _("no time to walk from {group}").format(group=group_label(ctx, week, g))

@@ -36,7 +36,7 @@ import numpy as np
 
 from kecheng.cpsat.search import WALL_SLACK, worker_count
 from kecheng.planning.context import haversine_m
-from kecheng.planning.cpsat import Scope, ScopedModel, full_scope, tiers
+from kecheng.planning.cpsat import Scope, ScopedModel, full_scope, tiers, tiers_change
 from kecheng.planning.solution import Solution, overlaps
 from kecheng.planning.space import Space
 from kecheng.planning.weights import PlanWeights
@@ -44,8 +44,8 @@ from kecheng.planning.weights import PlanWeights
 WHOLE_PAIRS = 25_000  # a space with at most this many pairs is solved as one model
 START_BUDGET = 6_000  # pairs per neighbourhood at first
 MIN_BUDGET, MAX_BUDGET = 1_500, 40_000
-STEP_COST_S, PAIR_COST_S = 0.12, 4e-5  # scope, model and comparison per neighbourhood, counted with
-# one worker (measured: ~0.12 s of Python per neighbourhood beside CP-SAT's clock at district scale)
+STEP_COST_S, PAIR_COST_S = 0.06, 4e-5  # scope, model and comparison per neighbourhood, counted with
+# one worker (measured: ~0.05 s of Python per neighbourhood beside CP-SAT's clock at district scale)
 DETERMINISTIC_PER_SECOND = 0.4  # CP-SAT's deterministic clock on these models (measured: 0.41-0.43)
 SOLVE_S, SOLVE_S_PER_PAIR = 2.0, 1 / 1500  # a neighbourhood's time limit, by its budget
 # (with one worker ``set_clock`` turns it into 1/8 deterministic second per second: ~0.3 s of wall
@@ -152,7 +152,8 @@ def improve(
             for (number, focus, options, model), (found, result) in zip(jobs, solved, strict=True):
                 spent += result.deterministic / DETERMINISTIC_PER_SECOND
                 found = model.carry(found, current)
-                new_value = tiers(space, found, weights)
+                change = tiers_change(space, current, found, model.by_order, model.open, weights)
+                new_value = tuple(a + b for a, b in zip(value, change, strict=True))
                 better = new_value > value
                 if better:
                     current, value = found, new_value
@@ -209,10 +210,10 @@ def _nearest_options(
 ) -> list[int]:
     """Options (of one interest, if given) nearest to centre until their pairs reach the budget."""
     ctx = space.ctx
-    venues = np.array([o.sessions[0].venue if o.sessions else 0 for o in space.options], dtype=np.int64)
+    venues = space.option_venue
     d = haversine_m(centre[0], centre[1], ctx.venue_lat[venues], ctx.venue_lon[venues])
     if interest is not None:
-        d = np.where(np.array([o.interest_id == interest for o in space.options]), d, np.inf)
+        d = np.where(space.option_interest == interest, d, np.inf)
     chosen, total = [], 0
     for o in np.argsort(d, kind="stable"):
         if not np.isfinite(d[o]):
@@ -231,8 +232,8 @@ def neighbourhood(space: Space, solution: Solution, free: list[int], taken: Take
     ctx = space.ctx
     options = space.options
     taken = taken or Taken()
+    chosen = solution.chosen
     if taken.options:
-        members = solution.members()
         free = [
             o
             for o in free
@@ -240,21 +241,26 @@ def neighbourhood(space: Space, solution: Solution, free: list[int], taken: Take
             and not (options[o].is_new and options[o].candidate.venue in taken.venues)
             and solution.teacher.get(o) not in taken.teachers
             and not any(
-                int(space.resident[space.by_order[k][0]]) in taken.residents for k in members.get(o, ())
+                int(space.resident[p]) in taken.residents
+                for p in space.by_option[o]
+                if chosen.get(int(space.order[p])) == o
             )
         ]
     inside = set(free)
     groups_left, week_left, day_left = ctx.teacher_room
 
-    # What the fixed rest takes.
-    fixed_resident: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    fixed_count: dict[int, int] = defaultdict(int)
-    for k, o in solution.chosen.items():
-        if o in inside:
-            continue
-        r = int(space.resident[space.by_order[k][0]])
-        fixed_count[r] += 1
-        fixed_resident[r] += [(s.day, s.start, s.end) for s in options[o].sessions]
+    # What the fixed rest takes: only for the residents these options could take (their
+    # other groups) and the teachers who could teach them, so a neighbourhood costs its own
+    # size, not the plan's.
+    fixed_of: dict[int, tuple[int, list[tuple[int, int, int]]]] = {}
+
+    def fixed(r: int) -> tuple[int, list[tuple[int, int, int]]]:
+        if r not in fixed_of:
+            held = [chosen[k] for k in space.orders_of_resident[r] if k in chosen]
+            held = [o for o in held if o not in inside]
+            fixed_of[r] = (len(held), [(s.day, s.start, s.end) for o in held for s in options[o].sessions])
+        return fixed_of[r]
+
     teacher_fixed: dict[int, list[int]] = defaultdict(list)
     venue_fixed: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
     for o, t in solution.teacher.items():
@@ -271,12 +277,12 @@ def neighbourhood(space: Space, solution: Solution, free: list[int], taken: Take
             k, r = int(space.order[p]), int(space.resident[p])
             if r in taken.residents:
                 continue
-            current = solution.chosen.get(k)
+            current = chosen.get(k)
             if current is not None and current not in inside:
                 continue
-            if ctx.resident_room[r] - fixed_count[r] < 1:
+            count, busy = fixed(r)
+            if ctx.resident_room[r] - count < 1:
                 continue
-            busy = fixed_resident.get(r)
             if busy and any(overlaps(s, busy) for s in options[o].sessions):
                 continue
             pairs.append(p)
@@ -319,12 +325,12 @@ def neighbourhood(space: Space, solution: Solution, free: list[int], taken: Take
         pairs=sorted(pairs),
         options=sorted(free),
         links=links,
-        room={r: int(ctx.resident_room[r]) - fixed_count[r] for r in residents},
+        room={r: int(ctx.resident_room[r]) - fixed(r)[0] for r in residents},
         seats={o: options[o].capacity for o in free},
         groups_left=scope_groups,
         week_left=scope_week,
         day_left=scope_day,
-        newcomers={r for r in residents if not ctx.groups_of.get(ctx.resident_ids[r]) and not fixed_count[r]},
+        newcomers={r for r in residents if not ctx.groups_of.get(ctx.resident_ids[r]) and not fixed(r)[0]},
     )
 
 
@@ -341,7 +347,7 @@ def _teacher_fits(space: Space, teacher: int, o: int, fixed: list[int]) -> bool:
                     return False
                 if s.venue == t.venue:
                     continue
-                need = ctx.problem.travel_min(ctx.venue_ids[s.venue], ctx.venue_ids[t.venue]) / ctx.grid
+                need = ctx.travel_min(s.venue, t.venue) / ctx.grid
                 gap = t.start - s.end if t.start >= s.end else s.start - t.end
                 if gap < need:
                     return False

@@ -58,6 +58,21 @@ class Space:
         return np.ceil(self.walk / WALK_STEP_M).astype(np.int64)
 
     @cached_property
+    def option_venue(self) -> np.ndarray:
+        """Per option: the venue of its first session (where a neighbourhood measures from)."""
+        return np.array([o.sessions[0].venue if o.sessions else 0 for o in self.options], dtype=np.int64)
+
+    @cached_property
+    def option_interest(self) -> np.ndarray:
+        """Per option: its interest id."""
+        return np.array([o.interest_id for o in self.options])
+
+    @cached_property
+    def orders_of_resident(self) -> dict[int, tuple[int, ...]]:
+        """resident → their orders that have an option (the only ones a plan can meet)."""
+        return {r: tuple(sorted({int(self.order[p]) for p in ps})) for r, ps in self.by_resident.items()}
+
+    @cached_property
     def _pair_keys(self) -> tuple[np.ndarray, np.ndarray]:
         keys = self.order * len(self.options) + self.option
         ranked = np.argsort(keys, kind="stable")
@@ -83,6 +98,15 @@ class Space:
             if mate is not None and k in self.by_order and mate in self.by_order:
                 found.add((min(k, mate), max(k, mate)))
         return sorted(found)
+
+    @cached_property
+    def with_pairs_of(self) -> dict[int, list[tuple[int, int]]]:
+        """order → the ``with_pairs`` it is in."""
+        out: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for pair in self.with_pairs:
+            for k in pair:
+                out[k].append(pair)
+        return dict(out)
 
 
 def build_space(ctx: PlanContext, points: tuple[int, ...] | None = None) -> Space:
