@@ -11,11 +11,12 @@ from cli_helpers import busy_cores
 from kecheng import generate, greedy
 from kecheng.planning import PlanWeights, greedy_plan, plan, search, synthetic_orders
 from kecheng.planning.context import PlanContext
-from kecheng.planning.cpsat import ScopedModel, tiers
+from kecheng.planning.cpsat import ScopedModel, tiers, tiers_change
 from kecheng.planning.heuristic import construct
 from kecheng.planning.outcome import from_solution
 from kecheng.planning.planner import finish
 from kecheng.planning.search import Taken, _centres, _nearest_options, improve, neighbourhood
+from kecheng.planning.solution import Solution
 from kecheng.planning.space import build_space
 
 
@@ -112,6 +113,7 @@ def test_two_lanes_never_make_it_worse_and_keep_every_rule(space, monkeypatch):
     assert any(step["lanes"] == 2 for step in log.steps)
     value = tiers(space, best, weights)
     assert value >= tiers(space, start, weights)
+    assert log.steps[-1]["tier1"] == value[0]  # the value carried step by step is the plan's
     points = tuple(int(p) for p in space.points)
     outcome = from_solution(space, best)
     result = finish(
@@ -134,3 +136,22 @@ def test_a_neighbourhood_stops_at_its_gap_and_is_not_called_proven(space):
     assert early.status == "OPTIMAL" and not early.proven and early.bound > early.objective
     assert early.deterministic < proof.deterministic
     assert tiers(space, exact, weights) >= tiers(space, found, weights) >= tiers(space, start, weights)
+
+
+def test_a_neighbourhoods_change_is_what_the_whole_plan_gains(space):
+    """``tiers_change`` over a neighbourhood's orders and options equals the difference of the
+    whole plan's tiers, for plans the model found (the search compares plans by it)."""
+    weights = PlanWeights(together=3, first_group=2, walk=1, group=5)
+    start = construct(space)
+    seen = set()
+    for n, centre in enumerate(_centres(space, random.Random(4))[:6]):
+        scope = neighbourhood(space, start, _nearest_options(space, centre, 1_500))
+        model = ScopedModel(space, scope, weights)
+        found, _ = model.solve(start, time_limit=10, seed=n, workers=1)
+        emptied = model.carry(Solution(), start)  # every group and member of the scope gone
+        for before, after in ((start, found), (found, start), (start, emptied)):
+            change = tiers_change(space, before, after, model.by_order, model.open, weights)
+            whole = tuple(a - b for a, b in zip(tiers(space, after, weights), tiers(space, before, weights)))
+            assert change == whole
+            seen.update(i for i, c in enumerate(change) if c)
+    assert seen == {0, 1, 2, 3, 4}  # every tier moved somewhere
