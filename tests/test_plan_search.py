@@ -151,7 +151,8 @@ def test_a_neighbourhoods_change_is_what_the_whole_plan_gains(space):
         emptied = model.carry(Solution(), start)  # every group and member of the scope gone
         for before, after in ((start, found), (found, start), (start, emptied)):
             change = tiers_change(space, before, after, model.by_order, model.open, weights)
-            whole = tuple(a - b for a, b in zip(tiers(space, after, weights), tiers(space, before, weights)))
+            pairs = zip(tiers(space, after, weights), tiers(space, before, weights), strict=True)
+            whole = tuple(a - b for a, b in pairs)
             assert change == whole
             seen.update(i for i, c in enumerate(change) if c)
     assert seen == {0, 1, 2, 3, 4}  # every tier moved somewhere
