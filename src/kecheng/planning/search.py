@@ -29,7 +29,7 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -111,22 +111,24 @@ def improve(
     current, value = start, tiers(space, start, weights)
     budget = START_BUDGET
     turn, spent = 0, 0.0
+    flying: dict[Future, tuple] = {}  # neighbourhoods being solved: each new one keeps clear of them
     pool = ThreadPoolExecutor(max_workers=MAX_LANES)
     try:
         while True:
             wall = time.perf_counter() - began
             remaining = time_limit - (spent if deterministic else wall)
             if neighbourhoods is not None:
-                if turn >= neighbourhoods:
-                    break
+                more = turn < neighbourhoods
                 remaining = max(remaining, 2.0)
-            elif remaining < 1.0 or wall > WALL_SLACK * time_limit:
-                break
+            else:
+                more = remaining >= 1.0 and wall <= WALL_SLACK * time_limit
             wide = 1 if deterministic else max(1, min(MAX_LANES, lanes() if callable(lanes) else lanes))
-            if neighbourhoods is not None:
-                wide = min(wide, neighbourhoods - turn)
-            jobs, taken = [], Taken()
-            for _ in range(wide):
+            for _ in range(wide - len(flying) if more else 0):
+                if neighbourhoods is not None and turn >= neighbourhoods:
+                    break
+                taken = Taken()
+                for job in flying.values():
+                    taken.add(space, job[-1].scope)
                 centre = centres[turn % len(centres)]
                 focus = interests[(turn // 2) % len(interests)] if turn % MIX and interests else None
                 turn += 1
@@ -134,22 +136,30 @@ def improve(
                 scope = neighbourhood(space, current, free, taken)
                 spent += STEP_COST_S + PAIR_COST_S * len(scope.pairs)
                 if scope.pairs:
-                    taken.add(space, scope)
-                    jobs.append((turn, focus, len(free), ScopedModel(space, scope, weights)))
-            if not jobs:
-                continue
-            limit = max(SOLVE_S, budget * SOLVE_S_PER_PAIR)
-            if neighbourhoods is None:
-                limit = min(remaining, limit)
-            each = max(1, worker_count(workers) // len(jobs))
-
-            def run(job: tuple, base: Solution = current, limit: float = limit, each: int = each) -> tuple:
-                return job[3].solve(
-                    base, time_limit=limit, seed=seed + job[0], workers=each, log=log, gap=GAP
-                )
-
-            solved = [run(jobs[0])] if len(jobs) == 1 else list(pool.map(run, jobs))
-            for (number, focus, options, model), (found, result) in zip(jobs, solved, strict=True):
+                    limit = max(SOLVE_S, budget * SOLVE_S_PER_PAIR)
+                    if neighbourhoods is None:
+                        limit = min(remaining, limit)
+                    model = ScopedModel(space, scope, weights)
+                    job = (turn, focus, len(free), wide, model)
+                    flying[
+                        pool.submit(
+                            model.solve,
+                            current,
+                            time_limit=limit,
+                            seed=seed + turn,
+                            workers=max(1, worker_count(workers) // wide),
+                            log=log,
+                            gap=GAP,
+                        )
+                    ] = job
+            if not flying:
+                if more:
+                    continue
+                break
+            done, _ = wait(flying, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: flying[f][0]):
+                number, focus, options, width, model = flying.pop(future)
+                found, result = future.result()
                 spent += result.deterministic / DETERMINISTIC_PER_SECOND
                 found = model.carry(found, current)
                 change = tiers_change(space, current, found, model.by_order, model.open, weights)
@@ -167,7 +177,7 @@ def improve(
                     "pairs": len(model.scope.pairs),
                     "tier1": value[0],
                     "better": better,
-                    "lanes": len(jobs),
+                    "lanes": width,
                 }
                 record.steps.append(step)
                 if on_step is not None:
