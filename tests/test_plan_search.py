@@ -103,14 +103,16 @@ def test_neighbourhoods_solved_at_once_keep_clear_of_each_other(space):
     assert not (teachers(first) & teachers(second)) - {None}
 
 
-def test_two_lanes_never_make_it_worse_and_keep_every_rule(space, monkeypatch):
+def test_lanes_never_make_it_worse_and_keep_every_rule(space, monkeypatch):
     monkeypatch.setattr(search, "START_BUDGET", 800)  # neighbourhoods small enough for two at once
     weights = PlanWeights()
     start = construct(space)
     best, log = improve(
-        space, start, weights, time_limit=60, seed=1, workers=2, whole_pairs=0, neighbourhoods=8, lanes=2
+        space, start, weights, time_limit=60, seed=1, workers=3, whole_pairs=0, neighbourhoods=12, lanes=3
     )
-    assert any(step["lanes"] == 2 for step in log.steps)
+    assert any(step["lanes"] == 3 for step in log.steps)
+    turns = [step["turn"] for step in log.steps]  # each taken once (a turn without pairs: none)
+    assert len(turns) == len(set(turns)) >= 8 and max(turns) <= 12
     value = tiers(space, best, weights)
     assert value >= tiers(space, start, weights)
     assert log.steps[-1]["tier1"] == value[0]  # the value carried step by step is the plan's
