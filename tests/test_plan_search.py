@@ -14,7 +14,7 @@ from kecheng.planning.context import PlanContext
 from kecheng.planning.cpsat import ScopedModel, tiers, tiers_change
 from kecheng.planning.heuristic import construct
 from kecheng.planning.outcome import from_solution
-from kecheng.planning.planner import finish
+from kecheng.planning.planner import _outcome_tiers, finish
 from kecheng.planning.search import Taken, _centres, _nearest_options, improve, neighbourhood
 from kecheng.planning.solution import Solution
 from kecheng.planning.space import build_space
@@ -158,3 +158,17 @@ def test_a_neighbourhoods_change_is_what_the_whole_plan_gains(space):
             assert change == whole
             seen.update(i for i, c in enumerate(change) if c)
     assert seen == {0, 1, 2, 3, 4}  # every tier moved somewhere
+
+
+def test_the_searchs_tiers_are_the_planned_weeks(space):
+    """The search's value of a plan (``tiers``, over its options) is what the planned week itself
+    gives (``_outcome_tiers``, from its groups and members), tier by tier."""
+    weights = PlanWeights(together=3, first_group=2, walk=1, group=5)
+    start = construct(space)
+    best, _ = improve(
+        space, start, weights, time_limit=30, seed=2, workers=1, whole_pairs=0, neighbourhoods=3
+    )
+    points = tuple(int(p) for p in space.points)
+    for solution in (start, best):
+        week = _outcome_tiers(space.ctx, from_solution(space, solution), weights, points)
+        assert tiers(space, solution, weights) == week

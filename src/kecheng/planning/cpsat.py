@@ -432,22 +432,7 @@ def _solver(time_limit: float, seed: int, workers: int, log: bool, gap: float = 
 
 def tiers(space: Space, solution: Solution, weights: PlanWeights) -> tuple[int, int, int, int, int]:
     """(tier 1, tier 2, tier 3, -tier 4, -tier 5) of a whole plan: larger is better, compared in order."""
-    ctx = space.ctx
-    chosen = solution.chosen
-    t1 = solution.tier1(space)
-    residents = {int(space.resident[space.by_order[k][0]]) for k in chosen}
-    t2 = sum(1 for r in residents if not ctx.groups_of.get(ctx.resident_ids[r]))
-    t3 = sum(1 for k, mate in space.with_pairs if k in chosen and chosen.get(mate) == chosen[k])
-    t4 = len(solution.teacher)
-    steps = space.walk_steps
-    t5 = int(steps[space.pairs_of(chosen)].sum())
-    return (
-        t1,
-        weights.first_group * t2,
-        weights.together * t3,
-        -weights.group * t4,
-        -weights.walk * t5,
-    )
+    return _tiers_over(space, solution, list(space.by_order), solution.teacher, weights)
 
 
 def tiers_change(
@@ -460,28 +445,33 @@ def tiers_change(
 ) -> tuple[int, int, int, int, int]:
     """``tiers(after) - tiers(before)`` for plans that differ only in ``orders``' choices and
     ``options``' teachers (a neighbourhood's), at the cost of those, not of the whole plan."""
+    orders, options = list(orders), list(options)
+    gained = _tiers_over(space, after, orders, options, weights)
+    lost = _tiers_over(space, before, orders, options, weights)
+    return tuple(a - b for a, b in zip(gained, lost, strict=True))  # type: ignore[return-value]
+
+
+def _tiers_over(
+    space: Space, plan: Solution, orders: list[int], options: Iterable[int], weights: PlanWeights
+) -> tuple[int, int, int, int, int]:
+    """The tiers' part that depends on ``orders`` (with options; their residents, their ``with``
+    pairs) and on ``options``' teachers: every order and opened option give the whole plan's."""
     ctx = space.ctx
-    orders = list(orders)
-    points, steps = space.points, space.walk_steps
-
-    def part(plan: Solution) -> tuple[int, int, int, int, int]:
-        chosen = plan.chosen
-        mine = {k: chosen[k] for k in orders if k in chosen}
-        t1 = int(sum(int(points[k]) for k in mine))
-        residents = {int(space.resident[space.by_order[k][0]]) for k in orders}
-        t2 = sum(
-            1
-            for r in residents
-            if not ctx.groups_of.get(ctx.resident_ids[r])
-            and any(k in chosen for k in space.orders_of_resident[r])
-        )
-        pairs = {pair for k in orders for pair in space.with_pairs_of.get(k, ())}
-        t3 = sum(1 for k, mate in pairs if k in chosen and chosen.get(mate) == chosen[k])
-        t4 = sum(1 for o in options if o in plan.teacher)
-        t5 = int(steps[space.pairs_of(mine)].sum())
-        return (t1, weights.first_group * t2, weights.together * t3, -weights.group * t4, -weights.walk * t5)
-
-    return tuple(a - b for a, b in zip(part(after), part(before), strict=True))  # type: ignore[return-value]
+    chosen = plan.chosen
+    mine = {k: chosen[k] for k in orders if k in chosen}
+    t1 = int(sum(int(space.points[k]) for k in mine))
+    residents = {int(space.resident[space.by_order[k][0]]) for k in orders}
+    t2 = sum(
+        1
+        for r in residents
+        if not ctx.groups_of.get(ctx.resident_ids[r])
+        and any(k in chosen for k in space.orders_of_resident[r])
+    )
+    pairs = {pair for k in orders for pair in space.with_pairs_of.get(k, ())}
+    t3 = sum(1 for k, mate in pairs if k in chosen and chosen.get(mate) == chosen[k])
+    t4 = sum(1 for o in options if o in plan.teacher)
+    t5 = int(space.walk_steps[space.pairs_of(mine)].sum())
+    return (t1, weights.first_group * t2, weights.together * t3, -weights.group * t4, -weights.walk * t5)
 
 
 __all__ = ["PhaseResult", "Scope", "ScopedModel", "full_scope", "maximal_cliques", "tiers", "tiers_change"]

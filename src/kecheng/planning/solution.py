@@ -6,7 +6,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from kecheng.planning.context import Session
-from kecheng.planning.space import Space
 
 
 @dataclass
@@ -22,9 +21,6 @@ class Solution:
         for k, o in sorted(self.chosen.items()):
             out[o].append(k)
         return out
-
-    def tier1(self, space: Space) -> int:
-        return int(sum(int(space.points[k]) for k in self.chosen))
 
 
 def overlaps(a: Session | tuple[int, int, int], sessions: list[tuple[int, int, int]]) -> bool:
