@@ -9,7 +9,7 @@ from kecheng import generate, greedy
 from kecheng.planning import lagrange, plan, synthetic_orders
 from kecheng.planning.bound import group_ceilings, prove_bound
 from kecheng.planning.context import PlanContext
-from kecheng.planning.lagrange import PARTS, parts_of
+from kecheng.planning.lagrange import PARTS, part_of_start
 from kecheng.planning.model import order_points
 from kecheng.timetable import Placement
 
@@ -98,6 +98,21 @@ def test_the_bound_beside_the_search_proves_the_same_and_stops_at_the_plan():
     assert "bound_s" in result.timings and summary["bound_detail"]["whole_groups_iterations"] == 1
 
 
+def test_a_teacher_counts_only_where_they_can_teach_a_whole_weekly_pattern():
+    """16 neighbours ask for I1, twice a week (min 8, max 10). T1 is free Monday and Tuesday
+    mornings, T2 only on Monday mornings: T2 can start a session in the week's first part but
+    never teach a group that meets twice, so one group opens and the bound proves it (counted
+    by the first session's part alone, T2 would have let a second group in: 16)."""
+    mornings = [("T1", d, "09:00", "12:00") for d in (1, 2)] + [("T2", 1, "09:00", "12:00")]
+    problem = pb.district([pb.venue("V1")], [pb.teacher("T1", "I1"), pb.teacher("T2", "I1")], mornings)
+    residents = [pb.resident(f"R{n}") for n in range(16)]
+    orders = [pb.order(r["resident_id"], "I1") for r in residents]
+    pp = pb.plan_problem(problem, [pb.interest("I1", max_size=10, sessions=2)], residents, orders)
+    bound = prove_bound(PlanContext(pp, []), np.ones(16, dtype=np.int64), iterations=300)
+    assert bound.lp_points == 16 and bound.whole_group_points == 10 and bound.points == 10
+    assert plan(pp, time_limit=10, workers=1).summary()["orders_met"] == 10
+
+
 def test_a_bound_is_never_below_a_plan_that_exists():
     """Both residents' groups can open (two teachers): the bound must allow both."""
     problem = pb.district(
@@ -115,12 +130,10 @@ def test_a_bound_is_never_below_a_plan_that_exists():
 
 
 def test_parts_of_the_week_split_weekdays_from_weekends_and_the_day_in_three():
-    grid = 15
-    starts = np.zeros((7, 96), dtype=bool)
-    starts[0, 9 * 4] = True  # Monday 09:00
-    starts[6, 19 * 4] = True  # Sunday 19:00
-    assert parts_of(starts, grid).tolist() == [True, False, False, False, False, True]
-    assert len(PARTS) == 6
+    part_at = part_of_start(15, 96)  # a day of 15-minute steps
+    assert part_at[0, 9 * 4] == 0 and part_at[4, 12 * 4] == 1 and part_at[2, 17 * 4] == 2  # weekdays
+    assert part_at[5, 0] == 3 and part_at[6, 16 * 4] == 4 and part_at[6, 19 * 4] == 5  # weekends
+    assert len(PARTS) == 6 and (part_at >= 0).all()
 
 
 def test_group_ceilings_take_each_venues_groups_in_turn_and_keep_the_largest():

@@ -16,9 +16,11 @@ real group's members lie within one of them. ``y[i, v, P]`` such groups hold bet
 ``min_size·y`` and ``cap·y`` members (cap: the interest's ``max_size`` and the venue's
 capacity), each an order whose resident is in the set ``P``. Every order is met at most once
 (a new group or a running group with seats, ``Tests.joinable``), every resident within their
-room, every running group within its seats; the groups of an interest are taught by its
-teachers, each free to start in that part of the week, within their new groups, weekly
-sessions and free minutes. Every real plan is a solution of this model (its groups, members
+room, every running group within its seats; the groups of an interest that start in a part
+of the week are taught by its teachers who could teach a whole weekly pattern starting there
+(at some venue, with enough members: one of their own patterns above — a teacher free only on
+Mondays teaches no group that meets twice a week), within their new groups, weekly sessions
+and free minutes. Every real plan is a solution of this model (its groups, members
 and teachers are the witnesses), so its optimum bounds the plan.
 
 **The bound.** Moving "each order once" (``λ``), "each resident within their room" (``μ``)
@@ -64,12 +66,6 @@ MOST_PATTERNS = 20_000  # per teacher and venue; beyond, patterns of fewer sessi
 BUILD_COST_S_PER_PAIR = 1e-5  # building the relaxation (measured: 7.4 s for 731 000 pairs)
 
 
-def parts_of(starts: np.ndarray, grid: int) -> np.ndarray:
-    """(..., 7, steps) start masks → (..., len(PARTS)): may a session start in each part?"""
-    part_at = _part_at(grid, starts.shape[-1])
-    return np.stack([starts[..., part_at == tau].any(-1) for tau in range(len(PARTS))], -1)
-
-
 def _largest(columns: set[tuple[int, int]]) -> list[tuple[int, int]]:
     """(part, members) without those whose members another of the same part holds: any
     pattern through one of them holds no more than the same pattern through the other."""
@@ -86,7 +82,7 @@ def _combinations(by_day: dict[int, list[tuple[int, int]]], k: int) -> int:
 
 
 @functools.cache
-def _part_at(grid: int, steps: int) -> np.ndarray:
+def part_of_start(grid: int, steps: int) -> np.ndarray:
     """(7, steps): the part of the week (index into PARTS) a session starting then belongs to."""
     out = np.full((7, steps), -1, dtype=np.int64)
     per_hour = 60 / grid
@@ -102,24 +98,27 @@ def _pattern_sets(
     teachers: list[int],
     venue: int,
     interest: Interest,
+    taught: dict[int, set[int]] | None = None,
 ) -> list[tuple[int, int]]:
     """The member sets of whole weekly patterns at one venue: ``sessions_per_week`` starts on
     different weekdays at which one teacher (walks and day limits included) and the venue are
     free and at least ``min_size`` of these orderers (``starts``: (m, 7, steps)) are free at
     every one (of fewer sessions where they would be more than ``MOST_PATTERNS``). Per part
     of the week of the first session, only sets no other set holds: any group here has its
-    members within a kept set of its part. Returns (part, member bitset)."""
+    members within a kept set of its part. Returns (part, member bitset); adds to ``taught``
+    (teacher → parts) the parts each teacher could start such a group in here."""
     least, k = interest.min_size, interest.sessions_per_week
     duration = interest.duration_min // ctx.grid
-    part_at = _part_at(ctx.grid, ctx.steps)
+    part_at = part_of_start(ctx.grid, ctx.steps)
     found: dict[int, set[int]] = defaultdict(set)
-    seen: set[bytes] = set()
+    alike: dict[bytes, list[int]] = defaultdict(list)  # teachers free at the same starts here
+    parts: dict[bytes, set[int]] = defaultdict(set)  # … find the same sets, in these parts
     for t in teachers:
         allowed = ctx.teacher_starts_at(t, venue, duration) & venue_starts
         key = allowed.tobytes()
-        if key in seen:
+        alike[key].append(t)
+        if len(alike[key]) > 1:
             continue
-        seen.add(key)
         ok = starts & allowed
         days, steps = np.nonzero(ok.sum(0) >= least)
         if len(np.unique(days)) < k:
@@ -139,6 +138,11 @@ def _pattern_sets(
                     bits &= other
                 if bits.bit_count() >= least:
                     found[combo[0][0]].add(bits)
+                    parts[key].add(combo[0][0])
+    if taught is not None:
+        for key, ts in alike.items():
+            for t in ts:
+                taught[t] |= parts[key]
     out = []
     for tau in sorted(found):
         kept: list[int] = []
@@ -200,12 +204,9 @@ class Relaxation:
             if not teachers:
                 continue
             duration = interest.duration_min // ctx.grid
-            tp = parts_of(starts_mask(ctx.teacher_open[np.array(teachers)], duration), ctx.grid)
-            for t, row in zip(teachers, tp, strict=True):
-                if row.any():
-                    teacher_parts[t, n] = row
             if not ks:
                 continue
+            taught: dict[int, set[int]] = defaultdict(set)  # teacher → parts a group of theirs may start in
             fits = set(fitting_venues(ctx, interest).tolist())
             rs = np.array([ctx.resident_index[pp.orders[k].resident_id] for k in ks], dtype=np.int64)
             here_of = np.array([position[k] for k in ks], dtype=np.int64)  # into self.orders
@@ -220,13 +221,18 @@ class Relaxation:
                 if len(members) < interest.min_size:
                     continue
                 venue_starts = starts_mask(ctx.venue_free[v], duration)
-                for tau, bits in _pattern_sets(ctx, starts[members], venue_starts, teachers, v, interest):
+                for tau, bits in _pattern_sets(
+                    ctx, starts[members], venue_starts, teachers, v, interest, taught
+                ):
                     f_key.append(n * parts + tau)
                     f_min.append(interest.min_size)
                     f_cap.append(min(interest.max_size, int(ctx.venue_capacity[v])))
                     chosen = here_of[members[bit_positions(bits)]]
                     pair_order.append(chosen)
                     pair_facility.append(np.full(len(chosen), len(f_key) - 1, dtype=np.int64))
+            for t, found in taught.items():
+                if found:
+                    teacher_parts[t, n] = np.isin(np.arange(parts), sorted(found))
         self.pair_order = np.concatenate(pair_order or [np.zeros(0, dtype=np.int64)])
         self.pair_facility = np.concatenate(pair_facility or [np.zeros(0, dtype=np.int64)])
         self.facility_slot = np.array(f_key, dtype=np.int64)  # interest × part
