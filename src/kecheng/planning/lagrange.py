@@ -29,9 +29,9 @@ independent pieces solved exactly — per (interest, venue, pattern set) the bes
 of groups and their members; per running group the best seats; per teacher the best groups —
 and for *any* ``λ, μ, ν ≥ 0`` the sum is an upper bound on the relaxed model (weak duality).
 A subgradient method (each step keeps ``DEFLECTION`` of the last one's direction) lowers it for
-the time it is given, or until it settles (its last
-``SETTLED`` steps lowered it by less than ``SETTLED_SHARE``: beside the search, its core is worth
-more there); every value it reaches is a bound, and the lowest is kept.
+the time it is given, or until it settles (its last ``SETTLED`` steps lowered it by less than
+``SETTLED_SHARE``: beside the search, its core is worth more there); every value it reaches is a
+bound, and the lowest is kept.
 """
 
 from __future__ import annotations
