@@ -113,6 +113,33 @@ def test_a_teacher_counts_only_where_they_can_teach_a_whole_weekly_pattern():
     assert plan(pp, time_limit=10, workers=1).summary()["orders_met"] == 10
 
 
+def test_a_group_counts_only_against_the_teachers_who_could_teach_its_pattern():
+    """I1 meets twice a week, on the mornings its residents can come: eight on Monday and
+    Wednesday (T1's mornings), eight on Tuesday and Thursday (T2's). T1 may take two new groups,
+    T2 one, and eight more residents want I2 on Tuesday and Thursday, which only T2 teaches: two
+    groups open, not three. Counted by the part of the week alone, T1's second group would have
+    stood in for the Tuesday one (24)."""
+    mon_wed = [("T1", d, "09:00", "12:00") for d in (1, 3)]
+    tue_thu = [("T2", d, "09:00", "12:00") for d in (2, 4)]
+    problem = pb.district(
+        [pb.venue("V1")],
+        [pb.teacher("T1", "I1", max_groups=2), pb.teacher("T2", "I1;I2")],
+        mon_wed + tue_thu,
+    )
+    times = {
+        "A": "1@09:00-12:00;3@09:00-12:00",
+        "B": "2@09:00-12:00;4@09:00-12:00",
+        "C": "2@09:00-12:00;4@09:00-12:00",
+    }
+    residents = [pb.resident(f"{c}{n}", available=times[c]) for c in "ABC" for n in range(8)]
+    orders = [pb.order(r["resident_id"], "I2" if r["resident_id"][0] == "C" else "I1") for r in residents]
+    interests = [pb.interest("I1", sessions=2), pb.interest("I2", sessions=2)]
+    pp = pb.plan_problem(problem, interests, residents, orders)
+    bound = prove_bound(PlanContext(pp, []), np.ones(24, dtype=np.int64), iterations=500)
+    assert bound.whole_group_points == 16 and bound.points == 16
+    assert plan(pp, time_limit=10, workers=1).summary()["orders_met"] == 16
+
+
 def test_a_bound_is_never_below_a_plan_that_exists():
     """Both residents' groups can open (two teachers): the bound must allow both."""
     problem = pb.district(

@@ -16,19 +16,22 @@ real group's members lie within one of them. ``y[i, v, P]`` such groups hold bet
 ``min_size·y`` and ``cap·y`` members (cap: the interest's ``max_size`` and the venue's
 capacity), each an order whose resident is in the set ``P``. Every order is met at most once
 (a new group or a running group with seats, ``Tests.joinable``), every resident within their
-room, every running group within its seats; the groups of an interest that start in a part
-of the week are taught by its teachers who could teach a whole weekly pattern starting there
-(at some venue, with enough members: one of their own patterns above — a teacher free only on
-Mondays teaches no group that meets twice a week), within their new groups, weekly sessions
-and free minutes. Every real plan is a solution of this model (its groups, members
-and teachers are the witnesses), so its optimum bounds the plan.
+room, every running group within its seats; the groups of a set are taught by the teachers
+whose own patterns found it (or a set it holds): a teacher free only on Mondays teaches no group
+that meets twice a week, nor one on the days of another teacher's patterns. Per *slot* —
+interest, part and those teachers — the slot's groups are at most the groups its teachers give
+it, each teacher within their new groups, weekly sessions and free minutes. Every real plan is
+a solution of this model (its groups, members and teachers are the witnesses), so its optimum
+bounds the plan.
 
 **The bound.** Moving "each order once" (``λ``), "each resident within their room" (``μ``)
-and "each interest's groups have teachers" (``ν``) into the objective splits the model into
+and "each slot's groups have teachers" (``ν``) into the objective splits the model into
 independent pieces solved exactly — per (interest, venue, pattern set) the best whole number
 of groups and their members; per running group the best seats; per teacher the best groups —
 and for *any* ``λ, μ, ν ≥ 0`` the sum is an upper bound on the relaxed model (weak duality).
-A subgradient method (each step keeps ``DEFLECTION`` of the last one's direction) lowers it for
+A subgradient method (each step keeps ``DEFLECTION`` of the last one's direction) lowers it,
+first with one ``ν`` for all slots of an interest and part (thousands of slots, yet a few hundred
+prices: it settles sooner), then, once its step is small (``UNTIE_STEP``), each slot its own, for
 the time it is given, or until it settles (its last ``SETTLED`` steps lowered it by less than
 ``SETTLED_SHARE``: beside the search, its core is worth more there); every value it reaches is a
 bound, and the lowest is kept.
@@ -63,6 +66,7 @@ STALL = 25  # iterations without a lower value before the step shrinks
 SETTLED, SETTLED_SHARE = 200, 1e-4  # stop when the last SETTLED steps lowered it by less than this share
 DEFLECTION = 0.5  # of the last step's direction kept in the next: it zig-zags less (1 500 steps:
 # district seed 0 54 186 -> 53 994, itinerant 53 078 -> 52 851, tight 50 459 -> 50 356; 0.3-0.8 alike)
+UNTIE_STEP, UNTIED_STEP = 0.02, 0.1  # the step below which slots get prices of their own, and the next
 SMALLEST_STEP = 1e-5  # of the step's scale: below it the bound no longer moves
 STEP_COST_S, STEP_COST_S_PER_PAIR = 1e-3, 5e-8  # a step's seconds by size (measured: 45 ms, 815 000 pairs)
 MOST_PATTERNS = 20_000  # per teacher and venue; beyond, patterns of fewer sessions (larger sets)
@@ -101,21 +105,19 @@ def _pattern_sets(
     teachers: list[int],
     venue: int,
     interest: Interest,
-    taught: dict[int, set[int]] | None = None,
-) -> list[tuple[int, int]]:
+) -> list[tuple[int, int, tuple[int, ...]]]:
     """The member sets of whole weekly patterns at one venue: ``sessions_per_week`` starts on
     different weekdays at which one teacher (walks and day limits included) and the venue are
     free and at least ``min_size`` of these orderers (``starts``: (m, 7, steps)) are free at
     every one (of fewer sessions where they would be more than ``MOST_PATTERNS``). Per part
     of the week of the first session, only sets no other set holds: any group here has its
-    members within a kept set of its part. Returns (part, member bitset); adds to ``taught``
-    (teacher → parts) the parts each teacher could start such a group in here."""
+    members within a kept set of its part, taught by one of the teachers who found that set or
+    a set it holds. Returns (part, member bitset, those teachers)."""
     least, k = interest.min_size, interest.sessions_per_week
     duration = interest.duration_min // ctx.grid
     part_at = part_of_start(ctx.grid, ctx.steps)
-    found: dict[int, set[int]] = defaultdict(set)
-    alike: dict[bytes, list[int]] = defaultdict(list)  # teachers free at the same starts here
-    parts: dict[bytes, set[int]] = defaultdict(set)  # … find the same sets, in these parts
+    found: dict[int, dict[int, set[bytes]]] = defaultdict(lambda: defaultdict(set))  # part → set → finders
+    alike: dict[bytes, list[int]] = defaultdict(list)  # teachers free at the same starts here find the same
     for t in teachers:
         allowed = ctx.teacher_starts_at(t, venue, duration) & venue_starts
         key = allowed.tobytes()
@@ -140,19 +142,18 @@ def _pattern_sets(
                 for _, other in combo[1:]:
                     bits &= other
                 if bits.bit_count() >= least:
-                    found[combo[0][0]].add(bits)
-                    parts[key].add(combo[0][0])
-    if taught is not None:
-        for key, ts in alike.items():
-            for t in ts:
-                taught[t] |= parts[key]
+                    found[combo[0][0]][bits].add(key)
     out = []
     for tau in sorted(found):
-        kept: list[int] = []
+        kept: list[tuple[int, set[bytes]]] = []
         for bits in sorted(found[tau], key=lambda b: (-b.bit_count(), b)):
-            if not any(bits & other == bits for other in kept):
-                kept.append(bits)
-        out += [(tau, bits) for bits in kept]
+            holder = next((finders for other, finders in kept if bits & other == bits), None)
+            if holder is None:
+                kept.append((bits, set(found[tau][bits])))
+            else:  # its groups lie within the set that holds it: that set's teachers include its own
+                holder |= found[tau][bits]
+        for bits, finders in kept:
+            out.append((tau, bits, tuple(sorted(t for key in finders for t in alike[key]))))
     return out
 
 
@@ -162,7 +163,9 @@ class _Teachers:
 
     pair_teacher: np.ndarray  # per (teacher, interest) pair: teacher position
     pair_interest: np.ndarray  # per pair: interest index
-    pair_parts: np.ndarray  # per pair: (len(PARTS),) may the teacher start a group of it then?
+    offer_pair: np.ndarray  # per (pair, slot) the teacher may teach in: the pair, ascending
+    offer_slot: np.ndarray  # … and the slot
+    offer_begin: np.ndarray  # per pair: its first offer
     combo_teacher: np.ndarray  # per choice: teacher position (exactly solved teachers)
     combo_pairs: np.ndarray  # (choices, most interests): pair indices (-1: none)
     combo_counts: np.ndarray  # (choices, most interests): groups of each
@@ -195,12 +198,11 @@ class Relaxation:
         for k in self.orders.tolist():
             if by_new.get(k):
                 new_orders[pp.orders[k].interest_id].append(k)
-        parts = len(PARTS)
-
         pair_order: list[np.ndarray] = []
         pair_facility: list[np.ndarray] = []
         f_key, f_min, f_cap = [], [], []
-        teacher_parts: dict[tuple[int, int], np.ndarray] = {}
+        slot_of: dict[tuple[int, int, tuple[int, ...]], int] = {}  # (interest, part, its teachers)
+        teacher_slots: dict[tuple[int, int], list[int]] = defaultdict(list)  # (teacher, interest) → slots
         for n, interest in enumerate(interests):
             ks = new_orders.get(interest.interest_id, [])
             teachers = ctx.teachers_with_room(interest)
@@ -209,7 +211,6 @@ class Relaxation:
             duration = interest.duration_min // ctx.grid
             if not ks:
                 continue
-            taught: dict[int, set[int]] = defaultdict(set)  # teacher → parts a group of theirs may start in
             fits = set(fitting_venues(ctx, interest).tolist())
             rs = np.array([ctx.resident_index[pp.orders[k].resident_id] for k in ks], dtype=np.int64)
             here_of = np.array([position[k] for k in ks], dtype=np.int64)  # into self.orders
@@ -224,25 +225,27 @@ class Relaxation:
                 if len(members) < interest.min_size:
                     continue
                 venue_starts = starts_mask(ctx.venue_free[v], duration)
-                for tau, bits in _pattern_sets(
-                    ctx, starts[members], venue_starts, teachers, v, interest, taught
+                for tau, bits, able in _pattern_sets(
+                    ctx, starts[members], venue_starts, teachers, v, interest
                 ):
-                    f_key.append(n * parts + tau)
+                    if (n, tau, able) not in slot_of:
+                        slot_of[n, tau, able] = len(slot_of)
+                        for t in able:
+                            teacher_slots[t, n].append(slot_of[n, tau, able])
+                    f_key.append(slot_of[n, tau, able])
                     f_min.append(interest.min_size)
                     f_cap.append(min(interest.max_size, int(ctx.venue_capacity[v])))
                     chosen = here_of[members[bit_positions(bits)]]
                     pair_order.append(chosen)
                     pair_facility.append(np.full(len(chosen), len(f_key) - 1, dtype=np.int64))
-            for t, found in taught.items():
-                if found:
-                    teacher_parts[t, n] = np.isin(np.arange(parts), sorted(found))
         self.pair_order = np.concatenate(pair_order or [np.zeros(0, dtype=np.int64)])
         self.pair_facility = np.concatenate(pair_facility or [np.zeros(0, dtype=np.int64)])
-        self.facility_slot = np.array(f_key, dtype=np.int64)  # interest × part
+        self.facility_slot = np.array(f_key, dtype=np.int64)  # interest × part × teachers
         self.facility_min = np.array(f_min, dtype=np.int64)
         self.facility_cap = np.array(f_cap, dtype=np.int64)
         self.facility_size = np.bincount(self.pair_facility, minlength=len(f_key))  # ≥ min: patterns hold it
-        self.slots = len(interests) * parts
+        self.slots = len(slot_of)
+        self.slot_parent = np.array([n * len(PARTS) + tau for n, tau, _ in slot_of], dtype=np.int64)
 
         join_order, join_group = [], []
         groups: dict[str, int] = {}
@@ -255,7 +258,7 @@ class Relaxation:
         self.join_order = np.array(join_order, dtype=np.int64)
         self.join_group = np.array(join_group, dtype=np.int64)
         self.seats = np.array([ctx.running[g].seats for g in groups], dtype=np.int64)
-        self.teachers = _teacher_choices(ctx, interests, teacher_parts)
+        self.teachers = _teacher_choices(ctx, interests, teacher_slots)
         self._pair_sorted: np.ndarray | None = None
         # facilities by the most groups their set holds, most first, and how many hold y = 1, 2, …
         most = self.facility_size // np.maximum(self.facility_min, 1)
@@ -346,16 +349,16 @@ def _by_group_best_first(
 
 
 def _teacher_choices(
-    ctx: PlanContext, interests, teacher_parts: dict[tuple[int, int], np.ndarray]
+    ctx: PlanContext, interests, teacher_slots: dict[tuple[int, int], list[int]]
 ) -> _Teachers:
     """Every whole choice of new groups per interest for teachers who may take few; a weaker
     (still valid) ceiling for the others."""
     groups_left, week_left, _ = ctx.teacher_room
     free_minutes = ctx.teacher_open.sum((1, 2)) * ctx.grid
     by_teacher: dict[int, list[int]] = defaultdict(list)
-    for t, n in sorted(teacher_parts):
+    for t, n in sorted(teacher_slots):
         by_teacher[t].append(n)
-    pair_teacher, pair_interest, pair_parts = [], [], []
+    pair_teacher, pair_interest, offer_pair, offer_slot = [], [], [], []
     combo_teacher, combo_pairs, combo_counts, capped = [], [], [], []
     widest = max((len(v) for v in by_teacher.values()), default=1)
     for position, (t, ns) in enumerate(sorted(by_teacher.items())):
@@ -363,7 +366,8 @@ def _teacher_choices(
         for n in ns:
             pair_teacher.append(position)
             pair_interest.append(n)
-            pair_parts.append(teacher_parts[t, n])
+            offer_pair += [len(pair_teacher) - 1] * len(teacher_slots[t, n])
+            offer_slot += teacher_slots[t, n]
         sessions = [interests[n].sessions_per_week for n in ns]
         minutes = [interests[n].sessions_per_week * interests[n].duration_min for n in ns]
         most = int(min(groups_left[t], week_left[t] // min(sessions), free_minutes[t] // min(minutes)))
@@ -392,7 +396,9 @@ def _teacher_choices(
     return _Teachers(
         np.array(pair_teacher, dtype=np.int64),
         np.array(pair_interest, dtype=np.int64),
-        np.array(pair_parts, dtype=bool).reshape(-1, len(PARTS)),
+        np.array(offer_pair, dtype=np.int64),
+        np.array(offer_slot, dtype=np.int64),
+        np.searchsorted(np.array(offer_pair, dtype=np.int64), np.arange(len(pair_teacher))),
         np.array(combo_teacher, dtype=np.int64),
         np.array(combo_pairs, dtype=np.int64).reshape(-1, widest),
         np.array(combo_counts, dtype=np.int64).reshape(-1, widest),
@@ -402,16 +408,17 @@ def _teacher_choices(
 
 
 def _teach(teachers: _Teachers, nu: np.ndarray, slots: int) -> tuple[float, np.ndarray]:
-    """Each teacher's best groups at prices ν (per interest × part): value, groups per slot."""
-    parts = len(PARTS)
+    """Each teacher's best groups at prices ν (per slot; a teacher takes their best slot of each
+    interest): value, groups per slot."""
     taught = np.zeros(slots)
     if not len(teachers.pair_teacher):
         return 0.0, taught
-    prices = nu.reshape(-1, parts)[teachers.pair_interest]  # (pairs, parts)
-    prices = np.where(teachers.pair_parts, prices, -1.0)
-    best_part = prices.argmax(1)
-    price = np.maximum(prices.max(1), 0.0)  # per pair: the best part it may start in
-    slot = teachers.pair_interest * parts + best_part
+    offered = nu[teachers.offer_slot]
+    price = np.maximum.reduceat(offered, teachers.offer_begin)  # per pair: the best slot it may teach in
+    top = np.flatnonzero(offered >= price[teachers.offer_pair])
+    first = np.flatnonzero(np.diff(teachers.offer_pair[top], prepend=-1))  # one best slot per pair
+    slot = teachers.offer_slot[top[first]]
+    price = np.maximum(price, 0.0)
     value = 0.0
     if len(teachers.combo_teacher):
         pair_price = np.where(teachers.combo_pairs >= 0, price[teachers.combo_pairs], 0.0)
@@ -483,22 +490,31 @@ def lagrangian_bound(
     p = points[relaxation.orders].astype(np.float64)
     lam = np.zeros(len(p))
     mu = _room_prices(relaxation, p)
-    nu = np.zeros(relaxation.slots)
+    parent = relaxation.slot_parent
+    nu = np.zeros(len(PARTS) * len(ctx.pp.interests))  # tied: one price per interest and part at first
+    tied, phase, exact = True, 0, False  # steps in this phase; the tied model's optimum found
     best, theta, since, n = math.inf, 1.0, 0, 0
     history: list[float] = []
     previous: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     while True:
         if iterations is not None and n >= iterations:
             break
+        settled = phase > SETTLED and history[-SETTLED - 1] - best < SETTLED_SHARE * best
+        if tied and (settled or exact or theta < UNTIE_STEP):  # each slot its own price from here
+            tied, phase, settled, previous = False, 0, False, None
+            theta, nu = max(theta, UNTIED_STEP), nu[parent]
         if n and theta < SMALLEST_STEP:
             break
-        if n > SETTLED and history[-SETTLED - 1] - best < SETTLED_SHARE * best:
+        if settled:
             break  # settled: what is left to gain is not worth the core (the search takes it)
         if iterations is None and n and time.perf_counter() - began >= time_limit:
             break
         n += 1
+        phase += 1
         known = floor() if callable(floor) else floor
-        value, g_lam, g_mu, g_nu = relaxation.value(p, lam, mu, nu)
+        value, g_lam, g_mu, g_nu = relaxation.value(p, lam, mu, nu[parent] if tied else nu)
+        if tied:
+            g_nu = np.bincount(parent, weights=g_nu, minlength=len(nu))
         if value < best - 1e-9:
             best, since = value, 0
             if best < known + 1:  # nothing better than the known plan exists: proven
@@ -511,7 +527,10 @@ def lagrangian_bound(
         x = (lam, mu, nu)
         g = _projected(x, (g_lam, g_mu, g_nu))
         if not any(part.any() for part in g):  # the relaxed solution keeps every moved rule: optimal
-            break
+            if not tied:
+                break
+            exact = True
+            continue
         if previous is not None:  # a deflected subgradient: part of the last direction kept
             deflected = _projected(x, tuple(a + DEFLECTION * b for a, b in zip(g, previous, strict=True)))
             g = deflected if any(part.any() for part in deflected) else g
