@@ -63,10 +63,12 @@ PARTS = (  # (first weekday, last weekday + 1, from hour, to hour): where a grou
 )
 ENUMERATE_GROUPS = 8  # teachers who may take up to this many new groups are solved exactly
 STALL = 25  # iterations without a lower value before the step shrinks
-SETTLED, SETTLED_SHARE = 200, 1e-4  # stop when the last SETTLED steps lowered it by less than this share
+SETTLED, SETTLED_SHARE = 200, 2.5e-4  # stop when the last SETTLED steps lowered it by less than this share
 DEFLECTION = 0.5  # of the last step's direction kept in the next: it zig-zags less (1 500 steps:
 # district seed 0 54 186 -> 53 994, itinerant 53 078 -> 52 851, tight 50 459 -> 50 356; 0.3-0.8 alike)
-UNTIE_STEP, UNTIED_STEP = 0.02, 0.1  # the step below which slots get prices of their own, and the next
+UNTIE_STEP, UNTIED_STEP = 0.05, 0.1  # the step below which slots get prices of their own, and the next
+# (bound alone, 150 s: district 1 54 269 in 2 152 steps -> 54 249 in 2 004, itinerant 52 714 in 1 680
+# -> 52 722 in 1 396; with 1e-4 and 0.02 before)
 SMALLEST_STEP = 1e-5  # of the step's scale: below it the bound no longer moves
 STEP_COST_S, STEP_COST_S_PER_PAIR = 1e-3, 5e-8  # a step's seconds by size (measured: 45 ms, 815 000 pairs)
 MOST_PATTERNS = 20_000  # per teacher and venue; beyond, patterns of fewer sessions (larger sets)
