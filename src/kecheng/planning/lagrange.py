@@ -163,10 +163,8 @@ def _pattern_sets(
 class _Teachers:
     """Each teacher's choices of new groups per interest, and where they may start them."""
 
-    pair_teacher: np.ndarray  # per (teacher, interest) pair: teacher position
-    pair_interest: np.ndarray  # per pair: interest index
-    offer_pair: np.ndarray  # per (pair, slot) the teacher may teach in: the pair, ascending
-    offer_slot: np.ndarray  # … and the slot
+    offer_pair: np.ndarray  # per (teacher, interest) pair and slot the teacher may teach in: the pair
+    offer_slot: np.ndarray  # … and the slot (a pair's offers are consecutive, pairs ascending)
     offer_begin: np.ndarray  # per pair: its first offer
     combo_teacher: np.ndarray  # per choice: teacher position (exactly solved teachers)
     combo_pairs: np.ndarray  # (choices, most interests): pair indices (-1: none)
@@ -208,11 +206,9 @@ class Relaxation:
         for n, interest in enumerate(interests):
             ks = new_orders.get(interest.interest_id, [])
             teachers = ctx.teachers_with_room(interest)
-            if not teachers:
+            if not ks or not teachers:
                 continue
             duration = interest.duration_min // ctx.grid
-            if not ks:
-                continue
             fits = set(fitting_venues(ctx, interest).tolist())
             rs = np.array([ctx.resident_index[pp.orders[k].resident_id] for k in ks], dtype=np.int64)
             here_of = np.array([position[k] for k in ks], dtype=np.int64)  # into self.orders
@@ -247,6 +243,7 @@ class Relaxation:
         self.facility_cap = np.array(f_cap, dtype=np.int64)
         self.facility_size = np.bincount(self.pair_facility, minlength=len(f_key))  # ≥ min: patterns hold it
         self.slots = len(slot_of)
+        self.parents = len(interests) * len(PARTS)  # (interest, part): the slots' coarser prices
         self.slot_parent = np.array([n * len(PARTS) + tau for n, tau, _ in slot_of], dtype=np.int64)
 
         join_order, join_group = [], []
@@ -360,15 +357,14 @@ def _teacher_choices(
     by_teacher: dict[int, list[int]] = defaultdict(list)
     for t, n in sorted(teacher_slots):
         by_teacher[t].append(n)
-    pair_teacher, pair_interest, offer_pair, offer_slot = [], [], [], []
+    offer_pair, offer_slot, offer_begin = [], [], []
     combo_teacher, combo_pairs, combo_counts, capped = [], [], [], []
     widest = max((len(v) for v in by_teacher.values()), default=1)
     for position, (t, ns) in enumerate(sorted(by_teacher.items())):
-        pairs = list(range(len(pair_teacher), len(pair_teacher) + len(ns)))
-        for n in ns:
-            pair_teacher.append(position)
-            pair_interest.append(n)
-            offer_pair += [len(pair_teacher) - 1] * len(teacher_slots[t, n])
+        pairs = list(range(len(offer_begin), len(offer_begin) + len(ns)))
+        for pair, n in zip(pairs, ns, strict=True):
+            offer_begin.append(len(offer_slot))
+            offer_pair += [pair] * len(teacher_slots[t, n])
             offer_slot += teacher_slots[t, n]
         sessions = [interests[n].sessions_per_week for n in ns]
         minutes = [interests[n].sessions_per_week * interests[n].duration_min for n in ns]
@@ -396,11 +392,9 @@ def _teacher_choices(
                 )
             )
     return _Teachers(
-        np.array(pair_teacher, dtype=np.int64),
-        np.array(pair_interest, dtype=np.int64),
         np.array(offer_pair, dtype=np.int64),
         np.array(offer_slot, dtype=np.int64),
-        np.searchsorted(np.array(offer_pair, dtype=np.int64), np.arange(len(pair_teacher))),
+        np.array(offer_begin, dtype=np.int64),
         np.array(combo_teacher, dtype=np.int64),
         np.array(combo_pairs, dtype=np.int64).reshape(-1, widest),
         np.array(combo_counts, dtype=np.int64).reshape(-1, widest),
@@ -413,7 +407,7 @@ def _teach(teachers: _Teachers, nu: np.ndarray, slots: int) -> tuple[float, np.n
     """Each teacher's best groups at prices ν (per slot; a teacher takes their best slot of each
     interest): value, groups per slot."""
     taught = np.zeros(slots)
-    if not len(teachers.pair_teacher):
+    if not len(teachers.offer_begin):
         return 0.0, taught
     offered = nu[teachers.offer_slot]
     price = np.maximum.reduceat(offered, teachers.offer_begin)  # per pair: the best slot it may teach in
@@ -493,7 +487,7 @@ def lagrangian_bound(
     lam = np.zeros(len(p))
     mu = _room_prices(relaxation, p)
     parent = relaxation.slot_parent
-    nu = np.zeros(len(PARTS) * len(ctx.pp.interests))  # tied: one price per interest and part at first
+    nu = np.zeros(relaxation.parents)  # tied: one price per interest and part at first
     tied, phase, exact = True, 0, False  # steps in this phase; the tied model's optimum found
     best, theta, since, n = math.inf, 1.0, 0, 0
     history: list[float] = []
