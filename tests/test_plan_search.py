@@ -10,12 +10,12 @@ from cli_helpers import busy_cores
 
 from kecheng import generate, greedy
 from kecheng.planning import PlanWeights, greedy_plan, plan, search, synthetic_orders
-from kecheng.planning.context import PlanContext
+from kecheng.planning.context import PlanContext, haversine_m
 from kecheng.planning.cpsat import ScopedModel, tiers, tiers_change
 from kecheng.planning.heuristic import construct
 from kecheng.planning.outcome import from_solution
 from kecheng.planning.planner import _outcome_tiers, finish
-from kecheng.planning.search import Taken, _centres, _nearest_options, improve, neighbourhood
+from kecheng.planning.search import Taken, _centres, _nearest_options, _partners, improve, neighbourhood
 from kecheng.planning.solution import Solution
 from kecheng.planning.space import build_space
 
@@ -101,6 +101,36 @@ def test_neighbourhoods_solved_at_once_keep_clear_of_each_other(space):
     assert not venues(first) & venues(second)
     assert not residents(first) & residents(second)
     assert not (teachers(first) & teachers(second)) - {None}
+
+
+def test_an_interests_partner_is_the_one_its_residents_most_often_order_besides(space):
+    """Counted afresh from the order table: residents (with options for both) per interest pair."""
+    orders = space.ctx.pp.orders
+    wanted: dict[str, set[str]] = {}
+    for k in space.by_order:
+        wanted.setdefault(orders[k].resident_id, set()).add(orders[k].interest_id)
+    partners = _partners(space)
+    assert partners
+    for a, b in partners.items():
+        both = {
+            c: sum(a in w and c in w for w in wanted.values()) for c in {o.interest_id for o in orders} - {a}
+        }
+        assert both[b] == max(both.values()) > 0
+        assert b == min(c for c, n in both.items() if n == both[b])
+
+
+def test_a_pair_neighbourhood_holds_the_nearest_options_of_both_interests_only(space):
+    a, b = next(iter(_partners(space).items()))
+    centre = _centres(space, random.Random(0))[0]
+    free = _nearest_options(space, centre, 10**9, {a, b})
+    kinds = {space.options[o].interest_id for o in free}
+    assert kinds == {a, b}
+    assert free == sorted(o for o in range(len(space.options)) if space.options[o].interest_id in kinds)
+    near = _nearest_options(space, centre, 1_500, {a, b})
+    assert set(near) < set(free) and sum(len(space.by_option[o]) for o in near) >= 1_500
+    venues = space.option_venue
+    far = haversine_m(centre[0], centre[1], space.ctx.venue_lat[venues], space.ctx.venue_lon[venues])
+    assert max(far[near]) <= min(far[sorted(set(free) - set(near))])  # the nearest ones
 
 
 def test_lanes_never_make_it_worse_and_keep_every_rule(space, monkeypatch):

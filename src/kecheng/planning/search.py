@@ -4,15 +4,23 @@ One CP-SAT model of a whole district (~200 000 pairs measured; ~650 000 with tod
 candidates) spent half a minute in presolve on two cores and then improved slowly, so the
 search frees one part of the plan at a time and holds the rest: a neighbourhood is the
 options nearest to a centre (a community, in a seeded order that visits every community),
-up to a budget of pairs — of every interest, or (every other turn) of one interest only, in a
-seeded rotation. Its model sees what the
+up to a budget of pairs, of a kind that turns with each neighbourhood (``KINDS``): of every
+interest; of one interest only, in a seeded rotation; or of that interest and its *partner*, the
+interest its residents most often order besides, so residents can trade a group of one for a
+group of the other and the two interests' groups move together. Its model sees what the
 fixed rest leaves (residents' room and sessions, teachers' groups, sessions and times,
 venues' times) and gets the current plan as a hint, so it never returns anything worse; the
 plan is compared tier by tier. A neighbourhood stops once its best is within ``GAP`` of CP-SAT's
 bound: most of its time went on proving what it had already found (search alone, 60 s on
 CP-SAT's clock, one worker, five generated districts: +0.5 to +1.3 % order points, twice the
-neighbourhoods). The budget grows while neighbourhoods are proven optimal, shrinks when the
-clock stops them and stays when the gap does. A space small enough is solved whole, once,
+neighbourhoods). A budget grows while its neighbourhoods are proven optimal, shrinks when the clock
+stops them and stays when the gap does; areas of every interest, nearly free to prove (district 0:
+a median 0.035 s of CP-SAT), have a budget of their own, so their growth does not swell the
+others'. Pairs of interests and the areas' own budget, against every other neighbourhood of one
+interest and one shared budget (search alone, 120 s on CP-SAT's clock, one worker, six generated
+districts of five shapes): +0.6 to +1.3 % order points (median +0.9 %). A budget per kind (one
+interest's too) did as well on one lane but, on the wall clock with two lanes, grew one interest's
+to 25 600 pairs and halved the neighbourhoods solved. A space small enough is solved whole, once,
 without a gap.
 
 With cores to spare (``lanes``), several neighbourhoods are solved at once, one CP-SAT worker each,
@@ -29,8 +37,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections import defaultdict
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -53,7 +61,7 @@ SOLVE_S, SOLVE_S_PER_PAIR = 2.0, 1 / 1500  # a neighbourhood's time limit, by it
 # (with one worker ``set_clock`` turns it into 1/8 deterministic second per second: ~0.3 s of wall
 # time per second on these models, which is what these figures were tuned with)
 MAX_LANES = 4  # neighbourhoods solved at once at most (measured with 2)
-MIX = 2  # every MIX-th neighbourhood is an area of all interests, the others one interest
+KINDS = ("area", "interest", "pair", "interest")  # neighbourhoods in turn: all interests, one, two
 GAP = 0.01  # a neighbourhood stops within this share of its CP-SAT bound (the rest is mostly proof)
 
 
@@ -110,8 +118,9 @@ def improve(
     centres = _centres(space, rng)
     interests = sorted({o.interest_id for o in space.options})
     rng.shuffle(interests)
+    partners = _partners(space)
     current, value = start, tiers(space, start, weights)
-    budget = START_BUDGET
+    budgets = {"area": START_BUDGET, "focused": START_BUDGET}  # areas prove easily: a budget of their own
     turn, spent = 0, 0.0
     flying: dict[Future, tuple] = {}  # neighbourhoods being solved: each new one keeps clear of them
     pool = ThreadPoolExecutor(max_workers=MAX_LANES)
@@ -132,17 +141,22 @@ def improve(
                 for job in flying.values():
                     taken.add(space, job[-1].scope)
                 centre = centres[turn % len(centres)]
-                focus = interests[(turn // 2) % len(interests)] if turn % MIX and interests else None
+                kind = KINDS[turn % len(KINDS)]
+                pool_of = "area" if kind == "area" else "focused"
+                focus = None
+                if kind != "area" and interests:
+                    interest = interests[(turn // len(KINDS)) % len(interests)]
+                    focus = {interest, partners.get(interest, interest)} if kind == "pair" else {interest}
                 turn += 1
-                free = _nearest_options(space, centre, budget, focus)
+                free = _nearest_options(space, centre, budgets[pool_of], focus)
                 scope = neighbourhood(space, current, free, taken)
                 spent += STEP_COST_S + PAIR_COST_S * len(scope.pairs)
                 if scope.pairs:
-                    limit = max(SOLVE_S, budget * SOLVE_S_PER_PAIR)
+                    limit = max(SOLVE_S, budgets[pool_of] * SOLVE_S_PER_PAIR)
                     if neighbourhoods is None:
                         limit = min(remaining, limit)
                     model = ScopedModel(space, scope, weights)
-                    job = (turn, focus, len(free), wide, model)
+                    job = (turn, pool_of, focus, len(free), wide, model)
                     flying[
                         pool.submit(
                             model.solve,
@@ -160,7 +174,7 @@ def improve(
                 break
             done, _ = wait(flying, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=lambda f: flying[f][0]):
-                number, focus, options, width, model = flying.pop(future)
+                number, pool_of, focus, options, width, model = flying.pop(future)
                 found, result = future.result()
                 spent += result.deterministic / DETERMINISTIC_PER_SECOND
                 found = model.carry(found, current)
@@ -175,7 +189,7 @@ def improve(
                     "seconds": round(time.perf_counter() - began, 2),
                     "status": result.status,
                     "options": options,
-                    "interest": focus or "",
+                    "interest": "+".join(sorted(focus or ())),
                     "pairs": len(model.scope.pairs),
                     "tier1": value[0],
                     "better": better,
@@ -185,9 +199,9 @@ def improve(
                 if on_step is not None:
                     on_step(step)
                 if result.proven:
-                    budget = min(MAX_BUDGET, int(budget * 1.25))
+                    budgets[pool_of] = min(MAX_BUDGET, int(budgets[pool_of] * 1.25))
                 elif result.status != "OPTIMAL":  # stopped by the clock (at its gap: kept)
-                    budget = max(MIN_BUDGET, int(budget * 0.8))
+                    budgets[pool_of] = max(MIN_BUDGET, int(budgets[pool_of] * 0.8))
     finally:
         pool.shutdown()
     return current, record
@@ -217,15 +231,26 @@ def _centres(space: Space, rng: random.Random) -> list[tuple[float, float]]:
     return [(lat, lon) for _, lat, lon in centres]
 
 
+def _partners(space: Space) -> dict[str, str]:
+    """Per interest: the interest most of its residents also order (with options; ties by id)."""
+    orders = space.ctx.pp.orders
+    both: dict[str, Counter[str]] = defaultdict(Counter)
+    for ks in space.orders_of_resident.values():
+        ordered = {orders[k].interest_id for k in ks}
+        for a in ordered:
+            both[a].update(ordered - {a})
+    return {a: min(c, key=lambda b: (-c[b], b)) for a, c in both.items() if c}
+
+
 def _nearest_options(
-    space: Space, centre: tuple[float, float], budget: int, interest: str | None = None
+    space: Space, centre: tuple[float, float], budget: int, interests: Collection[str] | None = None
 ) -> list[int]:
-    """Options (of one interest, if given) nearest to centre until their pairs reach the budget."""
+    """Options (of these interests, if given) nearest to centre until their pairs reach the budget."""
     ctx = space.ctx
     venues = space.option_venue
     d = haversine_m(centre[0], centre[1], ctx.venue_lat[venues], ctx.venue_lon[venues])
-    if interest is not None:
-        d = np.where(space.option_interest == interest, d, np.inf)
+    if interests is not None:
+        d = np.where(np.isin(space.option_interest, list(interests)), d, np.inf)
     chosen, total = [], 0
     for o in np.argsort(d, kind="stable"):
         if not np.isfinite(d[o]):
