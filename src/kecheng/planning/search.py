@@ -142,21 +142,21 @@ def improve(
                     taken.add(space, job[-1].scope)
                 centre = centres[turn % len(centres)]
                 kind = KINDS[turn % len(KINDS)]
-                pool_of = "area" if kind == "area" else "focused"
+                budget_key = "area" if kind == "area" else "focused"
                 focus = None
                 if kind != "area" and interests:
                     interest = interests[(turn // len(KINDS)) % len(interests)]
                     focus = {interest, partners.get(interest, interest)} if kind == "pair" else {interest}
                 turn += 1
-                free = _nearest_options(space, centre, budgets[pool_of], focus)
+                free = _nearest_options(space, centre, budgets[budget_key], focus)
                 scope = neighbourhood(space, current, free, taken)
                 spent += STEP_COST_S + PAIR_COST_S * len(scope.pairs)
                 if scope.pairs:
-                    limit = max(SOLVE_S, budgets[pool_of] * SOLVE_S_PER_PAIR)
+                    limit = max(SOLVE_S, budgets[budget_key] * SOLVE_S_PER_PAIR)
                     if neighbourhoods is None:
                         limit = min(remaining, limit)
                     model = ScopedModel(space, scope, weights)
-                    job = (turn, pool_of, focus, len(free), wide, model)
+                    job = (turn, budget_key, focus, len(free), wide, model)
                     flying[
                         pool.submit(
                             model.solve,
@@ -174,7 +174,7 @@ def improve(
                 break
             done, _ = wait(flying, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=lambda f: flying[f][0]):
-                number, pool_of, focus, options, width, model = flying.pop(future)
+                number, budget_key, focus, options, width, model = flying.pop(future)
                 found, result = future.result()
                 spent += result.deterministic / DETERMINISTIC_PER_SECOND
                 found = model.carry(found, current)
@@ -199,9 +199,9 @@ def improve(
                 if on_step is not None:
                     on_step(step)
                 if result.proven:
-                    budgets[pool_of] = min(MAX_BUDGET, int(budgets[pool_of] * 1.25))
+                    budgets[budget_key] = min(MAX_BUDGET, int(budgets[budget_key] * 1.25))
                 elif result.status != "OPTIMAL":  # stopped by the clock (at its gap: kept)
-                    budgets[pool_of] = max(MIN_BUDGET, int(budgets[pool_of] * 0.8))
+                    budgets[budget_key] = max(MIN_BUDGET, int(budgets[budget_key] * 0.8))
     finally:
         pool.shutdown()
     return current, record
