@@ -15,7 +15,17 @@ from kecheng.planning.cpsat import ScopedModel, tiers, tiers_change
 from kecheng.planning.heuristic import construct
 from kecheng.planning.outcome import from_solution
 from kecheng.planning.planner import _outcome_tiers, finish
-from kecheng.planning.search import Taken, _centres, _nearest_options, _partners, improve, neighbourhood
+from kecheng.planning.search import (
+    Taken,
+    _centres,
+    _nearest_options,
+    _next_teaching,
+    _partners,
+    _teacher_options,
+    _teaching,
+    improve,
+    neighbourhood,
+)
 from kecheng.planning.solution import Solution
 from kecheng.planning.space import build_space
 
@@ -133,6 +143,45 @@ def test_a_pair_neighbourhood_holds_the_nearest_options_of_both_interests_only(s
     assert max(far[near]) <= min(far[sorted(set(free) - set(near))])  # the nearest ones
 
 
+def test_a_teachers_neighbourhood_holds_their_options_first_then_their_colleagues_and_interests(space):
+    start = construct(space)
+    teaching = _teaching(space)
+    teacher = min(set(start.teacher.values()))
+    mine = {
+        o
+        for o, option in enumerate(space.options)
+        if option.candidate and teacher in option.candidate.teachers
+    }
+    assert set(teaching[teacher]) == mine and {o for o, t in start.teacher.items() if t == teacher} <= mine
+    colleagues = {t for o in mine for t in space.options[o].candidate.teachers}
+    interests = {space.options[o].interest_id for o in mine}
+    wanted = mine | {
+        o
+        for o, option in enumerate(space.options)
+        if option.interest_id in interests
+        or (option.candidate and colleagues & set(option.candidate.teachers))
+    }
+    assert _teacher_options(space, start, teacher, teaching, 10**9) == sorted(wanted)
+    own_pairs = sum(len(space.by_option[o]) for o in mine)
+    small = _teacher_options(space, start, teacher, teaching, own_pairs + 1)
+    assert mine < set(small) < wanted  # their own all in, then the nearest others up to the budget
+    assert set(_teacher_options(space, start, teacher, teaching, 1)) <= mine
+
+
+def test_the_teachers_rotation_visits_only_those_who_teach_a_new_group_now(space):
+    start = construct(space)
+    rotation = sorted(_teaching(space))
+    teaching_now = set(start.teacher.values())
+    assert teaching_now and set(rotation) - teaching_now  # some teach now, some do not
+    seen, cursor = [], 0
+    for _ in range(len(teaching_now)):
+        teacher, cursor = _next_teaching(rotation, cursor, start)
+        seen.append(teacher)
+    assert sorted(seen) == sorted(teaching_now)  # each once per round, in the rotation's order
+    assert seen == [t for t in rotation if t in teaching_now]
+    assert _next_teaching(rotation, 0, Solution()) == (None, 0)
+
+
 def test_lanes_never_make_it_worse_and_keep_every_rule(space, monkeypatch):
     monkeypatch.setattr(search, "START_BUDGET", 800)  # neighbourhoods small enough for two at once
     weights = PlanWeights()
@@ -141,6 +190,7 @@ def test_lanes_never_make_it_worse_and_keep_every_rule(space, monkeypatch):
         space, start, weights, time_limit=60, seed=1, workers=3, whole_pairs=0, neighbourhoods=12, lanes=3
     )
     assert any(step["lanes"] == 3 for step in log.steps)
+    assert any(step["teacher"] for step in log.steps)  # teachers' neighbourhoods take their turns
     turns = [step["turn"] for step in log.steps]  # each taken once (a turn without pairs: none)
     assert len(turns) == len(set(turns)) >= 8 and max(turns) <= 12
     value = tiers(space, best, weights)
