@@ -29,7 +29,8 @@ to 25 600 pairs and halved the neighbourhoods solved. A teacher's neighbourhood 
 second one of one interest: search alone (as above) +0.0 to +0.4 % on five of six districts,
 −0.3 % on the tight one; the 2-worker benchmark (150 s) +0.35 to +1.0 % on all six (median
 +0.7 %). Teachers who teach no new group yet, or every teacher, in the rotation did no better
-(search alone: median +0.1 and +0.2 %, wider spread). A space small enough is solved whole,
+(search alone: median +0.1 and +0.2 %, wider spread), nor did two teachers' turns in five
+(2-worker benchmark −0.6 to +0.3 % against one in four). A space small enough is solved whole,
 once, without a gap.
 
 With cores to spare (``lanes``), several neighbourhoods are solved at once, one CP-SAT worker each,
@@ -70,12 +71,8 @@ SOLVE_S, SOLVE_S_PER_PAIR = 2.0, 1 / 1500  # a neighbourhood's time limit, by it
 # (with one worker ``set_clock`` turns it into 1/8 deterministic second per second: ~0.3 s of wall
 # time per second on these models, which is what these figures were tuned with)
 MAX_LANES = 4  # neighbourhoods solved at once at most (measured with 2)
-KINDS = (
-    "area",
-    "interest",
-    "pair",
-    "teacher",
-)  # neighbourhoods in turn: all interests, one, two, a teacher's
+# neighbourhoods in turn: all interests, one, two, a teacher's (an area if nobody teaches a new group)
+KINDS = ("area", "interest", "pair", "teacher")
 GAP = 0.01  # a neighbourhood stops within this share of its CP-SAT bound (the rest is mostly proof)
 
 
@@ -294,42 +291,39 @@ def _teacher_options(
     the same and those of the same interests, each nearest to the teacher's first group first,
     until their pairs reach the budget: a teacher's group can move, and its members and the
     teachers it displaces can go elsewhere, in one neighbourhood."""
-    ctx = space.ctx
     held = sorted(o for o, t in solution.teacher.items() if t == teacher)
     mine = set(teaching.get(teacher, ())) | set(held)
     anchor = space.option_venue[held[0] if held else min(mine)]
-    venues = space.option_venue
-    d = haversine_m(
-        ctx.venue_lat[anchor], ctx.venue_lon[anchor], ctx.venue_lat[venues], ctx.venue_lon[venues]
-    )
+    d = _distances(space, (space.ctx.venue_lat[anchor], space.ctx.venue_lon[anchor]))
     interests = {space.options[o].interest_id for o in mine}
     colleagues = {t for o in mine if space.options[o].candidate for t in space.options[o].candidate.teachers}
     near = {o for t in colleagues for o in teaching.get(t, ())}
     near.update(np.flatnonzero(np.isin(space.option_interest, list(interests))).tolist())
-    chosen: list[int] = []
-    total = 0
-    for ring in (mine, near - mine):
-        for o in sorted(ring, key=lambda o: (d[o], o)):
-            chosen.append(int(o))
-            total += len(space.by_option[int(o)])
-            if total >= budget:
-                return sorted(chosen)
-    return sorted(chosen)
+    ranked = [o for ring in (mine, near - mine) for o in sorted(ring, key=lambda o: (d[o], o))]
+    return _until_budget(space, ranked, budget)
 
 
 def _nearest_options(
     space: Space, centre: tuple[float, float], budget: int, interests: Collection[str] | None = None
 ) -> list[int]:
     """Options (of these interests, if given) nearest to centre until their pairs reach the budget."""
-    ctx = space.ctx
-    venues = space.option_venue
-    d = haversine_m(centre[0], centre[1], ctx.venue_lat[venues], ctx.venue_lon[venues])
+    d = _distances(space, centre)
     if interests is not None:
         d = np.where(np.isin(space.option_interest, list(interests)), d, np.inf)
+    ranked = np.argsort(d, kind="stable")
+    return _until_budget(space, ranked[np.isfinite(d[ranked])].tolist(), budget)
+
+
+def _distances(space: Space, centre: tuple[float, float]) -> np.ndarray:
+    """Per option: metres from centre to its (first) venue."""
+    ctx, venues = space.ctx, space.option_venue
+    return haversine_m(centre[0], centre[1], ctx.venue_lat[venues], ctx.venue_lon[venues])
+
+
+def _until_budget(space: Space, ranked: list[int], budget: int) -> list[int]:
+    """The first of ``ranked`` whose pairs reach the budget (all if they do not), sorted."""
     chosen, total = [], 0
-    for o in np.argsort(d, kind="stable"):
-        if not np.isfinite(d[o]):
-            break
+    for o in ranked:
         chosen.append(int(o))
         total += len(space.by_option[int(o)])
         if total >= budget:
