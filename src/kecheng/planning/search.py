@@ -291,12 +291,12 @@ def _teacher_options(
     the same and those of the same interests, each nearest to the teacher's first group first,
     until their pairs reach the budget: a teacher's group can move, and its members and the
     teachers it displaces can go elsewhere, in one neighbourhood."""
-    held = sorted(o for o, t in solution.teacher.items() if t == teacher)
-    mine = set(teaching.get(teacher, ())) | set(held)
-    anchor = space.option_venue[held[0] if held else min(mine)]
+    mine = set(teaching[teacher])  # the groups they teach are among them (models link no other)
+    first = min((o for o, t in solution.teacher.items() if t == teacher), default=min(mine))
+    anchor = space.option_venue[first]
     d = _distances(space, (space.ctx.venue_lat[anchor], space.ctx.venue_lon[anchor]))
     interests = {space.options[o].interest_id for o in mine}
-    colleagues = {t for o in mine if space.options[o].candidate for t in space.options[o].candidate.teachers}
+    colleagues = {t for o in mine for t in space.options[o].candidate.teachers}
     near = {o for t in colleagues for o in teaching.get(t, ())}
     near.update(np.flatnonzero(np.isin(space.option_interest, list(interests))).tolist())
     ranked = [o for ring in (mine, near - mine) for o in sorted(ring, key=lambda o: (d[o], o))]
