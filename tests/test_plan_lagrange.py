@@ -113,6 +113,23 @@ def test_a_teacher_counts_only_where_they_can_teach_a_whole_weekly_pattern():
     assert plan(pp, time_limit=10, workers=1).summary()["orders_met"] == 10
 
 
+def test_a_teacher_gives_no_more_sessions_than_their_days_allow():
+    """16 neighbours ask for I1, twice a week. T1 may take two new groups and has six free hours,
+    but only on Monday and Tuesday mornings, one session a day: two sessions a week, so one group.
+    Counted by groups and free minutes alone, the bound would let the second group in (16)."""
+    problem = pb.district(
+        [pb.venue("V1")],
+        [pb.teacher("T1", "I1", max_groups=2, max_sessions_per_day=1)],
+        [("T1", d, "09:00", "12:00") for d in (1, 2)],
+    )
+    residents = [pb.resident(f"R{n}") for n in range(16)]
+    orders = [pb.order(r["resident_id"], "I1") for r in residents]
+    pp = pb.plan_problem(problem, [pb.interest("I1", max_size=10, sessions=2)], residents, orders)
+    bound = prove_bound(PlanContext(pp, []), np.ones(16, dtype=np.int64), iterations=300)
+    assert bound.whole_group_points == 10 and bound.points == 10
+    assert plan(pp, time_limit=10, workers=1).summary()["orders_met"] == 10
+
+
 def test_a_group_counts_only_against_the_teachers_who_could_teach_its_pattern():
     """I1 meets twice a week, on the mornings its residents can come: eight on Monday and
     Wednesday (T1's mornings), eight on Tuesday and Thursday (T2's). T1 may take two new groups,

@@ -20,9 +20,9 @@ room, every running group within its seats; the groups of a set are taught by th
 whose own patterns found it (or a set it holds): a teacher free only on Mondays teaches no group
 that meets twice a week, nor one on the days of another teacher's patterns. Per *slot* —
 interest, part and those teachers — the slot's groups are at most the groups its teachers give
-it, each teacher within their new groups, weekly sessions and free minutes. Every real plan is
-a solution of this model (its groups, members and teachers are the witnesses), so its optimum
-bounds the plan.
+it, each teacher within their new groups, weekly sessions (no more than the whole sessions their
+free days hold: ``_day_sessions``) and free minutes. Every real plan is a solution of this model
+(its groups, members and teachers are the witnesses), so its optimum bounds the plan.
 
 **The bound.** Moving "each order once" (``λ``), "each resident within their room" (``μ``)
 and "each slot's groups have teachers" (``ν``) into the objective splits the model into
@@ -368,12 +368,13 @@ def _teacher_choices(
             offer_slot += teacher_slots[t, n]
         sessions = [interests[n].sessions_per_week for n in ns]
         minutes = [interests[n].sessions_per_week * interests[n].duration_min for n in ns]
-        most = int(min(groups_left[t], week_left[t] // min(sessions), free_minutes[t] // min(minutes)))
+        week = min(int(week_left[t]), _day_sessions(ctx, t, min(interests[n].duration_min for n in ns)))
+        most = int(min(groups_left[t], week // min(sessions), free_minutes[t] // min(minutes)))
         if most <= ENUMERATE_GROUPS:
             for counts in itertools.product(range(most + 1), repeat=len(ns)):
                 if (
                     0 < sum(counts) <= most
-                    and sum(c * s for c, s in zip(counts, sessions, strict=True)) <= week_left[t]
+                    and sum(c * s for c, s in zip(counts, sessions, strict=True)) <= week
                     and sum(c * m for c, m in zip(counts, minutes, strict=True)) <= free_minutes[t]
                 ):
                     combo_teacher.append(position)
@@ -385,7 +386,7 @@ def _teacher_choices(
                     position,
                     pairs,
                     float(groups_left[t]),
-                    float(week_left[t]),
+                    float(week),
                     float(free_minutes[t]),
                     np.array(sessions, dtype=float),
                     np.array(minutes, dtype=float),
@@ -401,6 +402,20 @@ def _teacher_choices(
         capped,
         len(by_teacher),
     )
+
+
+def _day_sessions(ctx: PlanContext, teacher: int, duration_min: int) -> int:
+    """Sessions of at least ``duration_min`` the teacher can still start in a week: per weekday,
+    the whole sessions that fit in their open stretches, at most the sessions left that day."""
+    steps = -(-duration_min // ctx.grid)
+    _, _, day_left = ctx.teacher_room
+    total = 0
+    for day in range(7):
+        row = np.concatenate([[False], ctx.teacher_open[teacher, day], [False]]).astype(np.int8)
+        edges = np.flatnonzero(np.diff(row))
+        fits = int(((edges[1::2] - edges[::2]) // steps).sum())
+        total += min(fits, int(day_left[teacher, day]))
+    return total
 
 
 def _teach(teachers: _Teachers, nu: np.ndarray, slots: int) -> tuple[float, np.ndarray]:
