@@ -258,7 +258,13 @@ class Relaxation:
         self.join_group = np.array(join_group, dtype=np.int64)
         self.seats = np.array([ctx.running[g].seats for g in groups], dtype=np.int64)
         self.teachers = _teacher_choices(ctx, interests, teacher_slots)
-        self._pair_sorted: np.ndarray | None = None
+        # pairs are grouped by facility (built facility by facility): each step re-sorts them
+        # within their facility, best first, starting from the last step's order (nearly sorted)
+        self._sorted_orders = self.pair_order.copy()
+        self._facility_begin = np.cumsum(self.facility_size) - self.facility_size
+        self._rank_in_facility = np.arange(len(self.pair_order)) - np.repeat(
+            self._facility_begin, self.facility_size
+        )
         # facilities by the most groups their set holds, most first, and how many hold y = 1, 2, …
         most = self.facility_size // np.maximum(self.facility_min, 1)
         self._by_most = np.argsort(-most, kind="stable")
@@ -274,17 +280,19 @@ class Relaxation:
 
         # new groups: per (interest, venue, pattern set), the best whole number y of groups
         if len(self.pair_order):
-            c = reduced[self.pair_order]
-            order = self._pair_sorted = _by_group_best_first(c, self.pair_facility, self._pair_sorted)
-            sorted_c = c[order]
-            facility = self.pair_facility[order]
-            begin = np.concatenate([[0], np.cumsum(self.facility_size)[:-1]])
+            c = reduced[self._sorted_orders]
+            resorted = _by_group_best_first(c, self.pair_facility)
+            orders = self._sorted_orders = self._sorted_orders[resorted]
+            sorted_c = c[resorted]
+            begin = self._facility_begin
             prefix = np.concatenate([[0.0], np.cumsum(sorted_c)])
-            positive = np.bincount(facility, weights=sorted_c > 0, minlength=len(begin)).astype(np.int64)
+            positive = np.bincount(self.pair_facility, weights=sorted_c > 0, minlength=len(begin)).astype(
+                np.int64
+            )
             best, best_y, best_m = self._best_groups(prefix, begin, positive, nu[self.facility_slot])
             total += float(best.sum())
-            taken = (np.arange(len(order)) - begin[facility]) < best_m[facility]
-            used += np.bincount(self.pair_order[order][taken], minlength=len(used))
+            taken = self._rank_in_facility < np.repeat(best_m, self.facility_size)
+            used += np.bincount(orders[taken], minlength=len(used))
             groups = np.bincount(self.facility_slot, weights=best_y, minlength=self.slots)
         else:
             groups = np.zeros(self.slots)
@@ -335,16 +343,12 @@ class Relaxation:
         return out
 
 
-def _by_group_best_first(
-    values: np.ndarray, groups: np.ndarray, last: np.ndarray | None = None
-) -> np.ndarray:
-    """Indices sorting by group, then value descending (as ``np.lexsort((-values, groups))``):
-    one float key, sorted from ``last`` time's order, which the small steps leave nearly sorted."""
+def _by_group_best_first(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Indices sorting by group, then value descending (as ``np.lexsort((-values, groups))``),
+    with one float key: quick when the values come nearly sorted (the last step's order)."""
     low, high = float(values.min(initial=0.0)), float(values.max(initial=0.0))
     key = groups * (high - low + 1.0) + (high - values)
-    if last is None:
-        return np.argsort(key, kind="stable")
-    return last[np.argsort(key[last], kind="stable")]
+    return np.argsort(key, kind="stable")
 
 
 def _teacher_choices(
