@@ -5,13 +5,14 @@ from __future__ import annotations
 import random
 import time
 
+import plan_builders as pb
 import pytest
 from cli_helpers import busy_cores
 
 from kecheng import generate, greedy
 from kecheng.planning import PlanWeights, greedy_plan, plan, search, synthetic_orders
 from kecheng.planning.context import PlanContext, haversine_m
-from kecheng.planning.cpsat import ScopedModel, tiers, tiers_change
+from kecheng.planning.cpsat import ScopedModel, full_scope, tiers, tiers_change
 from kecheng.planning.heuristic import construct
 from kecheng.planning.outcome import from_solution
 from kecheng.planning.planner import _outcome_tiers, finish
@@ -252,3 +253,26 @@ def test_the_searchs_tiers_are_the_planned_weeks(space):
     for solution in (start, best):
         week = _outcome_tiers(space.ctx, from_solution(space, solution), weights, points)
         assert tiers(space, solution, weights) == week
+
+
+def test_a_teachers_walk_counts_only_between_sessions_at_two_venues():
+    """T1 may give I1 and I2 at V1 on Monday, 09:00 and 10:00, and also has a candidate 11 km
+    away that morning. The model must let T1 stay at V1 for both: from an empty plan it meets all
+    sixteen orders (had every session's end been pushed out by the walk to the far venue, the
+    two at V1 would clash and eight would be met)."""
+    problem = pb.district(
+        [pb.venue("V1"), pb.venue("VF", "C3")],
+        [pb.teacher("T1", "I1;I2", max_groups=2)],
+        [("T1", 1, "09:00", "11:00")],
+    )
+    residents = [pb.resident(f"{c}{n}", "C3" if c == "F" else "C1") for c in "ABF" for n in range(8)]
+    orders = [pb.order(r["resident_id"], "I2" if r["resident_id"][0] == "B" else "I1") for r in residents]
+    pp = pb.plan_problem(problem, [pb.interest("I1"), pb.interest("I2")], residents, orders)
+    space = build_space(PlanContext(pp, []))
+    venues = {s.venue for o in space.options for s in o.sessions}
+    assert len(venues) == 2  # a candidate at each venue
+    found, result = ScopedModel(space, full_scope(space), PlanWeights()).solve(
+        Solution(), time_limit=10, seed=0, workers=1
+    )
+    assert result.proven and len(found.chosen) == 16
+    assert sorted(found.teacher.values()) == [0, 0]

@@ -4,7 +4,8 @@ For each interest, only where the demand is: a venue gets candidates when at lea
 ``min_size`` residents who ordered the interest (and have room for a group) can walk to it.
 For each such venue the residents' start masks (available, not in one of their running
 groups' sessions) are stacked and counted per (weekday, start); starts that admit the same
-residents form one class, represented by its roundest start (on the hour, then half hour).
+residents form one class, represented by one of its roundest starts (on the hour, then half
+hour), a different one for each interest in turn.
 A pattern is one class per weekday on ``sessions_per_week`` different weekdays, built greedily
 from the fullest classes; its residents are those who can come to every session. Patterns
 with at least ``min_size`` such residents and a teacher who teaches the interest, can come to
@@ -65,6 +66,7 @@ class Demand:
     residents: np.ndarray  # resident index per order
     starts: np.ndarray  # (n, 7, steps): where a session could start for each
     teachers: np.ndarray  # teacher indices with room (their starts differ by venue: VenueDemand)
+    turn: int  # the interest's position in the interests table (see ``_day_options``)
 
 
 def open_orders(ctx: PlanContext) -> dict[str, list[int]]:
@@ -79,12 +81,12 @@ def open_orders(ctx: PlanContext) -> dict[str, list[int]]:
     return out
 
 
-def demand_of(ctx: PlanContext, interest: Interest, orders: list[int]) -> Demand:
+def demand_of(ctx: PlanContext, interest: Interest, orders: list[int], turn: int) -> Demand:
     duration = interest.duration_min // ctx.grid
     residents = np.array([ctx.resident_index[ctx.pp.orders[k].resident_id] for k in orders], dtype=np.int64)
     starts = starts_mask(ctx.resident_free[residents], duration)
     teachers = np.array(ctx.teachers_with_room(interest), dtype=np.int64)
-    return Demand(interest, duration, orders, residents, starts, teachers)
+    return Demand(interest, duration, orders, residents, starts, teachers, turn)
 
 
 def fitting_venues(ctx: PlanContext, interest: Interest) -> np.ndarray:
@@ -125,9 +127,9 @@ def _bits(column: np.ndarray) -> int:
     return int.from_bytes(np.packbits(column, bitorder="little").tobytes(), "little")
 
 
-def _roundness(step: int, grid: int) -> tuple[int, int]:
+def _roundness(step: int, grid: int) -> int:
     minute = step * grid
-    return (0 if minute % 60 == 0 else 1 if minute % 30 == 0 else 2), step
+    return 0 if minute % 60 == 0 else 1 if minute % 30 == 0 else 2
 
 
 Option = tuple[int, int, int, int]  # (count, start, members, teachers) on one weekday
@@ -187,14 +189,19 @@ def _teacher_starts(vd: VenueDemand, teacher: int, steps: int) -> np.ndarray:
 def _day_options(
     ctx: PlanContext, demand: Demand, vd: VenueDemand, day: int, allowed: np.ndarray | None
 ) -> list[Option]:
-    """The fullest classes of one weekday (at most CLASSES_PER_DAY), each at its roundest
-    start among the allowed ones (``allowed``: a (steps,) mask, e.g. one teacher's)."""
-    best: dict[int, int] = {}
+    """The fullest classes of one weekday (at most CLASSES_PER_DAY), each at one of its roundest
+    starts among the allowed ones (``allowed``: a (steps,) mask, e.g. one teacher's): the
+    interest's turn picks which, so interests at one venue, and one teacher's groups, do not all
+    start at the same moment (the first on the hour would put every morning group at 08:00)."""
+    by_class: dict[int, list[int]] = defaultdict(list)
     for start, cls in zip(vd.starts[day].tolist(), vd.classes[day].tolist(), strict=True):
-        if allowed is not None and not allowed[start]:
-            continue
-        if cls not in best or _roundness(start, ctx.grid) < _roundness(best[cls], ctx.grid):
-            best[cls] = start
+        if allowed is None or allowed[start]:
+            by_class[cls].append(start)
+    best: dict[int, int] = {}
+    for cls, starts in by_class.items():
+        roundest = min(_roundness(s, ctx.grid) for s in starts)
+        ties = [s for s in starts if _roundness(s, ctx.grid) == roundest]
+        best[cls] = ties[demand.turn % len(ties)]
     options = [
         (
             vd.members[day][cls].bit_count(),
@@ -408,9 +415,9 @@ def build_candidates(ctx: PlanContext) -> tuple[list[Candidate], dict[str, Deman
     candidates: list[Candidate] = []
     demands: dict[str, Demand] = {}
     orders = open_orders(ctx)
-    for interest in ctx.pp.interests:
+    for turn, interest in enumerate(ctx.pp.interests):
         demand = demands[interest.interest_id] = demand_of(
-            ctx, interest, orders.get(interest.interest_id, [])
+            ctx, interest, orders.get(interest.interest_id, []), turn
         )
         candidates += interest_candidates(ctx, demand, len(candidates))
     return candidates, demands

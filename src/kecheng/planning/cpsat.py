@@ -9,9 +9,9 @@ teacher who could take it). Constraints, all over fixed weekly times:
 - a new option is open iff exactly one teacher takes it; members only in open options;
   ``min_size ≤ members ≤ capacity`` when open; a running group fills at most its free seats;
 - a venue hosts one new session at a time (running sessions are off its mask already);
-- a teacher teaches one session at a time with the walk plus buffer between venues (each
-  session's end pushed out by the longest walk to the teacher's other venues that day, which
-  is conservative), within ``max_groups`` and the weekly and daily session limits;
+- a teacher teaches one session at a time with the walk plus buffer between venues (sessions
+  that overlap by cliques, sessions at two venues too close to walk between by pairs), within
+  ``max_groups`` and the weekly and daily session limits;
 - a resident's groups never overlap: one at-most-one per maximal set of their options (from
   different orders) sharing a moment.
 
@@ -24,6 +24,7 @@ first and tiers 3-5 with those held.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -32,7 +33,8 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from kecheng.cpsat.search import set_clock, worker_count
-from kecheng.planning.solution import Solution
+from kecheng.planning.context import Session
+from kecheng.planning.solution import Solution, overlaps, too_close
 from kecheng.planning.space import Space
 from kecheng.planning.weights import PlanWeights
 
@@ -215,31 +217,18 @@ class ScopedModel:
             sessions = [len(space.options[o].sessions) for o in options]
             if sum(sessions) > scope.week_left[t]:
                 m.add(sum(n * y for n, y in zip(sessions, ys, strict=True)) <= scope.week_left[t])
-            by_day: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+            by_day: dict[int, list[tuple[Session, int]]] = defaultdict(list)
             for o in options:
                 for s in space.options[o].sessions:
-                    by_day[s.day].append((s.start, s.end, o))
+                    by_day[s.day].append((s, o))
             for day, items in sorted(by_day.items()):
                 if len(items) > scope.day_left[t, day]:
-                    m.add(sum(self.y[o, t] for _, _, o in items) <= scope.day_left[t, day])
-                for clique in maximal_cliques(self._with_travel(items)):
+                    m.add(sum(self.y[o, t] for _, o in items) <= scope.day_left[t, day])
+                for clique in maximal_cliques((s.start, s.end, o) for s, o in items):
                     m.add_at_most_one(self.y[o, t] for o in clique)
-
-    def _with_travel(self, items: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-        """A teacher's sessions on one day, each end pushed out by the longest walk (plus buffer)
-        from its venue to any other venue among them: if the pushed-out intervals do not overlap,
-        every pair has its travel time, whichever comes first."""
-        ctx = self.space.ctx
-        venues = sorted({self.space.options[o].candidate.venue for _, _, o in items})
-        out = []
-        for start, end, o in items:
-            v = self.space.options[o].candidate.venue
-            pad = max(
-                (ctx.travel_min(v, u) for u in venues if u != v),
-                default=0,
-            )
-            out.append((start, end + -(-pad // ctx.grid), o))
-        return out
+                for (a, o), (b, q) in itertools.combinations(items, 2):
+                    if o != q and not overlaps(a, [(b.day, b.start, b.end)]) and too_close(space.ctx, a, b):
+                        m.add_bool_or([self.y[o, t].Not(), self.y[q, t].Not()])
 
     def _venues(self) -> None:
         space = self.space

@@ -57,7 +57,7 @@ import numpy as np
 from kecheng.cpsat.search import WALL_SLACK, worker_count
 from kecheng.planning.context import haversine_m
 from kecheng.planning.cpsat import Scope, ScopedModel, full_scope, tiers, tiers_change
-from kecheng.planning.solution import Solution, overlaps
+from kecheng.planning.solution import Solution, overlaps, too_close
 from kecheng.planning.space import Space
 from kecheng.planning.weights import PlanWeights
 
@@ -442,19 +442,10 @@ def neighbourhood(space: Space, solution: Solution, free: list[int], taken: Take
 
 def _teacher_fits(space: Space, teacher: int, o: int, fixed: list[int]) -> bool:
     """Can the teacher take option o beside their fixed new groups (no overlap, time to walk)?"""
-    ctx = space.ctx
-    mine = space.options[o]
-    for other in fixed:
-        for s in space.options[other].sessions:
-            for t in mine.sessions:
-                if s.day != t.day:
-                    continue
-                if s.start < t.end and t.start < s.end:
-                    return False
-                if s.venue == t.venue:
-                    continue
-                need = ctx.travel_min(s.venue, t.venue) / ctx.grid
-                gap = t.start - s.end if t.start >= s.end else s.start - t.end
-                if gap < need:
-                    return False
-    return True
+    mine = space.options[o].sessions
+    return not any(
+        overlaps(t, [(s.day, s.start, s.end)]) or too_close(space.ctx, s, t)
+        for other in fixed
+        for s in space.options[other].sessions
+        for t in mine
+    )
