@@ -412,7 +412,7 @@ def _teacher_choices(
 def _day_sessions(ctx: PlanContext, teacher: int, duration_min: int) -> int:
     """Sessions of at least ``duration_min`` the teacher can still start in a week: per weekday,
     the whole sessions that fit in their open stretches, at most the sessions left that day."""
-    steps = -(-duration_min // ctx.grid)
+    steps = max(1, duration_min // ctx.grid)  # as every session is laid out (``Demand.duration``)
     _, _, day_left = ctx.teacher_room
     total = 0
     for day in range(7):
