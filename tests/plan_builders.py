@@ -84,3 +84,17 @@ def plan_problem(
     problem: Problem, interests: list[dict], residents: list[dict], orders: list[dict]
 ) -> PlanProblem:
     return PlanProblem(problem, interests, residents, orders)
+
+
+def one_teachers_morning() -> PlanProblem:
+    """T1 is free Monday 09:00-11:00, may take two new groups and teaches I1 and I2 (an hour
+    each): eight residents of C1 ask for I1, eight for I2, and eight of C3 (11 km off) for I1, so
+    T1 has a candidate far away too. The best plan gives both groups at V1, one after the other."""
+    problem = district(
+        [venue("V1"), venue("VF", "C3")],
+        [teacher("T1", "I1;I2", max_groups=2)],
+        [("T1", 1, "09:00", "11:00")],
+    )
+    residents = [resident(f"{c}{n}", "C3" if c == "F" else "C1") for c in "ABF" for n in range(8)]
+    orders = [order(r["resident_id"], "I2" if r["resident_id"][0] == "B" else "I1") for r in residents]
+    return plan_problem(problem, [interest("I1"), interest("I2")], residents, orders)

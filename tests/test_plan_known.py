@@ -213,20 +213,10 @@ def test_a_teacher_walking_from_a_far_venue_still_gets_the_group():
 
 
 def test_a_teacher_gives_two_groups_one_after_the_other_at_one_venue():
-    """T1 is free Monday 09:00-11:00 and may take two new groups: I1 and I2 (an hour each) at V1,
-    one after the other, meet all sixteen orders of C1. Eight residents 11 km away also ask for
-    I1, so T1 has a candidate there too; it must not keep T1 from staying at V1 (the walk to it
-    counts only between sessions at two venues), and the two interests' candidates must not all
-    start at 09:00."""
-    problem = pb.district(
-        [pb.venue("V1"), pb.venue("VF", "C3")],
-        [pb.teacher("T1", "I1;I2", max_groups=2)],
-        [("T1", 1, "09:00", "11:00")],
-    )
-    residents = [pb.resident(f"{c}{n}", "C3" if c == "F" else "C1") for c in "ABF" for n in range(8)]
-    orders = [pb.order(r["resident_id"], "I2" if r["resident_id"][0] == "B" else "I1") for r in residents]
-    pp = pb.plan_problem(problem, [pb.interest("I1"), pb.interest("I2")], residents, orders)
-    result = plan(pp, time_limit=10, workers=1)
+    """``pb.one_teachers_morning``: both of T1's groups at V1, 09:00 and 10:00, meet all sixteen
+    orders of C1. The far candidate must not keep T1 from staying at V1 (the walk counts only
+    between sessions at two venues), and the two interests' candidates must not all start at 09:00."""
+    result = plan(pb.one_teachers_morning(), time_limit=10, workers=1)
     sessions = sorted((p.start, p.venue_id) for p in result.placements if p.teacher_id == "T1")
     assert sessions == [(9 * 60, "V1"), (10 * 60, "V1")]
     assert result.summary()["orders_met"] == 16

@@ -256,21 +256,12 @@ def test_the_searchs_tiers_are_the_planned_weeks(space):
 
 
 def test_a_teachers_walk_counts_only_between_sessions_at_two_venues():
-    """T1 may give I1 and I2 at V1 on Monday, 09:00 and 10:00, and also has a candidate 11 km
-    away that morning. The model must let T1 stay at V1 for both: from an empty plan it meets all
-    sixteen orders (had every session's end been pushed out by the walk to the far venue, the
-    two at V1 would clash and eight would be met)."""
-    problem = pb.district(
-        [pb.venue("V1"), pb.venue("VF", "C3")],
-        [pb.teacher("T1", "I1;I2", max_groups=2)],
-        [("T1", 1, "09:00", "11:00")],
-    )
-    residents = [pb.resident(f"{c}{n}", "C3" if c == "F" else "C1") for c in "ABF" for n in range(8)]
-    orders = [pb.order(r["resident_id"], "I2" if r["resident_id"][0] == "B" else "I1") for r in residents]
-    pp = pb.plan_problem(problem, [pb.interest("I1"), pb.interest("I2")], residents, orders)
-    space = build_space(PlanContext(pp, []))
-    venues = {s.venue for o in space.options for s in o.sessions}
-    assert len(venues) == 2  # a candidate at each venue
+    """``pb.one_teachers_morning``: T1 may give I1 and I2 at V1 on Monday, 09:00 and 10:00, and
+    also has a candidate 11 km away that morning. From an empty plan the model meets all sixteen
+    orders (had every session's end been pushed out by the walk to the far venue, the two at V1
+    would clash and eight would be met)."""
+    space = build_space(PlanContext(pb.one_teachers_morning(), []))
+    assert len({s.venue for o in space.options for s in o.sessions}) == 2  # a candidate at each venue
     found, result = ScopedModel(space, full_scope(space), PlanWeights()).solve(
         Solution(), time_limit=10, seed=0, workers=1
     )
