@@ -227,7 +227,7 @@ class ScopedModel:
                 for clique in maximal_cliques((s.start, s.end, o) for s, o in items):
                     m.add_at_most_one(self.y[o, t] for o in clique)
                 for (a, o), (b, q) in itertools.combinations(items, 2):
-                    if o != q and not overlaps(a, [(b.day, b.start, b.end)]) and too_close(space.ctx, a, b):
+                    if not overlaps(a, [(b.day, b.start, b.end)]) and too_close(space.ctx, a, b):
                         m.add_bool_or([self.y[o, t].Not(), self.y[q, t].Not()])
 
     def _venues(self) -> None:

@@ -35,6 +35,7 @@ from kecheng.model import teacher_label, venue_label
 from kecheng.planning.base import format_clock
 from kecheng.planning.candidates import fitting_venues
 from kecheng.planning.context import PlanContext, Session, starts_mask
+from kecheng.planning.solution import too_close
 from kecheng.planning.space import Space
 from kecheng.planning.week import Week
 
@@ -361,11 +362,8 @@ class Explainer:
                     continue
                 if s.start < x.end and x.start < s.end:
                     return _("teaches {group} then").format(group=group_label(ctx, week, g))
-                if s.venue != x.venue:
-                    need = ctx.travel_min(s.venue, x.venue) / ctx.grid
-                    gap = x.start - s.end if x.start >= s.end else s.start - x.end
-                    if gap < need:
-                        return _("no time to walk from {group}").format(group=group_label(ctx, week, g))
+                if too_close(ctx, s, x):
+                    return _("no time to walk from {group}").format(group=group_label(ctx, week, g))
         return None
 
     def _single_session_best(self, k: int, r: int) -> int:
