@@ -203,3 +203,19 @@ def test_the_bound_stops_once_settled_and_leaves_its_core_to_the_search(monkeypa
     unsettled = prove_bound(ctx, points, time_limit=600, floor=0)
     assert unsettled.iterations > n
     assert value - unsettled.whole_group_points <= lagrange.SETTLED_SHARE * value
+
+
+def test_the_prices_go_to_the_first_plan_once_after_their_steps_or_when_the_bound_stops(monkeypatch):
+    made = synthetic_orders(generate("small", 1), 1)
+    pp = made.plan_problem()
+    ctx = PlanContext(pp, greedy(made.problem))
+    points = np.array(pp.order_weights, dtype=np.int64)
+    for steps, iterations in ((10**6, 3), (5, 20)):  # offered at the end of 3 steps; after 5 of 20
+        monkeypatch.setattr(lagrange, "GUIDE_STEPS", steps)
+        offered: list[tuple[np.ndarray, np.ndarray]] = []
+        prove_bound(ctx, points, iterations=iterations, floor=0, guide=lambda *p, to=offered: to.append(p))
+        assert len(offered) == 1
+        by_order, by_resident = offered[0]
+        assert by_order.shape == (len(pp.orders),) and by_resident.shape == (len(ctx.resident_ids),)
+        assert (by_order >= 0).all() and (by_resident >= 0).all() and by_resident.any()
+    assert by_order.any()  # after 5 steps some orders are priced: more groups want them than can have them

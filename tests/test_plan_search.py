@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 
 import plan_builders as pb
 import pytest
@@ -67,6 +68,62 @@ def test_one_worker_stops_on_work_done_so_a_busy_machine_gives_the_same_plan(spa
     (first, log), (second, other) = runs
     assert len(log.steps) > 1 and len(log.steps) == len(other.steps)
     assert first.chosen == second.chosen and first.teacher == second.teacher
+
+
+def test_the_search_starts_from_the_better_of_the_plain_and_the_priced_first_plan(made):
+    pp, timetable = made.plan_problem(), greedy(made.problem)
+    guided = plan(pp, timetable, time_limit=30, workers=1, neighbourhoods=1).search
+    assert guided["start_orders_points"] > guided["construct_orders_points"]
+    plain = plan(pp, timetable, time_limit=30, workers=1, neighbourhoods=1, bound=False).search
+    assert plain["start_orders_points"] == plain["construct_orders_points"]  # no bound, no prices
+
+
+def test_a_better_plan_offered_midway_is_taken_and_a_worse_one_is_not(space):
+    weights = PlanWeights()
+    start = construct(space)
+    better, _ = improve(
+        space, start, weights, time_limit=60, seed=1, workers=1, whole_pairs=0, neighbourhoods=6
+    )
+    assert tiers(space, better, weights) > tiers(space, start, weights)
+    asked = []
+
+    def offer(plan: Solution) -> Callable[[], Solution | None]:
+        def restart() -> Solution | None:  # nothing on the first ask, the plan on the second
+            asked.append(plan)
+            return plan if len(asked) > 1 else None
+
+        return restart
+
+    kept, log = improve(
+        space,
+        start,
+        weights,
+        time_limit=60,
+        seed=2,
+        workers=1,
+        whole_pairs=0,
+        neighbourhoods=2,
+        restart=offer(better),
+    )
+    assert log.restarted == (tiers(space, better, weights)[0], True) and len(asked) == 2
+    assert tiers(space, kept, weights) >= tiers(space, better, weights)
+    asked.clear()
+    alone, _ = improve(
+        space, start, weights, time_limit=60, seed=2, workers=1, whole_pairs=0, neighbourhoods=2
+    )
+    ignored, log = improve(
+        space,
+        start,
+        weights,
+        time_limit=60,
+        seed=2,
+        workers=1,
+        whole_pairs=0,
+        neighbourhoods=2,
+        restart=offer(Solution()),
+    )
+    assert log.restarted == (0, False)
+    assert ignored.chosen == alone.chosen and ignored.teacher == alone.teacher
 
 
 def test_the_whole_space_is_solved_at_once_when_small(space):

@@ -174,6 +174,7 @@ def prove_bound(
     floor: float | Callable[[], float] = 0.0,
     iterations: int | None = None,
     deterministic: bool = False,
+    guide: Callable[[np.ndarray, np.ndarray], None] | None = None,
 ) -> Bound:
     """The relaxations' bounds on order points and on orders met (see the module doc).
 
@@ -181,7 +182,8 @@ def prove_bound(
     function giving the best known so far;
     ``iterations``: run the Lagrangian bound at most this many steps (reproducible), else until
     ``time_limit`` has passed since the start (0: not at all); ``deterministic``: as many steps
-    as ``LAGRANGE_SHARE`` of ``time_limit`` allows by its size (reproducible).
+    as ``LAGRANGE_SHARE`` of ``time_limit`` allows by its size (reproducible); ``guide``: gets the
+    Lagrangian bound's prices (``lagrangian_bound``), if it runs.
     """
     began = time.perf_counter()
     tests = satisfiable_orders(ctx)
@@ -212,6 +214,7 @@ def prove_bound(
             time_limit=left,
             iterations=iterations,
             deterministic=deterministic,
+            guide=guide,
         )
     return Bound(
         points=min(best_points, whole if whole is not None else best_points) + held_points,

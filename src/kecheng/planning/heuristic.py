@@ -6,20 +6,35 @@ who can take it). Values only fall as the plan fills, so an option popped from t
 recomputed value still beats the next one is the best (lazy evaluation). A resident's
 lower-ranked order may take a seat only if their higher-ranked orders that could still be met
 leave room for it; a last round drops that reservation.
+
+Guided by the bound's prices (``construct(space, prices)``), a first round scores each order by
+its points less what the Lagrangian bound says meeting it elsewhere (λ) and its resident's room
+(μ) are worth: an option full of orders that only it can meet goes before one of orders
+every group wants, so contested residents and teachers are left to the groups that need them.
+The plain rounds then fill what is left. District 0, seed 0: 42 571 → 45 763 order points
+with the prices after 1 500 steps (44 567 after 100, 45 659 after 600); after 300 steps, seed 0
+of the tight, itinerant and rotating shapes: 39 871 → 41 806, 41 355 → 44 160, 31 686 → 33 631.
+Scoring by 0.5, 0.8, 1.2, 1.5 or 2 times the prices did worse on district 0 (44 463, 45 337,
+44 166, 43 480, 43 109).
 """
 
 from __future__ import annotations
 
 import heapq
 
+import numpy as np
+
 from kecheng.planning.board import PlanBoard
 from kecheng.planning.solution import Solution
 from kecheng.planning.space import Space
+
+PRICE_FLOOR = 1e-3  # an order priced at or below nothing still counts a little: seats are not wasted
 
 
 class _Construction:
     def __init__(self, space: Space):
         self.space = space
+        self.score = space.points[space.order].astype(np.float64)  # per pair: what its seat is worth
         self.board = PlanBoard(space.ctx)
         self.solution = Solution()
         self.fill = [0] * len(space.options)
@@ -64,7 +79,7 @@ class _Construction:
             k, r = int(space.order[p]), int(space.resident[p])
             if self.allowed(k, r) and self.board.resident_ok(r, option.sessions, checked=True):
                 out.append(p)
-        out.sort(key=lambda p: (-int(space.points[space.order[p]]), space.walk[p], int(space.order[p])))
+        out.sort(key=lambda p: (-self.score[p], space.walk[p], int(space.order[p])))
         return out
 
     def teacher_for(self, o: int) -> int | None:
@@ -77,8 +92,8 @@ class _Construction:
                 return t
         return None
 
-    def value(self, o: int) -> tuple[int, list[int], int | None]:
-        """(points it would add, the pairs that would join, teacher for a new option)."""
+    def value(self, o: int) -> tuple[float, list[int], int | None]:
+        """(score it would add, the pairs that would join, teacher for a new option)."""
         option = self.space.options[o]
         if self.closed[o]:
             return 0, [], None
@@ -97,8 +112,7 @@ class _Construction:
         takers = self.takers(o)[:seats]
         if option.is_new and self.fill[o] == 0 and len(takers) < option.min_size:
             return 0, [], None
-        points = sum(int(self.space.points[self.space.order[p]]) for p in takers)
-        return points, takers, teacher
+        return float(self.score[takers].sum()), takers, teacher
 
     def run(self) -> None:
         space = self.space
@@ -128,9 +142,16 @@ class _Construction:
             self.fill[o] += 1
 
 
-def construct(space: Space) -> Solution:
-    """A valid plan over the space's options: reserved round, then a round without reservation."""
+def construct(space: Space, prices: tuple[np.ndarray, np.ndarray] | None = None) -> Solution:
+    """A valid plan over the space's options: reserved round, then a round without reservation;
+    first a round scored by ``prices`` (per order λ, per resident μ) if given."""
     build = _Construction(space)
+    if prices is not None:
+        by_order, by_resident = prices
+        plain = build.score
+        build.score = np.maximum(plain - by_order[space.order] - by_resident[space.resident], PRICE_FLOOR)
+        build.run()
+        build.score = plain
     build.run()
     build.reserve = False
     build.run()

@@ -1,8 +1,9 @@
 """plan(): from residents' orders to opened groups, members and their timetable, in one go.
 
 The walk of one plan: ``PlanContext`` (the district indexed, running groups in place) →
-candidates and the search space → a constructive plan (lazy greedy) → large-neighbourhood
-search with CP-SAT (``kecheng.planning.search``) → the planned week, checked → the bound →
+candidates and the search space → a constructive plan (lazy greedy), and another scored by
+the bound's prices once its first steps are done (the search takes it if it is better) →
+large-neighbourhood search with CP-SAT (``kecheng.planning.search``) → the planned week, checked → the bound →
 reasons for every unmet order, demand → ``PlanResult``. Every new group gets all its
 sessions at fixed times chosen with it, so the plan and the timetable are decided together.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,13 +31,14 @@ from kecheng.planning.outcome import Outcome, from_solution
 from kecheng.planning.reasons import Explainer
 from kecheng.planning.result import PlanResult
 from kecheng.planning.search import improve
+from kecheng.planning.solution import Solution
 from kecheng.planning.space import Space, build_space
 from kecheng.planning.weights import WALK_STEP_M, PlanWeights
 
 BOUND_SHARE = 0.3  # of the time limit, for the bound before the search when there is one worker
 BOUND_ITERATIONS = 200  # the Lagrangian bound's steps when the run must be reproducible
 GREEDY_BOUND_S = 30.0  # for the baseline's bound (its LP, then the Lagrangian bound)
-SETUP_S_PER_ORDER = 3e-4  # candidates and the first plan (measured: 7 s for 25 890 orders)
+SETUP_S_PER_ORDER = 4e-4  # candidates and both first plans (measured: 10 s for 25 890 orders)
 REPLAN_SHARE = 0.25  # of the time limit, for re-timetabling the planned week with ``replan``
 
 
@@ -88,7 +91,10 @@ def plan(
         whole-group Lagrangian bound of ``kecheng.planning.lagrange``), beside the search for
         as long as it runs, aiming at the search's best plan so far; with one worker, before
         the search, for ``BOUND_SHARE`` of the time limit. With ``neighbourhoods``: at most
-        ``BOUND_ITERATIONS`` steps. Off gives that time to the search.
+        ``BOUND_ITERATIONS`` steps. Its prices after its first steps score a second first plan
+        (``kecheng.planning.heuristic``): with one worker the search starts from the better one;
+        beside the search, the search goes on from it if it is better than the plan it has by
+        then. Off gives that time to the search.
     neighbourhoods
         Solve exactly this many neighbourhoods in the search, whatever the clock says (and
         at most ``BOUND_ITERATIONS`` steps of the bound); by default as many as ``time_limit`` allows.
@@ -125,6 +131,7 @@ def plan(
     beside = bound and cores > 1  # the bound on a core of its own, beside the search
     reproducible = cores == 1  # every budget on a clock of work done, not of the wall
     proven = None
+    prices = _Prices()
     if bound and not beside:
         proven = prove_bound(
             ctx,
@@ -133,6 +140,7 @@ def plan(
             floor=floor,
             iterations=iterations,
             deterministic=reproducible,
+            guide=prices.offer,
         )
         mark = lap("bound_s", mark)
     if reproducible:  # what the steps so far are planned to take, by the input's size
@@ -151,7 +159,16 @@ def plan(
         pending = None
         if beside:  # reproducible runs (fixed iterations) aim at the first plan only
             aim = floor if iterations is not None else (lambda: known[0])
-            pending = pool.submit(_timed_bound, ctx, points, max(2.0, remaining), aim, iterations)
+            pending = pool.submit(
+                _timed_bound, ctx, points, max(2.0, remaining), aim, iterations, prices.offer
+            )
+        if prices.value is not None:  # the bound ran first: its prices are here already
+            start = _better(space, weights, start, construct(space, prices.value))
+            known[0] = max(known[0], tiers(space, start, weights)[0])
+
+        def restart() -> Solution | None:  # the search takes it, if better, once the prices come
+            return None if prices.value is None else construct(space, prices.value)
+
         lanes: int | Callable[[], int] = 1  # neighbourhoods at once: a core each, once the bound is done
         if not reproducible:
             lanes = (lambda: cores if pending.done() else cores - 1) if pending is not None else cores
@@ -167,6 +184,7 @@ def plan(
             neighbourhoods=neighbourhoods,
             deterministic=reproducible,
             lanes=lanes,
+            restart=restart if pending is not None else None,
         )
         if pending is not None:
             proven, timings["bound_s"] = pending.result()
@@ -175,10 +193,12 @@ def plan(
     outcome = from_solution(space, best)
     value = tiers(space, best, weights)
     search = {
-        "construct_orders_points": tiers(space, start, weights)[0],
+        "construct_orders_points": floor,
+        "start_orders_points": tiers(space, start, weights)[0],
         "neighbourhoods": len(record.steps),
         "improved": record.improved,
         "whole_model": record.whole,
+        "restarted": record.restarted,
         "status": record.status,
         "options": len(space.options),
         "pairs": len(space.order),
@@ -304,13 +324,33 @@ def _timed_bound(
     time_limit: float,
     floor: float | Callable[[], float],
     iterations: int | None,
+    guide: Callable[[np.ndarray, np.ndarray], None],
 ) -> tuple[Bound, float]:
     """The bound and the seconds it took (it runs on a thread of its own, beside the search)."""
     began = time.perf_counter()
     proven = prove_bound(
-        ctx, np.array(points, dtype=np.int64), time_limit=time_limit, floor=floor, iterations=iterations
+        ctx,
+        np.array(points, dtype=np.int64),
+        time_limit=time_limit,
+        floor=floor,
+        iterations=iterations,
+        guide=guide,
     )
     return proven, time.perf_counter() - began
+
+
+@dataclass
+class _Prices:
+    """The bound's prices (per order, per resident), handed over from the thread it runs on."""
+
+    value: tuple[np.ndarray, np.ndarray] | None = None
+
+    def offer(self, by_order: np.ndarray, by_resident: np.ndarray) -> None:
+        self.value = (by_order, by_resident)
+
+
+def _better(space: Space, weights: PlanWeights, first: Solution, second: Solution) -> Solution:
+    return second if tiers(space, second, weights) > tiers(space, first, weights) else first
 
 
 def _explain_reserve(space: Space) -> float:

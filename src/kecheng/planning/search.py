@@ -41,6 +41,11 @@ the slowest of each round (five generated districts, 150 s, two cores: 28–43 %
 0.2–1.7 % fewer order points). CP-SAT releases the GIL while it solves, and many short one-worker
 solves gain more than fewer two-worker ones (district, seed 0, same machine: 43 590 order points
 after 143 s of two-worker neighbourhoods; 43 888 after 126 s of one-worker ones beside the bound).
+
+A plan offered midway (``restart``: the first plan scored by the bound's prices, which come
+after the search has begun) is taken once the neighbourhoods out are in, if it is better than
+the plan the search has by then: it usually is (``kecheng.planning.heuristic``), and the search
+did not wait for it.
 """
 
 from __future__ import annotations
@@ -84,6 +89,7 @@ class SearchLog:
     improved: int = 0
     whole: bool = False
     status: str = ""  # the whole model's CP-SAT status, if solved whole
+    restarted: tuple[int, bool] | None = None  # the offered plan's tier 1, and whether it was taken
 
 
 def improve(
@@ -100,6 +106,7 @@ def improve(
     neighbourhoods: int | None = None,
     deterministic: bool | None = None,
     lanes: int | Callable[[], int] = 1,
+    restart: Callable[[], Solution | None] | None = None,
 ) -> tuple[Solution, SearchLog]:
     """A plan at least as good as ``start`` (tier by tier) within ``time_limit`` seconds.
 
@@ -110,7 +117,9 @@ def improve(
     many, whatever the clock (``time_limit`` is then ignored by the loop). ``lanes``: how many
     neighbourhoods to solve at once (or a function saying so before each new one, e.g. more once
     the bound beside has finished), each with ``workers // lanes`` CP-SAT workers (at least
-    one); always one when ``deterministic``.
+    one); always one when ``deterministic``. ``restart``: asked between neighbourhoods until it
+    gives a plan (e.g. a first plan scored by the bound's prices, once they come); once the
+    neighbourhoods being solved are in, the search goes on from it if it is better.
     """
     began = time.perf_counter()
     if deterministic is None:
@@ -139,8 +148,18 @@ def improve(
     turn, spent = 0, 0.0
     flying: dict[Future, tuple] = {}  # neighbourhoods being solved: each new one keeps clear of them
     pool = ThreadPoolExecutor(max_workers=MAX_LANES)
+    offered: Solution | None = None
     try:
         while True:
+            if restart is not None:
+                offered = restart()
+                restart = None if offered is not None else restart
+            if offered is not None and not flying:  # nothing built on the current plan is out
+                offered_value = tiers(space, offered, weights)
+                record.restarted = (offered_value[0], offered_value > value)
+                if offered_value > value:
+                    current, value = offered, offered_value
+                offered = None
             wall = time.perf_counter() - began
             remaining = time_limit - (spent if deterministic else wall)
             if neighbourhoods is not None:
@@ -149,7 +168,7 @@ def improve(
             else:
                 more = remaining >= 1.0 and wall <= WALL_SLACK * time_limit
             wide = 1 if deterministic else max(1, min(MAX_LANES, lanes() if callable(lanes) else lanes))
-            for _ in range(wide - len(flying) if more else 0):
+            for _ in range(wide - len(flying) if more and offered is None else 0):
                 if neighbourhoods is not None and turn >= neighbourhoods:
                     break
                 taken = Taken()
