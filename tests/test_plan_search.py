@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
 
 import plan_builders as pb
 import pytest
@@ -81,47 +80,32 @@ def test_the_search_starts_from_the_better_of_the_plain_and_the_priced_first_pla
 def test_a_better_plan_offered_midway_is_taken_and_a_worse_one_is_not(space):
     weights = PlanWeights()
     start = construct(space)
-    better, _ = improve(
-        space, start, weights, time_limit=60, seed=1, workers=1, whole_pairs=0, neighbourhoods=6
-    )
-    assert tiers(space, better, weights) > tiers(space, start, weights)
-    asked = []
+    asked: list[Solution] = []
 
-    def offer(plan: Solution) -> Callable[[], Solution | None]:
+    def search(seed: int, neighbourhoods: int, offered: Solution | None = None):
         def restart() -> Solution | None:  # nothing on the first ask, the plan on the second
-            asked.append(plan)
-            return plan if len(asked) > 1 else None
+            asked.append(offered)
+            return offered if len(asked) > 1 else None
 
-        return restart
+        return improve(
+            space,
+            start,
+            weights,
+            time_limit=60,
+            seed=seed,
+            workers=1,
+            whole_pairs=0,
+            neighbourhoods=neighbourhoods,
+            restart=None if offered is None else restart,
+        )
 
-    kept, log = improve(
-        space,
-        start,
-        weights,
-        time_limit=60,
-        seed=2,
-        workers=1,
-        whole_pairs=0,
-        neighbourhoods=2,
-        restart=offer(better),
-    )
+    better, _ = search(1, 6)
+    assert tiers(space, better, weights) > tiers(space, start, weights)
+    kept, log = search(2, 2, better)
     assert log.restarted == (tiers(space, better, weights)[0], True) and len(asked) == 2
     assert tiers(space, kept, weights) >= tiers(space, better, weights)
     asked.clear()
-    alone, _ = improve(
-        space, start, weights, time_limit=60, seed=2, workers=1, whole_pairs=0, neighbourhoods=2
-    )
-    ignored, log = improve(
-        space,
-        start,
-        weights,
-        time_limit=60,
-        seed=2,
-        workers=1,
-        whole_pairs=0,
-        neighbourhoods=2,
-        restart=offer(Solution()),
-    )
+    (alone, _), (ignored, log) = search(2, 2), search(2, 2, Solution())
     assert log.restarted == (0, False)
     assert ignored.chosen == alone.chosen and ignored.teacher == alone.teacher
 
