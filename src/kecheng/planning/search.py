@@ -151,7 +151,14 @@ def improve(
     offered: Solution | None = None
     try:
         while True:
-            if restart is not None:
+            wall = time.perf_counter() - began
+            remaining = time_limit - (spent if deterministic else wall)
+            if neighbourhoods is not None:
+                more = turn < neighbourhoods
+                remaining = max(remaining, 2.0)
+            else:
+                more = remaining >= 1.0 and wall <= WALL_SLACK * time_limit
+            if restart is not None and more:  # no time left: building the offered plan is not worth it
                 offered = restart()
                 restart = None if offered is not None else restart
             if offered is not None and not flying:  # nothing built on the current plan is out
@@ -160,13 +167,6 @@ def improve(
                 if offered_value > value:
                     current, value = offered, offered_value
                 offered = None
-            wall = time.perf_counter() - began
-            remaining = time_limit - (spent if deterministic else wall)
-            if neighbourhoods is not None:
-                more = turn < neighbourhoods
-                remaining = max(remaining, 2.0)
-            else:
-                more = remaining >= 1.0 and wall <= WALL_SLACK * time_limit
             wide = 1 if deterministic else max(1, min(MAX_LANES, lanes() if callable(lanes) else lanes))
             for _ in range(wide - len(flying) if more and offered is None else 0):
                 if neighbourhoods is not None and turn >= neighbourhoods:
