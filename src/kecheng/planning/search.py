@@ -79,6 +79,8 @@ MAX_LANES = 4  # neighbourhoods solved at once at most (measured with 2)
 # neighbourhoods in turn: all interests, one, two, a teacher's (an area if nobody teaches a new group)
 KINDS = ("area", "interest", "pair", "teacher")
 GAP = 0.01  # a neighbourhood stops within this share of its CP-SAT bound (the rest is mostly proof)
+RESTART_SHARE = 0.25  # of the time limit: with less left, an offered plan is not built (it takes
+# seconds, ~3 s on the district, and could not catch up with the search's plan by then)
 
 
 @dataclass
@@ -118,8 +120,9 @@ def improve(
     neighbourhoods to solve at once (or a function saying so before each new one, e.g. more once
     the bound beside has finished), each with ``workers // lanes`` CP-SAT workers (at least
     one); always one when ``deterministic``. ``restart``: asked between neighbourhoods until it
-    gives a plan (e.g. a first plan scored by the bound's prices, once they come); once the
-    neighbourhoods being solved are in, the search goes on from it if it is better.
+    gives a plan (e.g. a first plan scored by the bound's prices, once they come), while at least
+    ``RESTART_SHARE`` of the time is left; once the neighbourhoods being solved are in, the search
+    goes on from it if it is better.
     """
     began = time.perf_counter()
     if deterministic is None:
@@ -158,7 +161,7 @@ def improve(
                 remaining = max(remaining, 2.0)
             else:
                 more = remaining >= 1.0 and wall <= WALL_SLACK * time_limit
-            if restart is not None and more:  # no time left: building the offered plan is not worth it
+            if restart is not None and more and remaining >= RESTART_SHARE * time_limit:
                 offered = restart()
                 restart = None if offered is not None else restart
             if offered is not None and not flying:  # nothing built on the current plan is out
