@@ -3,9 +3,10 @@
 The walk of one plan: ``PlanContext`` (the district indexed, running groups in place) →
 candidates and the search space → a constructive plan (lazy greedy), and another scored by
 the bound's prices once its first steps are done (the search takes it if it is better) →
-large-neighbourhood search with CP-SAT (``kecheng.planning.search``) → the planned week, checked → the bound →
-reasons for every unmet order, demand → ``PlanResult``. Every new group gets all its
-sessions at fixed times chosen with it, so the plan and the timetable are decided together.
+large-neighbourhood search with CP-SAT (``kecheng.planning.search``) → the planned week,
+checked → the bound → reasons for every unmet order, demand → ``PlanResult``. Every new group
+gets all its sessions at fixed times chosen with it, so the plan and the timetable are decided
+together.
 """
 
 from __future__ import annotations
