@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from kecheng.planning.context import PlanContext, Session
+from kecheng.planning.solution import too_close
 
 
 class PlanBoard:
@@ -21,7 +22,7 @@ class PlanBoard:
         self.groups_left, self.week_left, self.day_left = groups.copy(), week.copy(), day.copy()
         self.resident_taken: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
         self.venue_taken: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-        self.teacher_taken: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
+        self.teacher_taken: dict[tuple[int, int], list[Session]] = defaultdict(list)
 
     # --- questions -------------------------------------------------------------------------
 
@@ -51,18 +52,10 @@ class PlanBoard:
                 start, end = s.start * ctx.grid, s.end * ctx.grid
                 if not ctx.travel_ok(teacher, s.venue, s.day, start, end):
                     return False
-            for a, b, venue in self.teacher_taken.get((teacher, s.day), ()):
-                if a < s.end and s.start < b:
+            for x in self.teacher_taken.get((teacher, s.day), ()):
+                if (x.start < s.end and s.start < x.end) or too_close(ctx, s, x):
                     return False
-                if venue != s.venue:
-                    need = self._travel_steps(venue, s.venue)
-                    if (s.start >= b and s.start - b < need) or (a >= s.end and a - s.end < need):
-                        return False
         return True
-
-    def _travel_steps(self, a: int, b: int) -> float:
-        ctx = self.ctx
-        return ctx.travel_min(a, b) / ctx.grid
 
     def resident_ok(self, resident: int, sessions: Sequence[Session], *, checked: bool = False) -> bool:
         """Room for one more group and free at every session; ``checked``: their availability,
@@ -85,7 +78,7 @@ class PlanBoard:
         for s in sessions:
             self.day_left[teacher, s.day - 1] -= 1
             self.venue_taken[s.venue, s.day].append((s.start, s.end))
-            self.teacher_taken[teacher, s.day].append((s.start, s.end, s.venue))
+            self.teacher_taken[teacher, s.day].append(s)
 
     def join(self, resident: int, sessions: Sequence[Session]) -> None:
         self.room[resident] -= 1

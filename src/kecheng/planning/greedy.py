@@ -21,6 +21,7 @@ import numpy as np
 from kecheng.planning.candidates import fitting_venues, open_orders
 from kecheng.planning.context import PlanContext, Session, haversine_m, starts_mask
 from kecheng.planning.outcome import NewGroup, Outcome
+from kecheng.planning.solution import too_close
 
 
 class _Staff:
@@ -33,7 +34,7 @@ class _Staff:
         self.groups_left, self.week_left, self.day_left = groups.copy(), week.copy(), day.copy()
         self.room = ctx.resident_room.copy()
         self.seats = {g: r.seats for g, r in ctx.running.items()}
-        self.teacher_new: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
+        self.teacher_new: dict[tuple[int, int], list[Session]] = defaultdict(list)
         self.outcome = Outcome()
         self.met: set[int] = set()
 
@@ -157,13 +158,8 @@ class _Staff:
         ctx = self.ctx
         if not ctx.travel_ok(t, v, d + 1, start * ctx.grid, end * ctx.grid):
             return False
-        for a, b, other in self.teacher_new.get((t, d), ()):
-            if other == v:
-                continue
-            need = ctx.travel_min(v, other) / ctx.grid
-            if (start >= b and start - b < need) or (a >= end and a - end < need):
-                return False
-        return True
+        mine = Session(d + 1, start, end, v)
+        return not any(too_close(ctx, mine, x) for x in self.teacher_new.get((t, d), ()))
 
     def open(self, t: int, sessions: tuple[Session, ...]) -> None:
         self.groups_left[t] -= 1
@@ -172,7 +168,7 @@ class _Staff:
             self.day_left[t, s.day - 1] -= 1
             self.venue_free[s.venue, s.day - 1, s.start : s.end] = False
             self.teacher_free[t, s.day - 1, s.start : s.end] = False
-            self.teacher_new[t, s.day - 1].append((s.start, s.end, s.venue))
+            self.teacher_new[t, s.day - 1].append(s)
 
 
 def staff_plan(ctx: PlanContext) -> Outcome:
