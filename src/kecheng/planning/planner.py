@@ -39,7 +39,7 @@ from kecheng.planning.weights import WALK_STEP_M, PlanWeights
 BOUND_SHARE = 0.3  # of the time limit, for the bound before the search when there is one worker
 BOUND_ITERATIONS = 200  # the Lagrangian bound's steps when the run must be reproducible
 GREEDY_BOUND_S = 30.0  # for the baseline's bound (its LP, then the Lagrangian bound)
-SETUP_S_PER_ORDER = 4e-4  # candidates and both first plans (measured: 10 s for 25 890 orders)
+SETUP_S_PER_ORDER = 5e-4  # candidates and both first plans (measured: 13 s for 25 890 orders)
 REPLAN_SHARE = 0.25  # of the time limit, for re-timetabling the planned week with ``replan``
 
 
