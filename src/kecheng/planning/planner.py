@@ -163,9 +163,8 @@ def plan(
             pending = pool.submit(
                 _timed_bound, ctx, points, max(2.0, remaining), aim, iterations, prices.offer
             )
-        if prices.value is not None:  # the bound ran first: its prices are here already
+        if not beside and prices.value is not None:  # the bound ran first: its prices are here
             start = _better(space, weights, start, construct(space, prices.value))
-            known[0] = max(known[0], tiers(space, start, weights)[0])
 
         def restart() -> Solution | None:  # the search takes it, if better, once the prices come
             return None if prices.value is None else construct(space, prices.value)
