@@ -207,7 +207,7 @@ class Relaxation:
                 new_orders[pp.orders[k].interest_id].append(k)
         pair_order: list[np.ndarray] = []
         pair_facility: list[np.ndarray] = []
-        f_key, f_min, f_cap = [], [], []
+        f_key, f_min, f_cap, f_venue = [], [], [], []
         slot_of: dict[tuple[int, int, tuple[int, ...]], int] = {}  # (interest, part, its teachers)
         teacher_slots: dict[tuple[int, int], list[int]] = defaultdict(list)  # (teacher, interest) → slots
         for n, interest in enumerate(interests):
@@ -238,6 +238,7 @@ class Relaxation:
                         for t in able:
                             teacher_slots[t, n].append(slot_of[n, tau, able])
                     f_key.append(slot_of[n, tau, able])
+                    f_venue.append(v)
                     f_min.append(interest.min_size)
                     f_cap.append(min(interest.max_size, int(ctx.venue_capacity[v])))
                     chosen = here_of[members[bit_positions(bits)]]
@@ -250,6 +251,8 @@ class Relaxation:
         self.facility_cap = np.array(f_cap, dtype=np.int64)
         self.facility_size = np.bincount(self.pair_facility, minlength=len(f_key))  # ≥ min: patterns hold it
         self.slots = len(slot_of)
+        self.facility_venue = np.array(f_venue, dtype=np.int64)  # for diagnostics (benchmarks/relaxation.py)
+        self.slot_key = list(slot_of)  # (interest position, part, its teachers) per slot
         self.parents = len(interests) * len(PARTS)  # (interest, part): the slots' coarser prices
         self.slot_parent = np.array([n * len(PARTS) + tau for n, tau, _ in slot_of], dtype=np.int64)
 
