@@ -4,7 +4,7 @@
 
 The Lagrangian bound (``kecheng.planning.lagrange``) is the optimum of a relaxed model only if
 its subgradient reaches the model's dual, and that model bounds the plan only as tightly as its
-own integer optimum allows. This script solves the same relaxed model three ways on one
+own integer optimum allows. This script solves the same relaxed model several ways on one
 generated district (``kecheng.generate(preset, seed, groups=G)`` with its synthetic orders):
 
 - ``lp``: its linear relaxation (each pattern set's groups fractional, every member at most its
@@ -13,6 +13,8 @@ generated district (``kecheng.generate(preset, seed, groups=G)`` with its synthe
 - ``mip``: the same with whole groups (``y`` integer; for fixed ``y`` the members' part is a
   flow, so integral), HiGHS to within ``--mip-gap`` of its bound (none if ``--mip-time`` stops
   it first): its best plan of the relaxed model and its proven bound on it;
+- ``timed``: the MIP's groups, with their members, given real weekly times all at once by CP-SAT
+  (``timed``'s docstring): what of the relaxed optimum a real week could keep;
 - ``subgradient``: ``lagrangian_bound`` for ``--steps`` steps aimed at the MIP's best (the
   step's aim moves it: aimed lower, at a plan, its steps are longer);
 - ``plan``: kecheng's plan of the district (one worker, ``--plan-time`` seconds; 0: none), its
@@ -22,8 +24,8 @@ generated district (``kecheng.generate(preset, seed, groups=G)`` with its synthe
 If ``subgradient`` ≈ ``lp`` the bound has reached its relaxation's dual; if ``mip`` ≈ ``lp`` the
 relaxation's own whole groups cannot tighten it; what is left between the plan and the bound
 is then in the rules the relaxation drops (times, venues, walks between a teacher's groups) or
-in the plan. Prints one JSON line. Districts beyond ~300 groups make an LP HiGHS takes many
-minutes over.
+in the plan, and ``timed`` well below ``mip`` (and below ``plan``) points to those rules.
+Prints one JSON line. Districts beyond ~300 groups make an LP HiGHS takes many minutes over.
 """
 
 from __future__ import annotations
@@ -125,7 +127,14 @@ def relaxed_model(
 
 
 def timed(
-    ctx: PlanContext, relaxation: Relaxation, points: np.ndarray, x, y, j, joinable, seconds: float
+    ctx: PlanContext,
+    relaxation: Relaxation,
+    points: np.ndarray,
+    x: list[pywraplp.Variable],
+    y: list[pywraplp.Variable],
+    j: list[pywraplp.Variable],
+    joinable: dict[int, list[str]],
+    seconds: float,
 ) -> dict:
     """The MIP's groups, with their members, given real weekly times all at once: each session at
     its venue when the venue, every member and a teacher of its slot are free, on different
