@@ -133,7 +133,6 @@ def timed(
     x: list[pywraplp.Variable],
     y: list[pywraplp.Variable],
     j: list[pywraplp.Variable],
-    joinable: dict[int, list[str]],
     seconds: float,
 ) -> dict:
     """The MIP's groups, with their members, given real weekly times all at once: each session at
@@ -165,6 +164,10 @@ def timed(
         taking.append(on)
         teachers = {t: model.new_bool_var("") for t in able}
         model.add(sum(teachers.values()) == on)
+        allowed = {  # per teacher: the week's starts (day × steps + step) open to all
+            t: [[int(a)] for a in np.flatnonzero((free & ctx.teacher_starts_at(t, venue, duration)).ravel())]
+            for t in teachers
+        }
         days = []
         for _ in range(interest.sessions_per_week):
             start = model.new_int_var(0, 7 * steps - 1, "")
@@ -173,8 +176,7 @@ def timed(
             days.append(day)
             at[f"v{venue}"].append(model.new_optional_fixed_size_interval_var(start, duration, on, ""))
             for t, chosen in teachers.items():
-                allowed = np.flatnonzero((free & ctx.teacher_starts_at(t, venue, duration)).ravel())
-                model.add_allowed_assignments([start], [[int(a)] for a in allowed]).only_enforce_if(chosen)
+                model.add_allowed_assignments([start], allowed[t]).only_enforce_if(chosen)
                 at[f"t{t}"].append(model.new_optional_fixed_size_interval_var(start, duration, chosen, ""))
             for resident in residents:
                 at[f"r{resident}"].append(at[f"v{venue}"][-1])
@@ -185,14 +187,13 @@ def timed(
     groups, groups_left = len(taking), ctx.teacher_room[0]
     for t, chosen in teaching.items():
         model.add(sum(chosen) <= int(groups_left[t]))
-    group_ids = list(dict.fromkeys(g for k in r.orders.tolist() for g in joinable.get(k, ())))
     for q in (q for q, var in enumerate(j) if var.solution_value() > 0.5):
         k = int(r.orders[r.join_order[q]])
         on = model.new_bool_var("")
         worth.append(int(points[k]))
         taking.append(on)
         resident = ctx.resident_index[pp.orders[k].resident_id]
-        for s in ctx.running[group_ids[int(r.join_group[q])]].sessions:
+        for s in ctx.running[r.join_group_ids[int(r.join_group[q])]].sessions:
             start = (s.day - 1) * steps + s.start
             at[f"r{resident}"].append(
                 model.new_optional_fixed_size_interval_var(start, s.end - s.start, on, "")
@@ -273,7 +274,7 @@ def main() -> None:
     row["mip_bound"] = round(best_bound + held, 1) if status == pywraplp.Solver.OPTIMAL else None
     row["mip_s"] = round(time.perf_counter() - began, 1)
     if found:
-        row.update(timed(ctx, relaxation, points, x, y, j, tests.joinable, args.timed_time))
+        row.update(timed(ctx, relaxation, points, x, y, j, args.timed_time))
         row["timed"] += held
 
     began = time.perf_counter()

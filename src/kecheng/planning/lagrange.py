@@ -254,7 +254,7 @@ class Relaxation:
         self.facility_venue = np.array(f_venue, dtype=np.int64)  # for diagnostics (benchmarks/relaxation.py)
         self.slot_key = list(slot_of)  # (interest position, part, its teachers) per slot
         self.parents = len(interests) * len(PARTS)  # (interest, part): the slots' coarser prices
-        self.slot_parent = np.array([n * len(PARTS) + tau for n, tau, _ in slot_of], dtype=np.int64)
+        self.slot_parent = np.array([n * len(PARTS) + tau for n, tau, _ in self.slot_key], dtype=np.int64)
 
         join_order, join_group = [], []
         groups: dict[str, int] = {}
@@ -267,6 +267,7 @@ class Relaxation:
         self.join_order = np.array(join_order, dtype=np.int64)
         self.join_group = np.array(join_group, dtype=np.int64)
         self.seats = np.array([ctx.running[g].seats for g in groups], dtype=np.int64)
+        self.join_group_ids = list(groups)  # per join_group index: the running group's id
         self.teachers = _teacher_choices(ctx, interests, teacher_slots)
         # pairs are grouped by facility (built facility by facility): each step re-sorts them
         # within their facility, best first, starting from the last step's order (nearly sorted)
