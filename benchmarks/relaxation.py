@@ -5,7 +5,8 @@
 The Lagrangian bound (``kecheng.planning.lagrange``) is the optimum of a relaxed model only if
 its subgradient reaches the model's dual, and that model bounds the plan only as tightly as its
 own integer optimum allows. This script solves the same relaxed model several ways on one
-generated district (``kecheng.generate(preset, seed, groups=G)`` with its synthetic orders):
+generated district (``kecheng.generate(preset, seed, groups=G)`` with its synthetic orders), or on
+a plan input folder (``--input``, e.g. the parts put side by side by ``benchmarks/parts.py``):
 
 - ``lp``: its linear relaxation (each pattern set's groups fractional, every member at most its
   set's groups: ``x ≤ y``; each teacher's choices mixed), with OR-Tools' HiGHS. It is at most
@@ -134,12 +135,15 @@ def timed(
     y: list[pywraplp.Variable],
     j: list[pywraplp.Variable],
     seconds: float,
+    without: frozenset[str] = frozenset(),
 ) -> dict:
     """The MIP's groups, with their members, given real weekly times all at once: each session at
     its venue when the venue, every member and a teacher of its slot are free, on different
     weekdays; no two sessions of a venue, a teacher or a resident (new groups and the running
     groups they join) at once; a teacher within their new groups. Teachers' walks between venues
-    are left out, so what cannot be timed here cannot be anywhere. CP-SAT keeps the most points."""
+    are left out, so what cannot be timed here cannot be anywhere. CP-SAT keeps the most points.
+    ``without``: "venue", "teacher", "resident": drop that one-at-a-time rule (and for teachers
+    their new groups' limit) to see which binds."""
     r, pp, steps = relaxation, ctx.pp, ctx.steps
     interests = list(pp.interests)
     model = cp_model.CpModel()
@@ -186,7 +190,8 @@ def timed(
             teaching[t].append(chosen)
     groups, groups_left = len(taking), ctx.teacher_room[0]
     for t, chosen in teaching.items():
-        model.add(sum(chosen) <= int(groups_left[t]))
+        if "teacher" not in without:
+            model.add(sum(chosen) <= int(groups_left[t]))
     for q in (q for q, var in enumerate(j) if var.solution_value() > 0.5):
         k = int(r.orders[r.join_order[q]])
         on = model.new_bool_var("")
@@ -198,8 +203,9 @@ def timed(
             at[f"r{resident}"].append(
                 model.new_optional_fixed_size_interval_var(start, s.end - s.start, on, "")
             )
-    for intervals in at.values():
-        if len(intervals) > 1:
+    dropped = {"venue": "v", "teacher": "t", "resident": "r"}
+    for key, intervals in at.items():
+        if len(intervals) > 1 and not any(key[0] == dropped[rule] for rule in without):
             model.add_no_overlap(intervals)
     model.maximize(sum(w * on for w, on in zip(worth, taking, strict=True)))
     solver = cp_model.CpSolver()
@@ -231,13 +237,25 @@ def main() -> None:
     parser.add_argument(
         "--timed-time", type=float, default=120.0, help="seconds for CP-SAT timing the MIP's groups"
     )
+    parser.add_argument(
+        "--timed-without",
+        nargs="*",
+        default=[],
+        choices=("venue", "teacher", "resident"),
+        help="time the MIP's groups without these rules (which of them binds?)",
+    )
     parser.add_argument("--plan-time", type=float, default=150.0, help="seconds for kecheng's plan (0: none)")
+    parser.add_argument(
+        "--input", help="a plan input folder (as `kecheng plan` reads) instead of a generated district"
+    )
     args = parser.parse_args()
 
-    problem = kecheng.generate(args.preset, args.seed, groups=args.groups, shape=args.shape)
-    made = synthetic_orders(problem, args.seed)
-    pp = made.plan_problem()
-    timetable = kecheng.greedy(made.problem)
+    if args.input:
+        pp = kecheng.load_plan(args.input)
+    else:
+        problem = kecheng.generate(args.preset, args.seed, groups=args.groups, shape=args.shape)
+        pp = synthetic_orders(problem, args.seed).plan_problem()
+    timetable = kecheng.greedy(pp.problem)
     ctx = PlanContext(pp, timetable)
     points = np.array(pp.order_weights, dtype=np.int64)
     tests = satisfiable_orders(ctx)
@@ -249,7 +267,8 @@ def main() -> None:
     )
     relaxation = Relaxation(ctx, tests.by_new, tests.joinable, feasible)
     row: dict = {
-        "groups": args.groups,
+        "input": args.input,
+        "groups": len(pp.problem.groups),
         "seed": args.seed,
         "shape": args.shape,
         "pairs": len(relaxation.pair_order),
@@ -274,7 +293,8 @@ def main() -> None:
     row["mip_bound"] = round(best_bound + held, 1) if status == pywraplp.Solver.OPTIMAL else None
     row["mip_s"] = round(time.perf_counter() - began, 1)
     if found:
-        row.update(timed(ctx, relaxation, points, x, y, j, args.timed_time))
+        row.update(timed(ctx, relaxation, points, x, y, j, args.timed_time, frozenset(args.timed_without)))
+        row["timed_without"] = args.timed_without
         row["timed"] += held
 
     began = time.perf_counter()
