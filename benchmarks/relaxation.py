@@ -42,7 +42,7 @@ from ortools.sat.python import cp_model
 
 import kecheng
 from kecheng.planning import plan, synthetic_orders
-from kecheng.planning.bound import satisfiable_orders
+from kecheng.planning.bound import held_orders, satisfiable_orders
 from kecheng.planning.context import PlanContext, starts_mask
 from kecheng.planning.lagrange import Relaxation, lagrangian_bound
 
@@ -189,8 +189,8 @@ def timed(
         for t, chosen in teachers.items():
             teaching[t].append(chosen)
     groups, groups_left = len(taking), ctx.teacher_room[0]
-    for t, chosen in teaching.items():
-        if "teacher" not in without:
+    if "teacher" not in without:
+        for t, chosen in teaching.items():
             model.add(sum(chosen) <= int(groups_left[t]))
     for q in (q for q, var in enumerate(j) if var.solution_value() > 0.5):
         k = int(r.orders[r.join_order[q]])
@@ -203,9 +203,9 @@ def timed(
             at[f"r{resident}"].append(
                 model.new_optional_fixed_size_interval_var(start, s.end - s.start, on, "")
             )
-    dropped = {"venue": "v", "teacher": "t", "resident": "r"}
+    dropped = {{"venue": "v", "teacher": "t", "resident": "r"}[rule] for rule in without}
     for key, intervals in at.items():
-        if len(intervals) > 1 and not any(key[0] == dropped[rule] for rule in without):
+        if len(intervals) > 1 and key[0] not in dropped:
             model.add_no_overlap(intervals)
     model.maximize(sum(w * on for w, on in zip(worth, taking, strict=True)))
     solver = cp_model.CpSolver()
@@ -259,12 +259,8 @@ def main() -> None:
     ctx = PlanContext(pp, timetable)
     points = np.array(pp.order_weights, dtype=np.int64)
     tests = satisfiable_orders(ctx)
-    feasible = sorted(k for k in tests.by_new if tests.by_new[k] or tests.by_join.get(k))
-    held = sum(
-        int(points[k])
-        for k, o in enumerate(pp.orders)
-        if o.interest_id in ctx.held_interests[ctx.resident_index[o.resident_id]]
-    )
+    feasible = tests.feasible
+    held = int(points[held_orders(ctx)].sum())
     relaxation = Relaxation(ctx, tests.by_new, tests.joinable, feasible)
     row: dict = {
         "input": args.input,

@@ -7,7 +7,7 @@ import plan_builders as pb
 
 from kecheng import generate, greedy
 from kecheng.planning import lagrange, plan, synthetic_orders
-from kecheng.planning.bound import group_ceilings, prove_bound
+from kecheng.planning.bound import group_ceilings, held_orders, prove_bound, satisfiable_orders
 from kecheng.planning.context import PlanContext
 from kecheng.planning.lagrange import PARTS, part_of_start
 from kecheng.planning.model import order_points
@@ -219,3 +219,25 @@ def test_the_prices_go_to_the_first_plan_once_after_their_steps_or_when_the_boun
         assert by_order.shape == (len(pp.orders),) and by_resident.shape == (len(ctx.resident_ids),)
         assert (by_order >= 0).all() and (by_resident >= 0).all() and by_resident.any()
     assert by_order.any()  # after 5 steps some orders are priced: more groups want them than can have them
+
+
+def test_orders_a_running_group_meets_already_are_held_not_left_open():
+    """M1 is in G1 (I1) and orders I1 and I2; R1 orders I1: M1's I1 is held, the rest are open,
+    and the bound counts the held order's points once, outside its relaxations."""
+    problem = pb.district(
+        [pb.venue("V1", capacity=12)],
+        [pb.teacher("T1", "I1;I2", max_groups=1)],
+        [("T1", d, "09:00", "12:00") for d in range(1, 6)],
+        groups=[pb.running_group("G1", "T1", "I1", size=1)],
+        members=[("M1", "G1")],
+    )
+    residents = [pb.resident("M1"), pb.resident("R1")]
+    orders = [pb.order("M1", "I1"), pb.order("M1", "I2", rank=2), pb.order("R1", "I1")]
+    interests = [pb.interest("I1", min_size=1), pb.interest("I2", min_size=1)]
+    ctx = PlanContext(pb.plan_problem(problem, interests, residents, orders), [])
+    assert held_orders(ctx) == [0]
+    tests = satisfiable_orders(ctx)
+    assert tests.feasible == [1, 2]
+    points = np.array(ctx.pp.order_weights, dtype=np.int64)
+    bound = prove_bound(ctx, points, time_limit=5, iterations=50)
+    assert bound.held_points == int(points[0])

@@ -74,6 +74,20 @@ class Tests:
     joinable: dict[int, list[str]]
     ceilings: dict[str, list[int]]
 
+    @property
+    def feasible(self) -> list[int]:
+        """The open orders test 1 lets a new or a running group meet, ascending."""
+        return sorted(k for k in self.by_new if self.by_new[k] or self.by_join.get(k))
+
+
+def held_orders(ctx: PlanContext) -> list[int]:
+    """Orders met already: the resident is in a running group of that interest."""
+    return [
+        k
+        for k, o in enumerate(ctx.pp.orders)
+        if o.interest_id in ctx.held_interests[ctx.resident_index[o.resident_id]]
+    ]
+
 
 def group_ceilings(sizes: dict[int, tuple[int, int]], most: int) -> list[int]:
     """The most members each further new group of one interest can add, best first.
@@ -187,15 +201,9 @@ def prove_bound(
     """
     began = time.perf_counter()
     tests = satisfiable_orders(ctx)
-    by_new, by_join = tests.by_new, tests.by_join
-    pp = ctx.pp
-    held = [
-        k
-        for k, o in enumerate(pp.orders)
-        if o.interest_id in ctx.held_interests[ctx.resident_index[o.resident_id]]
-    ]
+    held = held_orders(ctx)
     held_points = int(sum(int(points[k]) for k in held))
-    feasible = sorted(k for k in by_new if by_new[k] or by_join.get(k))
+    feasible = tests.feasible
     best_points, status_points = _solve(ctx, feasible, tests, points, time_limit / 2)
     ones = np.ones(len(points), dtype=np.int64)
     best_orders, _ = _solve(ctx, feasible, tests, ones, time_limit / 2)
@@ -204,7 +212,7 @@ def prove_bound(
     if iterations or (iterations is None and left > 0):
         whole, steps = lagrangian_bound(
             ctx,
-            by_new,
+            tests.by_new,
             tests.joinable,
             feasible,
             points,
