@@ -52,8 +52,7 @@ PREFIXED = {
 def write_part(folder: Path, groups: int, seed: int, shape: str) -> None:
     """One generated district with its orders, as ``kecheng generate --orders`` writes it."""
     made = synthetic_orders(kecheng.generate("district", seed, groups=groups, shape=shape), seed)
-    writing.write_problem(made.problem, folder)
-    writing.write_tables(made.plan_problem().tables(), folder)
+    writing.write_problem(made.problem, folder, tables=made.plan_problem().tables())
 
 
 def write_union(folder: Path, parts: list[Path], *, shared: bool = False, spacing: float = 1.0) -> None:

@@ -28,7 +28,6 @@ from kecheng.writing import (
     write_problem_json,
     write_problem_xlsx,
     write_table,
-    write_tables,
 )
 
 BASE = {
@@ -1057,8 +1056,7 @@ def test_chinese_file_names_and_headers_read_like_english_ones(tmp_path):
 def test_plan_tables_round_trip_through_csv_workbook_and_json(tmp_path):
     made = synthetic_orders(generate("small", 2, groups=12), 2)
     tables = made.plan_problem().tables()
-    write_problem(made.problem, tmp_path / "csv")
-    write_tables(tables, tmp_path / "csv")
+    write_problem(made.problem, tmp_path / "csv", tables=tables)
     write_problem_xlsx(made.problem, tmp_path / "book.xlsx", tables)
     write_problem_json(made.problem, tmp_path / "all.json", tables)
     assert any(o.with_ for o in made.orders)

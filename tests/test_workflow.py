@@ -16,7 +16,7 @@ from kecheng.reading.plan import load_plan
 from kecheng.report import parse_formats
 from kecheng.timetable import Placement, to_frame
 from kecheng.workflow import PLAN_FILES, plan_folder, prepare, solve_folder, suggest_folder
-from kecheng.writing import write_problem, write_problem_json, write_table, write_tables
+from kecheng.writing import write_problem, write_problem_json, write_table
 
 LOCK = "group_id,session,venue_id,teacher_id,weekday,start,end\n"
 
@@ -108,8 +108,7 @@ def test_formats_are_parsed_in_one_place():
 
 def plan_input(tmp_path: Path, pp, name: str = "plan") -> Path:
     folder = tmp_path / name
-    write_problem(pp.problem, folder)
-    write_tables(pp.tables(), folder)
+    write_problem(pp.problem, folder, tables=pp.tables())
     return folder
 
 

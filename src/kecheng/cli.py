@@ -405,9 +405,7 @@ def build_app() -> typer.Typer:
         if out.suffix.lower() == ".json":
             writing.write_problem_json(problem, out, tables)
         else:
-            writing.write_problem(problem, out)
-            if tables is not None:
-                writing.write_tables(tables, out)
+            writing.write_problem(problem, out, tables=tables)
         typer.echo(
             _(
                 "wrote {groups} groups, {venues} venues, {teachers} teachers, {members} memberships → {out}"

@@ -469,8 +469,7 @@ def write_plan(
     encoding = codec_of(csv_encoding)
     problem, pp = result.problem(), result.ctx.pp
     notes = list(notes)
-    writing.write_problem(problem, out / PLAN_INPUT, encoding)
-    writing.write_tables(pp.tables(), out / PLAN_INPUT, encoding)
+    writing.write_problem(problem, out / PLAN_INPUT, encoding, pp.tables())
     changed = [name for name in SETTINGS if getattr(problem, name) != Problem.model_fields[name].default]
     if changed:
         writing.write_problem_json(problem, out / f"{PLAN_INPUT}.json", pp.tables())

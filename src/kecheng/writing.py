@@ -98,12 +98,17 @@ Tables = Mapping[str, tuple[type, Sequence[Any]]]
 interests, residents and orders that ``kecheng plan`` reads."""
 
 
-def write_problem(problem: Problem, folder: str | Path, encoding: str | None = None) -> None:
+def write_problem(
+    problem: Problem, folder: str | Path, encoding: str | None = None, tables: Tables | None = None
+) -> None:
     """The seven CSV files, such that ``load(folder) == problem`` (the settings such as grid_min
-    have no place in them). Text that looks like a formula is escaped; numbers are not."""
+    have no place in them). Text that looks like a formula is escaped; numbers are not. With
+    ``tables`` (``PlanProblem.tables()``), those too (``write_tables``), readable by ``load_plan``."""
     _write_csv_tables(
         {name: (TABLES[name], rows) for name, rows in _dumped(problem).items()}, folder, encoding
     )
+    if tables is not None:
+        write_tables(tables, folder, encoding)
 
 
 def write_tables(tables: Tables, folder: str | Path, encoding: str | None = None) -> None:
