@@ -39,9 +39,11 @@ def test_whole_groups_prove_what_the_lp_cannot():
     points = np.array(order_points(pp.orders), dtype=np.int64)
     bound = prove_bound(PlanContext(pp, []), points, iterations=500)
     assert bound.lp_points == 12 and bound.whole_group_points == 10 and bound.points == 10
+    assert bound.orders == 10  # whole groups bound the orders met too (the LP's alone: 12)
     result = plan(pp, time_limit=10, workers=1)
     summary = result.summary()
     assert summary["orders_met"] == 10 and summary["bound"] == 10 and summary["gap"] == 0.0
+    assert summary["bound_orders"] == 10 and summary["gap_orders"] == 0.0
     assert summary["bound_detail"]["lp"] == 12 and summary["bound_detail"]["whole_groups"] == 10
 
 
@@ -59,7 +61,7 @@ def test_whole_groups_need_members_free_at_every_session_of_one_pattern():
     points = np.array(order_points(pp.orders), dtype=np.int64)
     bound = prove_bound(PlanContext(pp, []), points, iterations=50)
     assert bound.feasible_orders == 12 and bound.lp_points >= 8  # the LP's test lets all through
-    assert bound.whole_group_points == 0 and bound.points == 0
+    assert bound.whole_group_points == 0 and bound.points == 0 and bound.orders == 0
     assert plan(pp, time_limit=5, workers=1).summary()["orders_met"] == 0
 
 

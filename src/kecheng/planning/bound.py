@@ -28,7 +28,8 @@ Its linear relaxation is solved with GLOP (floating point; the optimum is rounde
 every plan. That LP may fill fractions of groups anywhere; ``kecheng.planning.lagrange`` bounds
 a model with whole groups of at least ``min_size`` residents who reach one venue and can all come
 to every session of one weekly pattern, and with the time left it usually proves less. The bound
-on order points is the lower of the two; the one on orders met is the LP's. The gap reported is
+on order points is the lower of the two, and so is the one on orders met (the whole-group one
+from a short run on its relaxation with every order worth one, ``lagrange.ORDER_STEPS``). The gap reported is
 ``(bound − met) / bound``.
 """
 
@@ -53,7 +54,7 @@ LAGRANGE_SHARE = 0.7  # of a reproducible bound's time, for the Lagrangian steps
 @dataclass(frozen=True)
 class Bound:
     points: int  # upper bound on tier 1 (order points): the lower of the two below
-    orders: int  # upper bound on orders met (the LP's)
+    orders: int  # upper bound on orders met: the lower of the LP's and the whole-group one's
     lp_points: int  # the LP's bound on order points
     whole_group_points: int | None  # kecheng.planning.lagrange's bound (None: not run)
     iterations: int  # of the Lagrangian bound
@@ -207,10 +208,10 @@ def prove_bound(
     best_points, status_points = _solve(ctx, feasible, tests, points, time_limit / 2)
     ones = np.ones(len(points), dtype=np.int64)
     best_orders, _ = _solve(ctx, feasible, tests, ones, time_limit / 2)
-    whole, steps = None, 0
+    whole, whole_orders, steps = None, None, 0
     left = LAGRANGE_SHARE * time_limit if deterministic else time_limit - (time.perf_counter() - began)
     if iterations or (iterations is None and left > 0):
-        whole, steps = lagrangian_bound(
+        whole, steps, whole_orders = lagrangian_bound(
             ctx,
             tests.by_new,
             tests.joinable,
@@ -226,7 +227,7 @@ def prove_bound(
         )
     return Bound(
         points=min(best_points, whole if whole is not None else best_points) + held_points,
-        orders=best_orders + len(held),
+        orders=min(best_orders, whole_orders if whole_orders is not None else best_orders) + len(held),
         lp_points=best_points + held_points,
         whole_group_points=None if whole is None else whole + held_points,
         iterations=steps,
