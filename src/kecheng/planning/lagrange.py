@@ -583,24 +583,33 @@ def lagrangian_bound(
             deflected = _projected(x, tuple(a + DEFLECTION * b for a, b in zip(g, previous, strict=True)))
             g = deflected if any(part.any() for part in deflected) else g
         previous = g
-        norm = float(sum((part**2).sum() for part in g))
-        step = theta * max(value - known, 1e-6) / norm
-        lam, mu, nu = (np.maximum(0.0, a - step * b) for a, b in zip(x, g, strict=True))
+        lam, mu, nu = _polyak_step(x, g, theta, value - known)
     if guide is not None:
         guide(*relaxation.prices(*lowest))
     known = floor() if callable(floor) else floor
-    orders = _orders_bound(relaxation, known * len(p) / max(p.sum(), 1.0), *lowest, lowest_nu, p)
+    orders = _orders_bound(relaxation, known, *lowest, lowest_nu, p)
     return math.floor(best * (1 + 1e-9) + 1e-6), n, math.floor(orders * (1 + 1e-9) + 1e-6)
 
 
+def _polyak_step(
+    x: tuple[np.ndarray, ...], g: tuple[np.ndarray, ...], theta: float, excess: float
+) -> tuple[np.ndarray, ...]:
+    """The multipliers moved against ``g`` by ``theta`` times the value's excess over the aim
+    (Polyak's step), kept at or above zero."""
+    norm = float(sum((part**2).sum() for part in g))
+    step = theta * max(excess, 1e-6) / norm
+    return tuple(np.maximum(0.0, a - step * b) for a, b in zip(x, g, strict=True))
+
+
 def _orders_bound(
-    relaxation: Relaxation, aim: float, lam: np.ndarray, mu: np.ndarray, nu: np.ndarray, points: np.ndarray
+    relaxation: Relaxation, known: float, lam: np.ndarray, mu: np.ndarray, nu: np.ndarray, points: np.ndarray
 ) -> float:
     """The relaxed model's bound on orders met (each order worth one point): ``ORDER_STEPS``
-    subgradient steps aimed at ``aim``, from the points bound's multipliers scaled to one point
-    per order on average. Any multipliers give a bound, so a short run on the relaxation already
-    built costs little; the lowest value is kept."""
+    subgradient steps from the points bound's multipliers scaled to one point per order on
+    average, aimed at the ``known`` points scaled alike. Any multipliers give a bound, so a short
+    run on the relaxation already built costs little; the lowest value is kept."""
     ones = np.ones(len(points))
+    aim = known * len(points) / max(points.sum(), 1.0)
     scale = len(points) / max(float(points.sum()), 1.0)
     x = (lam * scale, mu * scale, nu * scale)
     best, theta, since = math.inf, 1.0, 0
@@ -613,9 +622,7 @@ def _orders_bound(
             if since > STALL:
                 theta, since = theta / 1.5, 0
         g = _projected(x, tuple(g))
-        norm = float(sum((part**2).sum() for part in g))
-        if norm == 0 or best < aim + 1:  # optimal, or as low as the plan's orders are thought to be
-            break
-        step = theta * max(value - aim, 1e-6) / norm
-        x = tuple(np.maximum(0.0, a - step * b) for a, b in zip(x, g, strict=True))
+        if not any(part.any() for part in g) or best < aim + 1:  # optimal, or as low as the plan's
+            break  # orders are thought to be
+        x = _polyak_step(x, g, theta, value - aim)
     return best
