@@ -115,7 +115,32 @@ def test_the_whole_space_is_solved_at_once_when_small(space):
     start = construct(space)
     best, log = improve(space, start, weights, time_limit=20, seed=0, workers=1)
     assert log.whole and len(space.order) <= 25_000
+    assert log.status != "OPTIMAL" or len(log.steps) == 1  # proven: nothing left to search
     assert tiers(space, best, weights) >= tiers(space, start, weights)
+
+
+def test_neighbourhoods_go_on_from_the_whole_models_plan_unless_it_is_proven(space, monkeypatch):
+    """One worker's whole-model solve stops on CP-SAT's clock with time to spare: unless it proved
+    its plan optimal, the neighbourhoods take the rest of the time, from that plan."""
+    weights = PlanWeights()
+    start = construct(space)
+    solve = ScopedModel.solve
+    first: list = []
+
+    def unproven(self, *args, **kw):
+        found, result = solve(self, *args, **kw)
+        if not first:
+            first.append(found)
+            result.status = "FEASIBLE"
+        return found, result
+
+    monkeypatch.setattr(ScopedModel, "solve", unproven)
+    best, log = improve(space, start, weights, time_limit=20, seed=0, workers=1)
+    assert log.whole and log.steps[0]["status"] == "FEASIBLE" and len(log.steps) > 1
+    assert tiers(space, best, weights) >= tiers(space, first[0], weights) >= tiers(space, start, weights)
+    first.clear()
+    again, _ = improve(space, start, weights, time_limit=20, seed=0, workers=1)
+    assert again.chosen == best.chosen and again.teacher == best.teacher
 
 
 def test_kecheng_meets_more_orders_than_the_staff_baseline(made):

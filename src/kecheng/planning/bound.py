@@ -27,10 +27,12 @@ Its linear relaxation is solved with GLOP (floating point; the optimum is rounde
 1e-7 relative margin for tolerances): an LP optimum bounds the integer model, which bounds
 every plan. That LP may fill fractions of groups anywhere; ``kecheng.planning.lagrange`` bounds
 a model with whole groups of at least ``min_size`` residents who reach one venue and can all come
-to every session of one weekly pattern, and with the time left it usually proves less. The bound
-on order points is the lower of the two, and so is the one on orders met (the whole-group one
-from a short run on its relaxation with every order worth one, ``lagrange.ORDER_STEPS``). The gap reported is
-``(bound − met) / bound``.
+to every session of one weekly pattern, and with the time left it usually proves less. For inputs
+of up to ``COLUMN_ORDERS`` open orders ``kecheng.planning.columns`` bounds groups at exact starts
+(a teacher, a venue and a member in one session at a time), by column generation. The bound on
+order points is the lowest of them; the one on orders met the lower of the LP's and the
+whole-group one (from a short run on its relaxation with every order worth one,
+``lagrange.ORDER_STEPS``). The gap reported is ``(bound − met) / bound``.
 """
 
 from __future__ import annotations
@@ -45,10 +47,16 @@ import numpy as np
 from ortools.linear_solver import pywraplp
 
 from kecheng.planning.candidates import fitting_venues, haversine_m_many, open_orders
+from kecheng.planning.columns import column_bound
 from kecheng.planning.context import PlanContext, starts_mask
 from kecheng.planning.lagrange import lagrangian_bound
 
 LAGRANGE_SHARE = 0.7  # of a reproducible bound's time, for the Lagrangian steps (the LPs take the rest)
+COLUMN_ORDERS = 1_500  # open orders (passing test 1) up to which the exact-start bound runs: it
+# converges in seconds for one district of 40 running groups (~640), not in minutes for 150 (~2 900)
+COLUMN_SHARE = 0.5  # of the bound's time, at most, for the exact-start bound when it runs (a
+# reproducible bound takes it from the Lagrangian steps' share; one district of 40 running groups
+# needs 3-23 s of it, one worker)
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,8 @@ class Bound:
     lp_points: int  # the LP's bound on order points
     whole_group_points: int | None  # kecheng.planning.lagrange's bound (None: not run)
     iterations: int  # of the Lagrangian bound
+    exact_start_points: int | None  # kecheng.planning.columns' bound (None: not run)
+    exact_start_rounds: int  # of its column generation (0: not run)
     feasible_orders: int  # orders that pass test 1 (plus those met already by membership)
     held_points: int  # points of orders met by a running group the resident is already in
     status: str
@@ -198,7 +208,9 @@ def prove_bound(
     ``iterations``: run the Lagrangian bound at most this many steps (reproducible), else until
     ``time_limit`` has passed since the start (0: not at all); ``deterministic``: as many steps
     as ``LAGRANGE_SHARE`` of ``time_limit`` allows by its size (reproducible); ``guide``: gets the
-    Lagrangian bound's prices (``lagrangian_bound``), if it runs.
+    Lagrangian bound's prices (``lagrangian_bound``), if it runs. Inputs of up to
+    ``COLUMN_ORDERS`` open orders keep ``COLUMN_SHARE`` of ``time_limit`` for the exact-start
+    bound (``column_bound``; budgeted by its rounds' sizes when the run is reproducible).
     """
     began = time.perf_counter()
     tests = satisfiable_orders(ctx)
@@ -209,7 +221,12 @@ def prove_bound(
     ones = np.ones(len(points), dtype=np.int64)
     best_orders, _ = _solve(ctx, feasible, tests, ones, time_limit / 2)
     whole, whole_orders, steps = None, None, 0
-    left = LAGRANGE_SHARE * time_limit if deterministic else time_limit - (time.perf_counter() - began)
+    exact = len(feasible) <= COLUMN_ORDERS
+    reserve = COLUMN_SHARE * time_limit if exact else 0.0  # for the exact-start bound
+    if deterministic:
+        left = LAGRANGE_SHARE * time_limit - reserve
+    else:
+        left = time_limit - (time.perf_counter() - began) - reserve
     if iterations or (iterations is None and left > 0):
         whole, steps, whole_orders = lagrangian_bound(
             ctx,
@@ -225,12 +242,24 @@ def prove_bound(
             deterministic=deterministic,
             guide=guide,
         )
+    columns = None
+    reproducible = deterministic or iterations is not None
+    left = reserve if reproducible else min(reserve, time_limit - (time.perf_counter() - began))
+    if exact and left > 0:
+        columns = column_bound(
+            ctx, tests.by_new, tests.joinable, feasible, points, time_limit=left, deterministic=reproducible
+        )
+    found = [b for b in (best_points, whole, columns.points if columns else None) if b is not None]
     return Bound(
-        points=min(best_points, whole if whole is not None else best_points) + held_points,
+        points=min(found) + held_points,
         orders=min(best_orders, whole_orders if whole_orders is not None else best_orders) + len(held),
         lp_points=best_points + held_points,
         whole_group_points=None if whole is None else whole + held_points,
         iterations=steps,
+        exact_start_points=None
+        if columns is None or columns.points is None
+        else columns.points + held_points,
+        exact_start_rounds=columns.rounds if columns else 0,
         feasible_orders=len(feasible) + len(held),
         held_points=held_points,
         status=status_points,

@@ -267,11 +267,14 @@ class PlanResult:
                 "lp": bound.lp_points,
                 "whole_groups": bound.whole_group_points,
                 "whole_groups_iterations": bound.iterations,
+                "exact_starts": bound.exact_start_points,
+                "exact_starts_rounds": bound.exact_start_rounds,
                 "seconds": round(bound.seconds, 2),
                 "proves": _(
-                    "no plan that keeps the rules (running groups where they are) meets orders worth more "
-                    "than `bound` points (or more than `bound_orders` orders): the lower of two relaxations' "
-                    "bounds, see kecheng.planning.bound and kecheng.planning.lagrange"
+                    "no plan that keeps the rules (running groups where they are) meets orders worth "
+                    "more than `bound` points (or more than `bound_orders` orders): the lowest of the "
+                    "relaxations' bounds, see kecheng.planning.bound, kecheng.planning.lagrange and "
+                    "kecheng.planning.columns"
                 ),
             }
         return out

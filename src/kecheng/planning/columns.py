@@ -1,0 +1,382 @@
+"""A third proven bound on tier 1: whole groups at exact weekly starts, by column generation.
+
+The whole-group relaxation (``kecheng.planning.lagrange``) knows who can come to a weekly
+pattern, but not *when* a group meets: two groups may share a teacher's, a venue's or a
+member's hour. Here a new group is a *column* — an interest, a venue, a teacher, the exact
+starts of its sessions (``sessions_per_week`` different weekdays where the teacher, walks from
+and to their running sessions included, and the venue are free) and its members (between
+``min_size`` and the cap, each an order that test 1 leaves open, of a resident who reaches the
+venue and is free at every start) — and the master LP keeps what a real week keeps: every
+order met once (by a new group or a running group with a seat); every resident within their
+room and in one group at a time; every teacher and venue in one session at a time; every
+teacher within their new groups, weekly sessions and sessions per day; every running group
+within its seats. Every plan is a whole-number solution (its groups are the columns), so the
+LP over *all* columns bounds every plan.
+
+The columns are generated, not listed: from the master's prices (its duals), each (interest,
+venue, teacher) finds its best column exactly — every choice of starts on different weekdays
+(starts alike in who is free and what they cost are tried once), and for each the best members
+— and the best of all enter the master. For any prices the master's dual value, plus each
+running-group join's and each teacher's best column's positive reduced cost (times the most
+new groups the teacher may take), bounds every plan, so every round gives a bound and the
+lowest is kept; once no column prices out it is the LP's optimum.
+
+One district of 40 running groups (``kecheng generate --groups 40 --orders``, seed 0): the LP of
+``kecheng.planning.bound`` proves 1 653 order points, the whole-group relaxation 1 447, this
+one 1 420 (33 rounds, ~5 s); kecheng's plan meets 1 414.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from kecheng.planning.candidates import demand_of, fitting_venues, reach_lists
+from kecheng.planning.context import PlanContext, starts_mask
+
+NEW_COLUMNS = 400  # the best columns that enter the master per round
+PER_FAMILY = 2  # of them, at most this many from one (interest, venue, teacher)
+CHUNK = 20_000  # start choices priced at a time
+EPSILON = 1e-6  # a reduced cost above this prices out
+# with one worker the rounds are budgeted by their size (measured on four districts of 40 running
+# groups: pricing ~0.03 s a round + 0.8 s per million member-cells, the LP ~4 000 simplex iterations
+# a second, the master ~0.15 ms a column)
+ROUND_S, ROUND_S_PER_CELL, COLUMN_S, SIMPLEX_ITERATIONS_PER_S = 0.03, 8e-7, 1.5e-4, 4_000
+
+
+@dataclass(frozen=True)
+class _Family:
+    """The columns of one (interest, venue, teacher): its starts and who is free at each."""
+
+    teacher: int
+    venue: int
+    sessions: int  # per week
+    duration: int  # steps
+    least: int  # min_size
+    cap: int  # min(max_size, the venue's capacity)
+    orders: np.ndarray  # (members,)
+    residents: np.ndarray  # (members,)
+    free: np.ndarray  # (starts, members): the member is free at the start
+    day: np.ndarray  # (starts,): weekday index 0-6
+    step: np.ndarray  # (starts,)
+
+
+@dataclass(frozen=True)
+class ColumnBound:
+    points: int | None  # bound on the order points of the orders test 1 leaves open (None: no round)
+    rounds: int
+    columns: int  # new-group columns in the master
+    converged: bool  # no column priced out: ``points`` is the LP's optimum
+
+
+def families(ctx: PlanContext, by_new: dict[int, bool]) -> list[_Family]:
+    """Every (interest, venue, teacher) that could open a group, with the starts where at
+    least ``min_size`` of its orderers are free with the teacher and the venue."""
+    pp = ctx.pp
+    day_left = ctx.teacher_room[2]
+    open_new: dict[str, list[int]] = defaultdict(list)
+    for k, ok in sorted(by_new.items()):
+        if ok:
+            open_new[pp.orders[k].interest_id].append(k)
+    out = []
+    for interest in pp.interests:
+        demand = demand_of(ctx, interest, open_new.get(interest.interest_id, []), 0)
+        if not demand.orders or not len(demand.teachers):
+            continue
+        duration = demand.duration
+        orders = np.array(demand.orders, dtype=np.int64)
+        for v, members in sorted(reach_lists(ctx, demand, fitting_venues(ctx, interest)).items()):
+            if len(members) < interest.min_size:
+                continue
+            at = np.array(members, dtype=np.int64)
+            venue_starts = starts_mask(ctx.venue_free[v], duration)
+            cap = min(interest.max_size, int(ctx.venue_capacity[v]))
+            for t in demand.teachers.tolist():
+                allowed = ctx.teacher_starts_at(t, v, duration) & venue_starts & (day_left[t] >= 1)[:, None]
+                free = demand.starts[at] & allowed[None]
+                days, steps = np.nonzero(free.sum(0) >= interest.min_size)
+                if len(np.unique(days)) < interest.sessions_per_week:
+                    continue
+                out.append(
+                    _Family(
+                        t,
+                        v,
+                        interest.sessions_per_week,
+                        duration,
+                        interest.min_size,
+                        cap,
+                        orders[at],
+                        demand.residents[at],
+                        free[:, days, steps].T.copy(),
+                        days,
+                        steps,
+                    )
+                )
+    return out
+
+
+class _Lp(highspy.Highs):
+    """HiGHS without highspy's callbacks (unused here), which print a banner on standard output."""
+
+    def __init__(self) -> None:
+        super(highspy.Highs, self).__init__()
+        self.setOptionValue("output_flag", False)
+
+
+class _Master:
+    """The master LP (HiGHS), its rows made when a column first needs them."""
+
+    def __init__(self, ctx: PlanContext, points: np.ndarray, feasible: list[int], joinable: dict):
+        self.ctx = ctx
+        self.lp = _Lp()
+        self.lp.setOptionValue("threads", 1)
+        self.rows: dict[tuple, int] = {}
+        self.upper: list[float] = []
+        self.kind: dict[str, tuple[list[int], list[tuple]]] = defaultdict(lambda: ([], []))
+        self.join_rows: list[list[int]] = []
+        self.join_value: list[float] = []
+        self.new_columns = 0
+        self.iterations = 0  # simplex iterations so far
+        group_index = {g: n for n, g in enumerate(ctx.running)}
+        groups_left, week_left, day_left = ctx.teacher_room
+        self.limits = {"teacher_groups": groups_left, "teacher_week": week_left, "teacher_day": day_left}
+        for k in feasible:
+            r = ctx.resident_index[ctx.pp.orders[k].resident_id]
+            for g in joinable.get(k, ()):
+                group = ctx.running[g]
+                rows = [
+                    self.row("order", (k,), 1),
+                    self.room(r),
+                    self.row("seats", (group_index[g],), group.seats),
+                ]
+                for s in group.sessions:
+                    rows += [self.row("resident_time", (r, s.day - 1, st), 1) for st in range(s.start, s.end)]
+                self.join_rows.append(rows)
+                self.join_value.append(float(points[k]))
+                self._add(float(points[k]), rows)
+
+    def room(self, r: int) -> int:
+        return self.row("room", (r,), int(self.ctx.resident_room[r]))
+
+    def row(self, kind: str, key: tuple, upper: float) -> int:
+        index = self.rows.get((kind, *key))
+        if index is None:
+            index = self.rows[(kind, *key)] = len(self.upper)
+            self.upper.append(float(upper))
+            self.lp.addRow(-highspy.kHighsInf, float(upper), 0, np.zeros(0, np.int32), np.zeros(0))
+            at, keys = self.kind[kind]
+            at.append(index)
+            keys.append(key)
+        return index
+
+    def _add(self, value: float, rows: list[int]) -> None:
+        index = np.array(rows, dtype=np.int32)
+        self.lp.addCol(-value, 0.0, 1.0, len(index), index, np.ones(len(index)))
+
+    def add_group(self, family: _Family, starts: np.ndarray, members: np.ndarray, points: np.ndarray) -> None:
+        t, v = family.teacher, family.venue
+        limits = self.limits
+        rows = [
+            self.row("teacher_groups", (t,), limits["teacher_groups"][t]),
+            self.row("teacher_week", (t,), limits["teacher_week"][t]),
+        ]
+        for j in starts.tolist():
+            d, s = int(family.day[j]), int(family.step[j])
+            rows.append(self.row("teacher_day", (t, d), limits["teacher_day"][t, d]))
+            for st in range(s, s + family.duration):
+                rows += [self.row("teacher_time", (t, d, st), 1), self.row("venue_time", (v, d, st), 1)]
+        value = 0.0
+        for m in members.tolist():
+            k, r = int(family.orders[m]), int(family.residents[m])
+            value += float(points[k])
+            rows += [self.row("order", (k,), 1), self.room(r)]
+            for j in starts.tolist():
+                d, s = int(family.day[j]), int(family.step[j])
+                rows += [self.row("resident_time", (r, d, st), 1) for st in range(s, s + family.duration)]
+        self._add(value, rows)
+        self.new_columns += 1
+
+    def solve(self, iterations: int | None) -> np.ndarray:
+        """The LP's prices (one per row, ≥ 0), optimal or not: any prices give a bound."""
+        if iterations is not None:
+            self.lp.setOptionValue("simplex_iteration_limit", int(iterations))
+        self.lp.run()
+        self.iterations += int(self.lp.getInfo().simplex_iteration_count)
+        return np.maximum(0.0, -np.asarray(self.lp.getSolution().row_dual, dtype=np.float64))
+
+    def prices(self, pi: np.ndarray, shapes: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
+        out = {}
+        for kind, shape in shapes.items():
+            values = np.zeros(shape)
+            at, keys = self.kind.get(kind, ([], []))
+            if at:
+                values[tuple(np.array(keys, dtype=np.int64).T)] = pi[at]
+            out[kind] = values
+        return out
+
+
+def column_bound(
+    ctx: PlanContext,
+    by_new: dict[int, bool],
+    joinable: dict[int, list[str]],
+    feasible: list[int],
+    points: np.ndarray,
+    *,
+    time_limit: float,
+    deterministic: bool = False,
+) -> ColumnBound:
+    """The lowest bound the rounds reach on the order points of ``feasible`` (see the module doc)
+    within ``time_limit`` seconds (``deterministic``: as many rounds as their sizes say fit)."""
+    began = time.perf_counter()
+    T, V, R, S = len(ctx.teacher_ids), len(ctx.venue_ids), len(ctx.resident_ids), ctx.steps
+    shapes = {
+        "order": (len(points),),
+        "room": (R,),
+        "resident_time": (R, 7, S),
+        "teacher_time": (T, 7, S),
+        "venue_time": (V, 7, S),
+        "teacher_groups": (T,),
+        "teacher_week": (T,),
+        "teacher_day": (T, 7),
+    }
+    fams = families(ctx, by_new)
+    master = _Master(ctx, points, feasible, joinable)
+    most = _most_groups(ctx, fams)
+    best, rounds, spent, converged, cells_so_far = math.inf, 0, 0.0, False, 0
+
+    def evaluate(pi: np.ndarray) -> tuple[float, list, int]:
+        """The bound at prices ``pi`` (any ≥ 0 give one), the columns that price out, the cells."""
+        joins = np.array(
+            [v - pi[rows].sum() for v, rows in zip(master.join_value, master.join_rows, strict=True)]
+        )
+        columns, top, cells = _price(fams, master.prices(pi, shapes), points)
+        value = float(np.dot(master.upper, pi)) + float(np.maximum(joins, 0).sum()) + float(np.dot(most, top))
+        return value, columns, cells
+
+    while True:
+        left = time_limit - (spent if deterministic else time.perf_counter() - began)
+        if rounds and left <= 0:
+            break
+        iterations = max(1, int(left * SIMPLEX_ITERATIONS_PER_S)) if deterministic else None
+        if not deterministic:
+            master.lp.setOptionValue("time_limit", max(0.1, left))
+        value, columns, cells = evaluate(master.solve(iterations))
+        rounds += 1
+        cells_so_far += cells
+        best = min(best, value)
+        spent = (
+            ROUND_S * rounds
+            + ROUND_S_PER_CELL * cells_so_far
+            + COLUMN_S * master.new_columns
+            + master.iterations / SIMPLEX_ITERATIONS_PER_S
+        )
+        if not columns:  # none prices out: the LP's optimum is the bound
+            converged = True
+            break
+        columns.sort(key=lambda c: -c[0])
+        for _, family, starts, members in columns[:NEW_COLUMNS]:
+            master.add_group(family, starts, members, points)
+    bound = (
+        None
+        if math.isinf(best)
+        else min(int(sum(int(points[k]) for k in feasible)), math.floor(best * (1 + 1e-7) + 1e-6))
+    )
+    return ColumnBound(bound, rounds, master.new_columns, converged)
+
+
+def _most_groups(ctx: PlanContext, fams: list[_Family]) -> np.ndarray:
+    """Per teacher, the most new groups they can take: within max_groups, weekly sessions and
+    (each group holding at least its shortest session) their free steps."""
+    groups_left, week_left, _ = ctx.teacher_room
+    most = np.zeros(len(ctx.teacher_ids))
+    shortest: dict[int, tuple[int, int]] = {}
+    for f in fams:
+        sessions, duration = shortest.get(f.teacher, (f.sessions, f.duration))
+        shortest[f.teacher] = (min(sessions, f.sessions), min(duration, f.duration))
+    for t, (sessions, duration) in shortest.items():
+        free_steps = int(ctx.teacher_open[t].sum())
+        most[t] = min(int(groups_left[t]), int(week_left[t]) // sessions, free_steps // (sessions * duration))
+    return most
+
+
+def _window_sums(values: np.ndarray, duration: int) -> np.ndarray:
+    """(..., 7, steps) → the sum over [start, start + duration) at each start."""
+    steps = values.shape[-1]
+    total = np.concatenate([np.zeros((*values.shape[:-1], 1)), values.cumsum(-1)], axis=-1)
+    out = np.zeros(values.shape)
+    out[..., : steps - duration + 1] = total[..., duration:] - total[..., : steps - duration + 1]
+    return out
+
+
+def _price(
+    fams: list[_Family], prices: dict[str, np.ndarray], points: np.ndarray
+) -> tuple[list[tuple[float, _Family, np.ndarray, np.ndarray]], np.ndarray, int]:
+    """Columns that price out (reduced cost, family, starts, members), each teacher's best
+    reduced cost, and the member-cells priced (the round's size)."""
+    top = np.full(len(prices["teacher_groups"]), -np.inf)
+    found = []
+    cells = 0
+    for f in fams:
+        t, v, k = f.teacher, f.venue, f.sessions
+        base = points[f.orders] - prices["order"][f.orders] - prices["room"][f.residents]
+        member_cost = _window_sums(prices["resident_time"][f.residents], f.duration)[:, f.day, f.step].T
+        start_cost = (
+            _window_sums(prices["teacher_time"][t] + prices["venue_time"][v], f.duration)[f.day, f.step]
+            + prices["teacher_day"][t, f.day]
+        )
+        fixed = prices["teacher_groups"][t] + k * prices["teacher_week"][t]
+        # one start per class alike in who is free and what everything costs there
+        key = np.concatenate([f.free, member_cost, start_cost[:, None], f.day[:, None]], axis=1)
+        _, keep = np.unique(key, axis=0, return_index=True)
+        keep = np.sort(keep)
+        per_day = {d: keep[f.day[keep] == d] for d in sorted(set(f.day[keep].tolist()))}
+        choices = [
+            np.stack([g.ravel() for g in np.meshgrid(*(per_day[d] for d in days), indexing="ij")], axis=1)
+            for days in itertools.combinations(per_day, k)
+        ]
+        if not choices:
+            continue
+        chosen = np.concatenate(choices)
+        for lo in range(0, len(chosen), CHUNK):
+            part = chosen[lo : lo + CHUNK]
+            free = np.logical_and.reduce([f.free[part[:, j]] for j in range(k)])
+            ok = free.sum(1) >= f.least
+            if not ok.any():
+                continue
+            part, free = part[ok], free[ok]
+            cells += free.size
+            values = base[None, :] - sum(member_cost[part[:, j]] for j in range(k))
+            gain, count, order = _best_members(values, free, f.least, f.cap)
+            gain -= sum(start_cost[part[:, j]] for j in range(k)) + fixed
+            best = np.argsort(-gain, kind="stable")[:PER_FAMILY]
+            top[t] = max(top[t], float(gain[best[0]]))
+            for q in best.tolist():
+                if gain[q] > EPSILON:
+                    found.append((float(gain[q]), f, part[q], order[q, : count[q]]))
+    return found, np.maximum(top, 0.0), cells
+
+
+def _best_members(
+    values: np.ndarray, free: np.ndarray, least: int, cap: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: the best total of between ``least`` and ``cap`` free members' values, how many,
+    and the members best first."""
+    masked = np.where(free, values, -np.inf)
+    order = np.argsort(-masked, axis=1, kind="stable")
+    ranked = np.take_along_axis(masked, order, axis=1)
+    total = np.cumsum(np.where(np.isinf(ranked), 0.0, ranked), axis=1)
+    available = free.sum(1)
+    gain = np.full(len(values), -np.inf)
+    count = np.zeros(len(values), dtype=np.int64)
+    for n in range(least, min(cap, values.shape[1]) + 1):
+        value = np.where(available >= n, total[:, n - 1], -np.inf)
+        better = value > gain
+        gain = np.where(better, value, gain)
+        count = np.where(better, n, count)
+    return gain, count, order

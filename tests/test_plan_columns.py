@@ -1,0 +1,73 @@
+"""The exact-start bound (column generation): valid, and tight where groups compete for one hour."""
+
+from __future__ import annotations
+
+import numpy as np
+import plan_builders as pb
+
+from kecheng import generate, greedy
+from kecheng.planning import bound as bound_module
+from kecheng.planning import plan, synthetic_orders
+from kecheng.planning.bound import held_orders, prove_bound, satisfiable_orders
+from kecheng.planning.columns import column_bound
+from kecheng.planning.context import PlanContext
+
+
+def one_hour_two_interests(second: str = "1@09:00-10:00"):
+    """T1 teaches I1 and I2, may take two new groups and is free Monday 09:00-12:00; eight
+    residents order I1, free on Monday 09:00-10:00 only, and eight I2, free at ``second``. Both
+    groups would meet at 09:00 with T1: one opens. Minutes (180 for 120) and parts of the week
+    do not see it."""
+    problem = pb.district(
+        [pb.venue("V1"), pb.venue("V2")],
+        [pb.teacher("T1", "I1;I2", max_groups=2)],
+        [("T1", 1, "09:00", "12:00")],
+    )
+    residents = [pb.resident(f"R{n}", available="1@09:00-10:00" if n < 8 else second) for n in range(16)]
+    orders = [pb.order(r["resident_id"], "I1" if n < 8 else "I2") for n, r in enumerate(residents)]
+    return pb.plan_problem(problem, [pb.interest("I1"), pb.interest("I2")], residents, orders)
+
+
+def test_a_teachers_one_hour_holds_one_group():
+    pp = one_hour_two_interests()
+    bound = prove_bound(PlanContext(pp, []), np.ones(16, dtype=np.int64), iterations=300)
+    assert bound.lp_points == 16 and bound.whole_group_points == 16
+    assert bound.exact_start_points == 8 and bound.points == 8 and bound.exact_start_rounds >= 1
+    summary = plan(pp, time_limit=10, workers=1).summary()
+    assert summary["orders_met"] == 8 and summary["bound"] == 8 and summary["gap"] == 0.0
+    assert summary["bound_detail"]["exact_starts"] == 8
+
+
+def test_a_second_hour_lets_both_open():
+    """With the residents of I2 free at 10:00 too, T1 teaches both, one after the other."""
+    pp = one_hour_two_interests(second="1@09:00-11:00")
+    bound = prove_bound(PlanContext(pp, []), np.ones(16, dtype=np.int64), iterations=300)
+    assert bound.exact_start_points == 16
+    assert plan(pp, time_limit=10, workers=1).summary()["orders_met"] == 16
+
+
+def test_the_bound_holds_at_every_round_and_converges_to_at_most_the_others():
+    made = synthetic_orders(generate("small", 1), 1)
+    pp = made.plan_problem()
+    ctx = PlanContext(pp, greedy(made.problem))
+    points = np.array(pp.order_weights, dtype=np.int64)
+    tests = satisfiable_orders(ctx)
+    held = int(points[held_orders(ctx)].sum())
+    result = plan(pp, greedy(made.problem), time_limit=20, workers=1)
+    met = result.summary()["objective"]["orders_points"]
+    full = column_bound(ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=120)
+    assert full.converged and full.points is not None
+    others = prove_bound(ctx, points, iterations=300)
+    assert met <= full.points + held <= min(others.lp_points, others.whole_group_points)
+    for seconds in (0.0, 0.2):  # stopped early: a looser bound, never below the plan
+        early = column_bound(
+            ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=seconds, deterministic=True
+        )
+        assert early.points is not None and early.points + held >= full.points + held >= met
+
+
+def test_large_inputs_leave_it_out(monkeypatch):
+    monkeypatch.setattr(bound_module, "COLUMN_ORDERS", 10)
+    pp = one_hour_two_interests()
+    bound = prove_bound(PlanContext(pp, []), np.ones(16, dtype=np.int64), iterations=300)
+    assert bound.exact_start_points is None and bound.exact_start_rounds == 0 and bound.points == 16
