@@ -113,7 +113,7 @@ def test_a_better_plan_offered_midway_is_taken_and_a_worse_one_is_not(space):
 def test_the_whole_space_is_solved_at_once_when_small(space):
     weights = PlanWeights()
     start = construct(space)
-    best, log = improve(space, start, weights, time_limit=20, seed=0, workers=1)
+    best, log = improve(space, start, weights, time_limit=5, seed=0, workers=1)
     assert log.whole and len(space.order) <= 25_000
     assert log.status != "OPTIMAL" or len(log.steps) == 1  # proven: nothing left to search
     assert tiers(space, best, weights) >= tiers(space, start, weights)
@@ -135,17 +135,17 @@ def test_neighbourhoods_go_on_from_the_whole_models_plan_unless_it_is_proven(spa
         return found, result
 
     monkeypatch.setattr(ScopedModel, "solve", unproven)
-    best, log = improve(space, start, weights, time_limit=20, seed=0, workers=1)
+    best, log = improve(space, start, weights, time_limit=6, seed=0, workers=1)
     assert log.whole and log.steps[0]["status"] == "FEASIBLE" and len(log.steps) > 1
     assert tiers(space, best, weights) >= tiers(space, first[0], weights) >= tiers(space, start, weights)
     first.clear()
-    again, _ = improve(space, start, weights, time_limit=20, seed=0, workers=1)
+    again, _ = improve(space, start, weights, time_limit=6, seed=0, workers=1)
     assert again.chosen == best.chosen and again.teacher == best.teacher
 
 
 def test_kecheng_meets_more_orders_than_the_staff_baseline(made):
     pp, timetable = made.plan_problem(), greedy(made.problem)
-    ours = plan(pp, timetable, time_limit=20, workers=1, seed=0)
+    ours = plan(pp, timetable, time_limit=8, workers=1, seed=0)
     theirs = greedy_plan(pp, timetable)
     assert ours.summary()["orders_met"] > theirs.summary()["orders_met"]
     assert ours.summary()["objective"]["orders_points"] > theirs.summary()["objective"]["orders_points"]
