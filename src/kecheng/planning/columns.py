@@ -38,7 +38,7 @@ import highspy
 import numpy as np
 
 from kecheng.planning.candidates import demand_of, fitting_venues, reach_lists
-from kecheng.planning.context import PlanContext, starts_mask
+from kecheng.planning.context import PlanContext, starts_mask, window_sums
 
 NEW_COLUMNS = 400  # the best columns that enter the master per round
 PER_FAMILY = 2  # of them, at most this many from one (interest, venue, teacher)
@@ -305,15 +305,6 @@ def _most_groups(ctx: PlanContext, fams: list[_Family]) -> np.ndarray:
     return most
 
 
-def _window_sums(values: np.ndarray, duration: int) -> np.ndarray:
-    """(..., 7, steps) → the sum over [start, start + duration) at each start."""
-    steps = values.shape[-1]
-    total = np.concatenate([np.zeros((*values.shape[:-1], 1)), values.cumsum(-1)], axis=-1)
-    out = np.zeros(values.shape)
-    out[..., : steps - duration + 1] = total[..., duration:] - total[..., : steps - duration + 1]
-    return out
-
-
 def _price(
     fams: list[_Family], prices: dict[str, np.ndarray], points: np.ndarray
 ) -> tuple[list[tuple[float, _Family, np.ndarray, np.ndarray]], np.ndarray, int]:
@@ -325,9 +316,9 @@ def _price(
     for f in fams:
         t, v, k = f.teacher, f.venue, f.sessions
         base = points[f.orders] - prices["order"][f.orders] - prices["room"][f.residents]
-        member_cost = _window_sums(prices["resident_time"][f.residents], f.duration)[:, f.day, f.step].T
+        member_cost = window_sums(prices["resident_time"][f.residents], f.duration)[:, f.day, f.step].T
         start_cost = (
-            _window_sums(prices["teacher_time"][t] + prices["venue_time"][v], f.duration)[f.day, f.step]
+            window_sums(prices["teacher_time"][t] + prices["venue_time"][v], f.duration)[f.day, f.step]
             + prices["teacher_day"][t, f.day]
         )
         fixed = prices["teacher_groups"][t] + k * prices["teacher_week"][t]

@@ -35,14 +35,18 @@ def haversine_m(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) ->
 
 def starts_mask(free: np.ndarray, duration: int) -> np.ndarray:
     """Where a session of ``duration`` steps may start: every step it covers is free."""
-    steps = free.shape[-1]
-    out = np.zeros(free.shape, dtype=bool)
-    if duration > steps:
-        return out
-    padded = np.concatenate([np.zeros((*free.shape[:-1], 1), dtype=np.int32), free.cumsum(-1)], axis=-1)
-    out[..., : steps - duration + 1] = (
-        padded[..., duration:] - padded[..., : steps - duration + 1]
-    ) == duration
+    return window_sums(free, duration) == duration
+
+
+def window_sums(values: np.ndarray, duration: int) -> np.ndarray:
+    """(..., steps) → at each start, the sum over the ``duration`` steps from it (0 where they
+    would run past the end): how many of a session's steps are free, or what they cost."""
+    total = values.cumsum(-1, dtype=np.int32 if values.dtype == bool else None)  # counts: 4 bytes do
+    total = np.concatenate([np.zeros((*values.shape[:-1], 1), dtype=total.dtype), total], axis=-1)
+    steps = values.shape[-1]
+    out = np.zeros(values.shape, dtype=total.dtype)
+    if duration <= steps:
+        out[..., : steps - duration + 1] = total[..., duration:] - total[..., : steps - duration + 1]
     return out
 
 
