@@ -35,6 +35,8 @@ def test_rows_read_back_as_the_rows_given(rows):
     assert table + rows[:3] == rows + rows[:3]
     assert pickle.loads(pickle.dumps(table)) == table
     assert Rows(Membership, table) == table and hash(Rows(Membership, table)) == hash(table)
+    given_by_column = {name: [getattr(r, name) for r in rows] for name in ("member_id", "group_id")}
+    assert Rows.from_columns(Membership, given_by_column) == table
 
 
 def test_a_row_read_back_is_a_real_row():

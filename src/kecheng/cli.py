@@ -8,6 +8,7 @@ evaluated when the commands are defined, so the app is built by :func:`build_app
 language is known; ``main`` (the ``kecheng`` script) picks ``--lang`` out of the arguments first.
 """
 
+import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -932,6 +933,7 @@ def pick_language(argv: Sequence[str]) -> tuple[str | None, list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The ``kecheng`` script: the language first (so that --help is in it), then the command."""
+    gc.freeze()  # the imports' objects live as long as the run: no full collection walks them again
     lang, rest = pick_language(sys.argv[1:] if argv is None else argv)
     if lang is not None:
         try:

@@ -192,7 +192,7 @@ def _to_weekdays(value: Any) -> Any:
     return value
 
 
-Id = Annotated[str, BeforeValidator(_to_id), Field(min_length=1)]
+Id = Annotated[str, Field(min_length=1), BeforeValidator(_to_id)]
 """An id, stripped; a number typed into an id column (7, 7.0) reads as "7"."""
 Clock = Annotated[
     int,

@@ -42,6 +42,18 @@ class Rows(Sequence[R], Generic[R]):
             name: _stored(tuple(seen), len(self)) for name, seen in index.items()
         }
 
+    @classmethod
+    def from_columns(cls, row_type: type[R], columns: dict[str, Sequence[Any]]) -> Rows[R]:
+        """Rows given column by column (every column of ``row_type``, valid, of one length),
+        without building a row."""
+        rows = cls(row_type)
+        length = len(next(iter(columns.values()), ()))
+        for name in rows._names:
+            seen: dict[Any, int] = {}
+            rows._codes[name] = array("I", [seen.setdefault(v, len(seen)) for v in columns[name]])
+            rows._values[name] = _stored(tuple(seen), length)
+        return rows
+
     def column(self, name: str) -> Iterator[Any]:
         """One column's values, row by row, without building the rows."""
         values = self._values[name]

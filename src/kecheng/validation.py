@@ -70,6 +70,8 @@ class TableSource(Protocol):
 
     def records(self, start: int, stop: int, optional: frozenset[str]) -> list[Any]: ...
 
+    def columns(self, optional: frozenset[str]) -> dict[str, list[Any]] | None: ...
+
 
 class PythonTable:
     """A table given in Python (``Problem(groups=[...])``): rows as dicts or row objects."""
@@ -89,6 +91,9 @@ class PythonTable:
 
     def row(self, index: int) -> int:
         return index + 1
+
+    def columns(self, optional: frozenset[str]) -> None:
+        return None  # rows, not columns
 
     def records(self, start: int, stop: int, optional: frozenset[str]) -> list[Any]:
         return [
@@ -121,6 +126,8 @@ def validate_rows(
     about a column missing from the header were reported with the header and are not repeated."""
     fields = columns_of(row_type)
     optional = frozenset(n for n, f in fields.items() if not f.is_required())
+    if long and (valid := _valid_columns(source, row_type, optional)) is not None:
+        return Rows.from_columns(row_type, valid)
     rule_column = _row_rule_column(row_type)
 
     def rows() -> Iterator[Any]:
@@ -152,6 +159,46 @@ def validate_rows(
                 yield _stand_in(row_type, record, bad[i]) if i in bad else next(good)
 
     return Rows(row_type, rows()) if long else list(rows())
+
+
+DEFAULT: Any = type("Default", (), {"__repr__": lambda self: "DEFAULT", "__slots__": ()})()
+"""A cell left for its column's default (blank in an optional column, or not there at all)."""
+
+
+def _valid_columns(
+    source: TableSource, row_type: type, optional: frozenset[str]
+) -> dict[str, list[Any]] | None:
+    """A table of text cells checked column by column, each distinct cell once (a district's
+    34 000 memberships name 1 600 groups and 15 000 members), when no rule reads a whole row.
+    None if that does not hold or any cell fails: the rows are then validated one by one, and
+    each problem located."""
+    decorators = row_type.__pydantic_decorators__  # type: ignore[attr-defined]
+    cells = source.columns(optional)
+    if cells is None or decorators.model_validators or decorators.field_validators:
+        return None
+    valid: dict[str, list[Any]] = {}
+    for name, info in columns_of(row_type).items():
+        column = cells.get(name)
+        if column is None:
+            if info.is_required():
+                return None
+            column = [DEFAULT] * len(source)
+        distinct = set(column)
+        if any(type(cell) is not str for cell in distinct - {DEFAULT}):
+            return None  # numbers or lists from JSON: 1 and True are one key to a dict
+        adapter = field_adapter(row_type, name)
+        of: dict[Any, Any] = {}
+        try:
+            for cell in distinct:
+                of[cell] = (
+                    info.get_default(call_default_factory=True)
+                    if cell is DEFAULT
+                    else adapter.validate_python(cell)
+                )
+        except ValidationError:
+            return None
+        valid[name] = [of[cell] for cell in column]
+    return valid
 
 
 def validate_settings(
