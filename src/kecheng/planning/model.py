@@ -271,7 +271,15 @@ class PlanProblem:
         interests: Iterable[Any] = (),
         residents: Iterable[Any] = (),
         orders: Iterable[Any] = (),
+        *,
+        checked: bool = False,
     ):
+        """``checked``: the tables are row objects already found to fit (the readers check them
+        as they locate each problem in its file): they are taken as they are."""
+        if checked:
+            self.problem = problem
+            self.interests, self.residents, self.orders = tuple(interests), tuple(residents), tuple(orders)
+            return
         problems: list[LocatedIssue] = []
         given = dict(zip(PLAN_TABLES, (list(interests), list(residents), list(orders)), strict=True))
         sources: dict[str, Any] = {name: PythonTable(name, items) for name, items in given.items()}

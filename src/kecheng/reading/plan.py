@@ -119,7 +119,7 @@ def _read(path: Path, *, require_orders: bool) -> tuple[PlanProblem | Problem | 
     )
     if not with_orders:
         return district, [], read.report
-    return PlanProblem(district, *(read.rows[name] for name in PLAN_TABLES)), [], read.report
+    return PlanProblem(district, *(read.rows[name] for name in PLAN_TABLES), checked=True), [], read.report
 
 
 def _district(read: TablesRead) -> Any:

@@ -203,6 +203,8 @@ def clean_cells(raw: RawTable, row_type: type, warnings: list[LocatedIssue]) -> 
     fields = columns_of(row_type)
     for name in (name for name, info in fields.items() if _is_number(info.annotation)):
         column = raw.cells.get(name, ())
+        if all(type(value) is str for value in column) and "".join(column).isascii():
+            continue  # nothing to normalise: a district's 25 890 ranks at once
         for index, value in enumerate(column):
             if isinstance(value, str) and not value.isascii():
                 value = column[index] = unicodedata.normalize("NFKC", value).strip(BLANKS)
