@@ -58,7 +58,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kecheng.planning.candidates import bit_positions, fitting_venues
+from kecheng.planning.candidates import bit_positions, demand_of, fitting_venues, reach_lists
 from kecheng.planning.context import PlanContext, starts_mask
 from kecheng.planning.model import Interest
 
@@ -221,23 +221,15 @@ class Relaxation:
             teachers = ctx.teachers_with_room(interest)
             if not ks or not teachers:
                 continue
-            duration = interest.duration_min // ctx.grid
-            fits = set(fitting_venues(ctx, interest).tolist())
-            rs = np.array([ctx.resident_index[pp.orders[k].resident_id] for k in ks], dtype=np.int64)
+            demand = demand_of(ctx, interest, ks, 0)
             here_of = np.array([position[k] for k in ks], dtype=np.int64)  # into self.orders
-            starts = starts_mask(ctx.resident_free[rs], duration)
-            reach: dict[int, list[int]] = defaultdict(list)
-            for i, r in enumerate(rs.tolist()):
-                for v in ctx.reach[r][0].tolist():
-                    if v in fits:
-                        reach[v].append(i)
-            for v in sorted(reach):
-                members = np.array(reach[v], dtype=np.int64)
+            for v, reaching in sorted(reach_lists(ctx, demand, fitting_venues(ctx, interest)).items()):
+                members = np.array(reaching, dtype=np.int64)
                 if len(members) < interest.min_size:
                     continue
-                venue_starts = starts_mask(ctx.venue_free[v], duration)
+                venue_starts = starts_mask(ctx.venue_free[v], demand.duration)
                 for tau, bits, able in _pattern_sets(
-                    ctx, starts[members], venue_starts, teachers, v, interest
+                    ctx, demand.starts[members], venue_starts, teachers, v, interest
                 ):
                     if (n, tau, able) not in slot_of:
                         slot_of[n, tau, able] = len(slot_of)
