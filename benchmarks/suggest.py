@@ -26,7 +26,9 @@ from pathlib import Path
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("plan", type=Path, help="a folder written by kecheng plan --out")
     parser.add_argument("--residents", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
