@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+from types import SimpleNamespace
+
 import numpy as np
 import plan_builders as pb
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kecheng import generate, greedy
 from kecheng.planning import lagrange, plan, synthetic_orders
@@ -243,3 +248,44 @@ def test_orders_a_running_group_meets_already_are_held_not_left_open():
     points = np.array(ctx.pp.order_weights, dtype=np.int64)
     bound = prove_bound(ctx, points, time_limit=5, iterations=50)
     assert bound.held_points == int(points[0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_pattern_sets_witness_every_whole_pattern_and_hold_no_more(data):
+    """Against every pattern listed by hand (one start a day on ``k`` different weekdays, a
+    teacher and the venue free, at least ``min_size`` orderers free at all): each is within a
+    set of its part that one of its teacher's sets leads to, and each set is some pattern's."""
+    members, teachers, least, k = (
+        data.draw(st.integers(lo, hi)) for lo, hi in ((1, 9), (1, 3), (1, 4), (1, 3))
+    )
+    steps = 24  # hours of the day (grid 60)
+
+    def free(shape):
+        return np.array(
+            data.draw(st.lists(st.booleans(), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))))
+        ).reshape(shape)
+
+    hours = [8, 10, 14, 19]  # a few starts of each day, in three parts of it
+    starts = np.zeros((members, 7, steps), dtype=bool)
+    starts[:, :, hours] = free((members, 7, len(hours)))
+    allowed = np.zeros((teachers, 7, steps), dtype=bool)
+    allowed[:, :, hours] = free((teachers, 7, len(hours)))
+    venue = np.ones((7, steps), dtype=bool)
+    ctx = SimpleNamespace(grid=60, steps=steps, teacher_starts_at=lambda t, v, d: allowed[t])
+    interest = SimpleNamespace(min_size=least, sessions_per_week=k, duration_min=60)
+    sets = lagrange._pattern_sets(ctx, starts, venue, list(range(teachers)), 0, interest)
+    part_at = part_of_start(60, steps)
+    for t in range(teachers):
+        ok = starts & allowed[t]
+        for days in itertools.combinations(range(7), k):
+            for chosen in itertools.product(hours, repeat=k):
+                who = np.logical_and.reduce([ok[:, d, h] for d, h in zip(days, chosen, strict=True)])
+                if who.sum() < least:
+                    continue
+                bits = sum(1 << int(i) for i in np.flatnonzero(who))
+                part = int(part_at[days[0], chosen[0]])
+                assert any(p == part and bits & b == bits and t in able for p, b, able in sets)
+    for p, b, able in sets:
+        assert b.bit_count() >= least and able
+        assert not any(q == p and b != c and b & c == b for q, c, _ in sets)  # none holds another

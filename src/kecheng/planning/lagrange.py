@@ -143,21 +143,34 @@ def _pattern_sets(
         days, steps = np.nonzero(ok.sum(0) >= least)
         if len(np.unique(days)) < k:
             continue
+        # each start's members as a bitset; a start whose members, weekday and part are those of
+        # the start before adds nothing (a loose week's starts share their members hour after hour)
         packed = np.packbits(ok[:, days, steps], axis=0, bitorder="little").T.copy()
+        parts = part_at[days, steps]
+        new = np.ones(len(days), dtype=bool)
+        new[1:] = (
+            (packed[1:] != packed[:-1]).any(axis=1) | (days[1:] != days[:-1]) | (parts[1:] != parts[:-1])
+        )
         columns: dict[int, set[tuple[int, int]]] = defaultdict(set)  # weekday → {(part, members)}
-        for j, (day, start) in enumerate(zip(days.tolist(), steps.tolist(), strict=True)):
-            columns[day].add((int(part_at[day, start]), int.from_bytes(packed[j].tobytes(), "little")))
+        for j in np.flatnonzero(new).tolist():
+            columns[int(days[j])].add((int(parts[j]), int.from_bytes(packed[j].tobytes(), "little")))
         by_day = {day: _largest(sets) for day, sets in columns.items()}
         width = k  # fewer sessions than a group has hold more members: still a valid set
         while width > 1 and _combinations(by_day, width) > MOST_PATTERNS:
             width -= 1
         for chosen in itertools.combinations(sorted(by_day), width):
-            for combo in itertools.product(*(by_day[d] for d in chosen)):
-                bits = combo[0][1]
-                for _, other in combo[1:]:
-                    bits &= other
-                if bits.bit_count() >= least:
-                    found[combo[0][0]][bits].add(key)
+            # day by day, each distinct (part, members so far) once: a loose week's sets repeat,
+            # and a set already below min_size stays below it
+            states = set(by_day[chosen[0]])
+            for day in chosen[1:]:
+                states = {
+                    (part, joint)
+                    for part, bits in states
+                    for _, other in by_day[day]
+                    if (joint := bits & other).bit_count() >= least
+                }
+            for part, bits in states:
+                found[part][bits].add(key)
     out = []
     for tau in sorted(found):
         kept: list[tuple[int, set[bytes]]] = []
