@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from kecheng.errors import LocatedIssue
 from kecheng.model import Membership
 from kecheng.planning.model import Resident
-from kecheng.reading.raw import RawTable
+from kecheng.reading.raw import ABSENT, RawTable
 from kecheng.rows import Rows
 from kecheng.validation import validate_rows
 
@@ -72,3 +72,14 @@ def test_a_clean_table_is_read_by_column_with_defaults_for_blank_optional_cells(
     assert [r.available for r in by_column] == [(), (), ()]
     members, _ = read_both({"member_id": ["007", "M2", "007"], "group_id": ["G1", "G1", "G2"]}, Membership)[0]
     assert list(members.column("member_id")) == ["007", "M2", "007"]
+
+
+def test_cells_that_are_not_text_are_validated_row_by_row_and_located():
+    """JSON gives numbers and lists as cells: they take the row-by-row path, which says where."""
+    raw = RawTable("input.json (members)", {"member_id": [ABSENT, "M1"], "group_id": [[], 7]})
+    raw.rows = range(1, 3)
+    problems: list[LocatedIssue] = []
+    rows = validate_rows(raw, Membership, long=True, problems=problems)
+    assert len(rows) == 2
+    assert [(p.row, p.column) for p in problems] == [(1, "member_id"), (1, "group_id")]
+    assert list(rows.column("group_id"))[1] == "7"

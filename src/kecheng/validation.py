@@ -183,9 +183,9 @@ def _valid_columns(
             if info.is_required():
                 return None
             column = [DEFAULT] * len(source)
+        if not all(type(cell) is str or cell is DEFAULT for cell in column):
+            return None  # numbers or lists from JSON: 1 and True are one key to a dict, a list none
         distinct = set(column)
-        if any(type(cell) is not str for cell in distinct - {DEFAULT}):
-            return None  # numbers or lists from JSON: 1 and True are one key to a dict
         adapter = field_adapter(row_type, name)
         of: dict[Any, Any] = {}
         try:
