@@ -173,8 +173,10 @@ def _valid_columns(
     None if that does not hold or any cell fails: the rows are then validated one by one, and
     each problem located."""
     decorators = row_type.__pydantic_decorators__  # type: ignore[attr-defined]
+    if decorators.model_validators or decorators.field_validators:
+        return None
     cells = source.columns(optional)
-    if cells is None or decorators.model_validators or decorators.field_validators:
+    if cells is None:
         return None
     valid: dict[str, list[Any]] = {}
     for name, info in columns_of(row_type).items():

@@ -186,8 +186,8 @@ class _Master:
             self.row("teacher_groups", (t,), limits["teacher_groups"][t]),
             self.row("teacher_week", (t,), limits["teacher_week"][t]),
         ]
-        for j in starts.tolist():
-            d, s = int(family.day[j]), int(family.step[j])
+        sessions = [(int(family.day[j]), int(family.step[j])) for j in starts.tolist()]
+        for d, s in sessions:
             rows.append(self.row("teacher_day", (t, d), limits["teacher_day"][t, d]))
             for st in range(s, s + family.duration):
                 rows += [self.row("teacher_time", (t, d, st), 1), self.row("venue_time", (v, d, st), 1)]
@@ -196,8 +196,7 @@ class _Master:
             k, r = int(family.orders[m]), int(family.residents[m])
             value += float(points[k])
             rows += [self.row("order", (k,), 1), self.room(r)]
-            for j in starts.tolist():
-                d, s = int(family.day[j]), int(family.step[j])
+            for d, s in sessions:
                 rows += [self.row("resident_time", (r, d, st), 1) for st in range(s, s + family.duration)]
         self._add(value, rows)
         self.new_columns += 1
