@@ -9,7 +9,7 @@ from kecheng import generate, greedy
 from kecheng.planning import bound as bound_module
 from kecheng.planning import plan, synthetic_orders
 from kecheng.planning.bound import held_orders, prove_bound, satisfiable_orders
-from kecheng.planning.columns import column_bound
+from kecheng.planning.columns import column_bound, families
 from kecheng.planning.context import PlanContext
 
 
@@ -70,3 +70,56 @@ def test_large_inputs_leave_it_out(monkeypatch):
     pp = one_hour_two_interests()
     bound = prove_bound(PlanContext(pp, []), np.ones(16, dtype=np.int64), iterations=300)
     assert bound.exact_start_points is None and bound.exact_start_rounds == 0 and bound.points == 16
+
+
+def test_whole_columns_and_fewer_families():
+    """With a second hour both groups open whole (16, as the LP); priced over one interest's
+    families only, the bound and the whole master are that interest's (8); unasked, no whole."""
+    pp = one_hour_two_interests(second="1@09:00-11:00")
+    ctx = PlanContext(pp, [])
+    points = np.ones(16, dtype=np.int64)
+    tests = satisfiable_orders(ctx)
+    full = column_bound(
+        ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=60, whole_time=30
+    )
+    assert full.converged and full.points == 16 and full.whole == 16
+    fams = [f for f in families(ctx, tests.by_new) if pp.orders[int(f.orders[0])].interest_id == "I1"]
+    one = column_bound(
+        ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=60, priced=fams, whole_time=30
+    )
+    assert one.converged and one.points == 8 and one.whole == 8
+    none = column_bound(ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=60)
+    assert none.whole is None
+
+
+def test_the_whole_master_leaves_a_teacher_time_to_walk():
+    """T1 could teach I1 at home at 09:00 and I2 11 km away at 10:00: no two sessions at once,
+    so the LP takes both (16), but nobody walks 11 km in no time, so whole columns take one (8)."""
+    problem = pb.district(
+        [pb.venue("V1"), pb.venue("V2", community="C3")],
+        [pb.teacher("T1", "I1;I2", max_groups=2)],
+        [("T1", 1, "09:00", "12:00")],
+    )
+    residents = [
+        pb.resident(
+            f"R{n}",
+            community="C1" if n < 8 else "C3",
+            available="1@09:00-10:00" if n < 8 else "1@10:00-11:00",
+        )
+        for n in range(16)
+    ]
+    orders = [pb.order(r["resident_id"], "I1" if n < 8 else "I2") for n, r in enumerate(residents)]
+    pp = pb.plan_problem(problem, [pb.interest("I1"), pb.interest("I2")], residents, orders)
+    ctx = PlanContext(pp, [])
+    tests = satisfiable_orders(ctx)
+    got = column_bound(
+        ctx,
+        tests.by_new,
+        tests.joinable,
+        tests.feasible,
+        np.ones(16, dtype=np.int64),
+        time_limit=60,
+        whole_time=30,
+    )
+    assert got.converged and got.points == 16 and got.whole == 8
+    assert plan(pp, time_limit=10, workers=1).summary()["orders_met"] == 8

@@ -11,7 +11,8 @@ order met once (by a new group or a running group with a seat); every resident w
 room and in one group at a time; every teacher and venue in one session at a time; every
 teacher within their new groups, weekly sessions and sessions per day; every running group
 within its seats. Every plan is a whole-number solution (its groups are the columns), so the
-LP over *all* columns bounds every plan.
+LP over *all* columns bounds every plan. It has no rows for a teacher's walk between two new
+groups (only between new and running ones): a relaxation, and where teachers rotate far, a loose one.
 
 The columns are generated, not listed: from the master's prices (its duals), each (interest,
 venue, teacher) finds its best column exactly — every choice of starts on different weekdays
@@ -38,7 +39,8 @@ import highspy
 import numpy as np
 
 from kecheng.planning.candidates import demand_of, fitting_venues, reach_lists
-from kecheng.planning.context import PlanContext, starts_mask, window_sums
+from kecheng.planning.context import PlanContext, Session, starts_mask, window_sums
+from kecheng.planning.solution import too_close
 
 NEW_COLUMNS = 400  # the best columns that enter the master per round
 PER_FAMILY = 2  # of them, at most this many from one (interest, venue, teacher)
@@ -73,6 +75,7 @@ class ColumnBound:
     rounds: int
     columns: int  # new-group columns in the master
     converged: bool  # no column priced out: ``points`` is the LP's optimum
+    whole: int | None = None  # the master's best with whole columns, if asked (``whole_time``)
 
 
 def families(ctx: PlanContext, by_new: dict[int, bool]) -> list[_Family]:
@@ -143,6 +146,7 @@ class _Master:
         self.join_value: list[float] = []
         self.new_columns = 0
         self.iterations = 0  # simplex iterations so far
+        self.taught: dict[int, tuple[int, list[Session]]] = {}  # new-group column → teacher, sessions
         group_index = {g: n for n, g in enumerate(ctx.running)}
         groups_left, week_left, day_left = ctx.teacher_room
         self.limits = {"teacher_groups": groups_left, "teacher_week": week_left, "teacher_day": day_left}
@@ -198,6 +202,10 @@ class _Master:
             rows += [self.row("order", (k,), 1), self.room(r)]
             for d, s in sessions:
                 rows += [self.row("resident_time", (r, d, st), 1) for st in range(s, s + family.duration)]
+        self.taught[self.lp.getNumCol()] = (
+            t,
+            [Session(d + 1, s, s + family.duration, v) for d, s in sessions],
+        )
         self._add(value, rows)
         self.new_columns += 1
 
@@ -229,9 +237,15 @@ def column_bound(
     *,
     time_limit: float,
     deterministic: bool = False,
+    priced: list[_Family] | None = None,
+    whole_time: float = 0.0,
 ) -> ColumnBound:
     """The lowest bound the rounds reach on the order points of ``feasible`` (see the module doc)
-    within ``time_limit`` seconds (``deterministic``: as many rounds as their sizes say fit)."""
+    within ``time_limit`` seconds (``deterministic``: as many rounds as their sizes say fit).
+    ``priced``: price only these families (default: ``families``; fewer bound only the plans made of
+    their columns). ``whole_time``: then solve the master with whole columns for at most this
+    long (price and branch): what whole groups among the generated columns reach, by every rule
+    of the plan's first tier (not a bound): a yardstick for the search (``benchmarks/columns.py``)."""
     began = time.perf_counter()
     T, V, R, S = len(ctx.teacher_ids), len(ctx.venue_ids), len(ctx.resident_ids), ctx.steps
     shapes = {
@@ -244,7 +258,7 @@ def column_bound(
         "teacher_week": (T,),
         "teacher_day": (T, 7),
     }
-    fams = families(ctx, by_new)
+    fams = families(ctx, by_new) if priced is None else priced
     master = _Master(ctx, points, feasible, joinable)
     most = _most_groups(ctx, fams)
     best, rounds, spent, converged, cells_so_far = math.inf, 0, 0.0, False, 0
@@ -286,7 +300,58 @@ def column_bound(
         if math.isinf(best)
         else min(int(sum(int(points[k]) for k in feasible)), math.floor(best * (1 + 1e-7) + 1e-6))
     )
-    return ColumnBound(bound, rounds, master.new_columns, converged)
+    whole = _whole(master, whole_time) if whole_time > 0 and rounds else None
+    return ColumnBound(bound, rounds, master.new_columns, converged, whole)
+
+
+def _whole(master: _Master, time_limit: float) -> int | None:
+    """The master's best value with every column 0 or 1 (HiGHS' MIP within ``time_limit``) and no
+    teacher given two groups without the time to walk between them. The master has no such rows:
+    each pair of chosen columns that breaks it gets one (at most one of the two), and HiGHS goes
+    on from the solution without the lesser of each pair. Every value returned keeps both
+    (None: HiGHS found no solution in time)."""
+    began = time.perf_counter()
+    lp = master.lp
+    n = lp.getNumCol()
+    lp.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger))
+    lp.setOptionValue("simplex_iteration_limit", 2**31 - 1)
+    lp.setOptionValue("mip_rel_gap", 1e-3)
+    worth = -np.asarray(lp.getLp().col_cost_)
+    best = None
+    while (left := time_limit - (time.perf_counter() - began)) > 0:
+        lp.setOptionValue("time_limit", left)
+        lp.run()
+        if lp.getInfo().primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
+            break
+        x = np.asarray(lp.getSolution().col_value) > 0.5
+        clashes = _walk_clashes(master, x)
+        for a, b in clashes:
+            lp.addRow(-highspy.kHighsInf, 1.0, 2, np.array([a, b], dtype=np.int32), np.ones(2))
+            if x[a] and x[b]:
+                x[a if worth[a] < worth[b] else b] = False
+        value = math.floor(float(worth[x].sum()) + 1e-6)
+        best = value if best is None else max(best, value)
+        if not clashes:
+            break
+        kept = highspy.HighsSolution()
+        kept.col_value = x.astype(float).tolist()
+        kept.value_valid = True
+        lp.setSolution(kept)
+    return best
+
+
+def _walk_clashes(master: _Master, chosen: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs of chosen new-group columns whose teacher cannot walk from one to the other."""
+    by_teacher: dict[int, list[tuple[int, list[Session]]]] = defaultdict(list)
+    for column, (teacher, sessions) in master.taught.items():
+        if chosen[column]:
+            by_teacher[teacher].append((column, sessions))
+    return [
+        (a, b)
+        for columns in by_teacher.values()
+        for (a, first), (b, second) in itertools.combinations(columns, 2)
+        if any(too_close(master.ctx, s, t) for s in first for t in second)
+    ]
 
 
 def _most_groups(ctx: PlanContext, fams: list[_Family]) -> np.ndarray:
