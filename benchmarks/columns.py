@@ -10,16 +10,16 @@ and the walks between a teacher's new groups. Per input, one JSON line:
   plan's bound can come no nearer the plan than this with any LP that knows when groups meet;
 - ``lp_options``: the same LP over only the search's options (the candidates' patterns, each
   with one of its listed teachers): what the options the search chooses from allow;
-- ``whole_options``: that master with every column 0 or 1 (HiGHS' MIP on the columns generated:
-  price and branch). Not a bound and not a checked plan, a yardstick: what whole groups at the
-  search's options reach, more or less;
+- ``whole_options``: that master with every column 0 or 1 and the teachers' walks between new
+  groups kept (HiGHS' MIP on the columns generated: price and branch). Not a bound and not a
+  checked plan, a yardstick: what whole groups at the search's options reach, more or less;
 - ``plan`` and ``bound``: kecheng's plan (``--plan-time`` s, ``--workers``) and the bound it proves.
 
 Read from the bound down: ``bound - lp`` is what the plan's relaxations miss of when groups meet
 (large inputs are left to the whole-group relaxation, ``kecheng.planning.lagrange``), ``lp -
 lp_options`` the options the search does not have, ``lp_options - whole_options`` the price of
 whole groups (no LP bound can close it), ``whole_options - plan`` what the search leaves.
-Column generation takes seconds on 40 running groups and ~10 min on 160.
+Column generation takes seconds on 40 running groups (minutes on the loose shape) and ~15 min on 160.
 """
 
 from __future__ import annotations

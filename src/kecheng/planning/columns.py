@@ -244,8 +244,9 @@ def column_bound(
     within ``time_limit`` seconds (``deterministic``: as many rounds as their sizes say fit).
     ``priced``: price only these families (default: ``families``; fewer bound only the plans made of
     their columns). ``whole_time``: then solve the master with whole columns for at most this
-    long (price and branch): what whole groups among the generated columns reach, by every rule
-    of the plan's first tier (not a bound): a yardstick for the search (``benchmarks/columns.py``)."""
+    long (price and branch): what whole groups among the generated columns reach, by the master's
+    rules and the teachers' walks. Not a bound, nor a plan the checker has seen: a yardstick for
+    the search (``benchmarks/columns.py``)."""
     began = time.perf_counter()
     T, V, R, S = len(ctx.teacher_ids), len(ctx.venue_ids), len(ctx.resident_ids), ctx.steps
     shapes = {
