@@ -17,8 +17,9 @@ and the walks between a teacher's new groups. Per input, one JSON line:
 
 Read from the bound down: ``bound - lp`` is what the plan's relaxations miss of when groups meet
 (large inputs are left to the whole-group relaxation, ``kecheng.planning.lagrange``), ``lp -
-lp_options`` the options the search does not have, ``lp_options - whole_options`` the price of
-whole groups (no LP bound can close it), ``whole_options - plan`` what the search leaves.
+lp_options`` the options the search does not have, ``lp_options - whole_options`` at most the
+price of whole groups (no LP bound can close that), and ``whole_options - plan``, if above zero,
+at least what the search leaves.
 Column generation takes seconds on 40 running groups (minutes on the loose shape) and ~15 min on 160.
 """
 
