@@ -388,9 +388,9 @@ def _price(
         )
         fixed = prices["teacher_groups"][t] + k * prices["teacher_week"][t]
         # one start per class alike in who is free and what everything costs there
-        key = np.concatenate([f.free, member_cost, start_cost[:, None], f.day[:, None]], axis=1)
-        _, keep = np.unique(key, axis=0, return_index=True)
-        keep = np.sort(keep)
+        keep = _first_of_alike(
+            np.concatenate([f.free, member_cost, start_cost[:, None], f.day[:, None]], axis=1)
+        )
         per_day = {d: keep[f.day[keep] == d] for d in sorted(set(f.day[keep].tolist()))}
         choices = [
             np.stack([g.ravel() for g in np.meshgrid(*(per_day[d] for d in days), indexing="ij")], axis=1)
@@ -416,6 +416,19 @@ def _price(
                 if gain[q] > EPSILON:
                     found.append((float(gain[q]), f, part[q], order[q, : count[q]]))
     return found, np.maximum(top, 0.0), cells
+
+
+def _first_of_alike(rows: np.ndarray) -> np.ndarray:
+    """The index of the first of each run of equal rows, ascending: rows sorted by one number
+    each (a fixed random mix of their cells), and a row kept unless it equals the one before.
+    Equal rows mix alike, so none is lost; unequal rows that mix alike at most keep a duplicate.
+    ``np.unique(axis=0)`` sorts the rows cell by cell: most of a round's pricing on a loose week."""
+    mix = np.random.default_rng(0).random(rows.shape[1]) + 0.5
+    order = np.argsort(rows @ mix, kind="stable")
+    ranked = rows[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+    return np.sort(order[new])
 
 
 def _best_members(
