@@ -419,12 +419,14 @@ def _price(
 
 
 def _first_of_alike(rows: np.ndarray) -> np.ndarray:
-    """The index of the first of each run of equal rows, ascending: rows sorted by one number
-    each (a fixed random mix of their cells), and a row kept unless it equals the one before.
-    Equal rows mix alike, so none is lost; unequal rows that mix alike at most keep a duplicate.
-    ``np.unique(axis=0)`` sorts the rows cell by cell: most of a round's pricing on a loose week."""
-    mix = np.random.default_rng(0).random(rows.shape[1]) + 0.5
-    order = np.argsort(rows @ mix, kind="stable")
+    """The index of the first of each set of equal rows, ascending (as ``np.unique(axis=0,
+    return_index=True)``, which sorts the rows cell by cell: most of a round's pricing on a loose
+    week). Rows are sorted by one integer each, their cells' bits mixed by fixed odd numbers and
+    summed modulo 2**64 (equal rows sum alike in any order), and a row is kept unless it equals
+    the one before it: none is lost, and unequal rows that mix alike at most keep a duplicate."""
+    bits = np.ascontiguousarray(rows + 0.0).view(np.uint64)  # + 0.0: -0.0 becomes 0.0
+    mix = np.random.default_rng(0).integers(1, 2**62, size=rows.shape[1], dtype=np.uint64) * 2 + 1
+    order = np.argsort((bits * mix).sum(axis=1, dtype=np.uint64), kind="stable")
     ranked = rows[order]
     new = np.ones(len(order), dtype=bool)
     new[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
