@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import plan_builders as pb
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kecheng import generate, greedy
 from kecheng.planning import bound as bound_module
 from kecheng.planning import plan, synthetic_orders
 from kecheng.planning.bound import held_orders, prove_bound, satisfiable_orders
-from kecheng.planning.columns import column_bound, families
+from kecheng.planning.columns import _first_of_alike, column_bound, families
 from kecheng.planning.context import PlanContext
 
 
@@ -123,3 +125,17 @@ def test_the_whole_master_leaves_a_teacher_time_to_walk():
     )
     assert got.converged and got.points == 16 and got.whole == 8
     assert plan(pp, time_limit=10, workers=1).summary()["orders_met"] == 8
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from([0.0, 1.0, 0.25, -3.5, 1e9]), min_size=3, max_size=3),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_alike_starts_are_the_first_of_each_set_of_equal_rows(cells):
+    """As np.unique(axis=0, return_index=True): every distinct row once, at its first index."""
+    rows = np.array(cells)
+    _, first = np.unique(rows, axis=0, return_index=True)
+    assert _first_of_alike(rows).tolist() == sorted(first.tolist())
