@@ -64,7 +64,8 @@ def option_families(ctx: PlanContext, fams: list, points: tuple[int, ...]) -> li
 
 
 def measure(pp: kecheng.PlanProblem, args: argparse.Namespace, name: str) -> dict:
-    ctx = PlanContext(pp, kecheng.greedy(pp.problem))
+    first_fit = kecheng.greedy(pp.problem)  # the running groups' times, for the bound and the plan
+    ctx = PlanContext(pp, first_fit)
     points = np.array(pp.order_weights, dtype=np.int64)
     tests = satisfiable_orders(ctx)
     held = int(points[held_orders(ctx)].sum())
@@ -91,7 +92,7 @@ def measure(pp: kecheng.PlanProblem, args: argparse.Namespace, name: str) -> dic
         if whole:
             row["whole_options"] = None if got.whole is None else got.whole + held
     if args.plan_time > 0:
-        result = plan(pp, kecheng.greedy(pp.problem), time_limit=args.plan_time, seed=0, workers=args.workers)
+        result = plan(pp, first_fit, time_limit=args.plan_time, seed=0, workers=args.workers)
         summary = result.summary()
         row["plan"] = summary["objective"]["orders_points"]
         row["bound"] = summary["bound"]

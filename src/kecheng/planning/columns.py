@@ -29,6 +29,7 @@ one 1 420 (33 rounds, ~5 s); kecheng's plan meets 1 414.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import time
@@ -425,12 +426,18 @@ def _first_of_alike(rows: np.ndarray) -> np.ndarray:
     summed modulo 2**64 (equal rows sum alike in any order), and a row is kept unless it equals
     the one before it: none is lost, and unequal rows that mix alike at most keep a duplicate."""
     bits = np.ascontiguousarray(rows + 0.0).view(np.uint64)  # + 0.0: -0.0 becomes 0.0
-    mix = np.random.default_rng(0).integers(1, 2**62, size=rows.shape[1], dtype=np.uint64) * 2 + 1
-    order = np.argsort((bits * mix).sum(axis=1, dtype=np.uint64), kind="stable")
+    order = np.argsort((bits * _odd_mix(rows.shape[1])).sum(axis=1, dtype=np.uint64), kind="stable")
     ranked = rows[order]
     new = np.ones(len(order), dtype=bool)
     new[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
     return np.sort(order[new])
+
+
+@functools.cache
+def _odd_mix(width: int) -> np.ndarray:
+    """Fixed odd numbers, one per cell of a row this wide (made once per width: pricing asks
+    for them once per family and round)."""
+    return np.random.default_rng(0).integers(1, 2**62, size=width, dtype=np.uint64) * 2 + 1
 
 
 def _best_members(
