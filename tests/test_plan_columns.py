@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import highspy
 import numpy as np
 import plan_builders as pb
 from hypothesis import given
@@ -9,9 +10,10 @@ from hypothesis import strategies as st
 
 from kecheng import generate, greedy
 from kecheng.planning import bound as bound_module
+from kecheng.planning import columns as columns_module
 from kecheng.planning import plan, synthetic_orders
 from kecheng.planning.bound import held_orders, prove_bound, satisfiable_orders
-from kecheng.planning.columns import _first_of_alike, column_bound, families
+from kecheng.planning.columns import _first_of_alike, _Lp, column_bound, families
 from kecheng.planning.context import PlanContext
 
 
@@ -65,6 +67,44 @@ def test_the_bound_holds_at_every_round_and_converges_to_at_most_the_others():
             ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=seconds, deterministic=True
         )
         assert early.points is not None and early.points + held >= full.points + held >= met
+
+
+def test_smoothed_prices_converge_to_the_lp_optimum(monkeypatch):
+    """Prices drawn towards the lowest bound's (however far) end where the LP's own do: at its
+    optimum, reached only when nothing prices out at the LP's prices."""
+    made = synthetic_orders(generate("small", 1), 1)
+    pp = made.plan_problem()
+    ctx = PlanContext(pp, greedy(made.problem))
+    points = np.array(pp.order_weights, dtype=np.int64)
+    tests = satisfiable_orders(ctx)
+    found = {}
+    for smoothing in (0.0, 0.8, 0.95):
+        monkeypatch.setattr(columns_module, "SMOOTHING", smoothing)
+        got = column_bound(ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=120)
+        assert got.converged and got.points is not None
+        found[smoothing] = got.points
+    assert found[0.8] == found[0.95] == found[0.0]
+
+
+def test_a_time_limit_counts_from_the_next_run():
+    """HiGHS counts its time limit on all runs of a model so far: a limit of what is left must
+    not stop a round that has barely begun because earlier rounds took longer."""
+    rng = np.random.default_rng(0)
+    lp = _Lp()
+    n = 300
+    for _ in range(n):
+        lp.addVar(0.0, 1.0)
+    lp.changeColsCost(n, np.arange(n, dtype=np.int32), -rng.random(n))
+    for _ in range(3_000):
+        lp.addRow(-highspy.kHighsInf, 3.0, 20, rng.choice(n, 20, replace=False).astype(np.int32), np.ones(20))
+    while lp.getRunTime() < 0.5:  # earlier rounds, from scratch each time
+        lp.clearSolver()
+        lp.run()
+    lp.addVar(0.0, 1.0)  # one column more: the next round is quick
+    lp.changeColCost(n, -5.0)
+    lp.time_limit(0.25)
+    lp.run()
+    assert lp.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
 
 def test_large_inputs_leave_it_out(monkeypatch):

@@ -20,11 +20,13 @@ venue, teacher) finds its best column exactly — every choice of starts on diff
 — and the best of all enter the master. For any prices the master's dual value, plus each
 running-group join's and each teacher's best column's positive reduced cost (times the most
 new groups the teacher may take), bounds every plan, so every round gives a bound and the
-lowest is kept; once no column prices out it is the LP's optimum.
+lowest is kept; once no column prices out it is the LP's optimum. Columns are priced at prices
+between the LP's and those of the lowest bound so far (``SMOOTHING``), and only those the LP
+wants enter; when none does, at the LP's own (so convergence is still the LP's optimum).
 
 One district of 40 running groups (``kecheng generate --groups 40 --orders``, seed 0): the LP of
 ``kecheng.planning.bound`` proves 1 653 order points, the whole-group relaxation 1 447, this
-one 1 420 (33 rounds, ~5 s); kecheng's plan meets 1 414.
+one 1 420 (39 rounds, ~6 s); kecheng's plan meets 1 414.
 """
 
 from __future__ import annotations
@@ -47,10 +49,14 @@ NEW_COLUMNS = 400  # the best columns that enter the master per round
 PER_FAMILY = 2  # of them, at most this many from one (interest, venue, teacher)
 CHUNK = 20_000  # start choices priced at a time
 EPSILON = 1e-6  # a reduced cost above this prices out
-# with one worker the rounds are budgeted by their size (measured on four districts of 40 running
-# groups: pricing ~0.03 s a round + 0.8 s per million member-cells, the LP ~4 000 simplex iterations
-# a second, the master ~0.15 ms a column)
-ROUND_S, ROUND_S_PER_CELL, COLUMN_S, SIMPLEX_ITERATIONS_PER_S = 0.03, 8e-7, 1.5e-4, 4_000
+SMOOTHING = 0.8  # prices are this much those of the lowest bound so far, the rest the LP's (Wentges):
+# the LP's own swing from round to round (converged, one core: loose 40 running groups seeds 0-1 in
+# 83 and 107 s, not in 150 s without; four districts of 40 sharing teachers 568 s against 819 s;
+# the other shapes' 40-group districts to the same LP in 0.5-1.7 times the rounds, median 1.1)
+# with one worker the rounds are budgeted by their size (measured on six districts of 40 running
+# groups, five shapes: pricing ~0.05 s a round + 0.1 s per million member-cells, the LP ~4 000 simplex
+# iterations a second, the master ~0.15 ms a column; within -25 to +40 % of the wall clock)
+ROUND_S, ROUND_S_PER_CELL, COLUMN_S, SIMPLEX_ITERATIONS_PER_S = 0.05, 1e-7, 1.5e-4, 4_000
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,7 @@ class ColumnBound:
     points: int | None  # bound on the order points of the orders test 1 leaves open (None: no round)
     rounds: int
     columns: int  # new-group columns in the master
-    converged: bool  # no column priced out: ``points`` is the LP's optimum
+    converged: bool  # ``points`` is the LP optimum's whole part (nothing priced out, or could lower it)
     whole: int | None = None  # the master's best with whole columns, if asked (``whole_time``)
 
 
@@ -132,6 +138,12 @@ class _Lp(highspy.Highs):
         super(highspy.Highs, self).__init__()
         self.setOptionValue("output_flag", False)
 
+    def time_limit(self, seconds: float) -> None:
+        """Let the next run take at most ``seconds``: HiGHS counts its limit on the time of
+        every run of this model so far, so a limit of what is left stopped each later round
+        at once, before it moved (four districts of 40: the LP stalled at 6 942.4 of 6 951.2)."""
+        self.setOptionValue("time_limit", self.getRunTime() + seconds)
+
 
 class _Master:
     """The master LP (HiGHS), its rows made when a column first needs them."""
@@ -147,6 +159,7 @@ class _Master:
         self.join_value: list[float] = []
         self.new_columns = 0
         self.iterations = 0  # simplex iterations so far
+        self.value: float | None = None  # the LP's optimum over the columns so far, when solved to it
         self.taught: dict[int, tuple[int, list[Session]]] = {}  # new-group column → teacher, sessions
         group_index = {g: n for n, g in enumerate(ctx.running)}
         groups_left, week_left, day_left = ctx.teacher_room
@@ -184,28 +197,43 @@ class _Master:
         index = np.array(rows, dtype=np.int32)
         self.lp.addCol(-value, 0.0, 1.0, len(index), index, np.ones(len(index)))
 
-    def add_group(self, family: _Family, starts: np.ndarray, members: np.ndarray, points: np.ndarray) -> None:
-        t, v = family.teacher, family.venue
-        limits = self.limits
-        rows = [
-            self.row("teacher_groups", (t,), limits["teacher_groups"][t]),
-            self.row("teacher_week", (t,), limits["teacher_week"][t]),
+    def _keys(
+        self, family: _Family, starts: np.ndarray, members: np.ndarray, points: np.ndarray
+    ) -> tuple[float, list[tuple[str, tuple, float]], list[tuple[int, int]]]:
+        """A column's value, its rows' (kind, key, upper) and its sessions (day, step)."""
+        t, v, limits = family.teacher, family.venue, self.limits
+        keys = [
+            ("teacher_groups", (t,), limits["teacher_groups"][t]),
+            ("teacher_week", (t,), limits["teacher_week"][t]),
         ]
         sessions = [(int(family.day[j]), int(family.step[j])) for j in starts.tolist()]
         for d, s in sessions:
-            rows.append(self.row("teacher_day", (t, d), limits["teacher_day"][t, d]))
+            keys.append(("teacher_day", (t, d), limits["teacher_day"][t, d]))
             for st in range(s, s + family.duration):
-                rows += [self.row("teacher_time", (t, d, st), 1), self.row("venue_time", (v, d, st), 1)]
+                keys += [("teacher_time", (t, d, st), 1), ("venue_time", (v, d, st), 1)]
         value = 0.0
         for m in members.tolist():
             k, r = int(family.orders[m]), int(family.residents[m])
             value += float(points[k])
-            rows += [self.row("order", (k,), 1), self.room(r)]
+            keys += [("order", (k,), 1), ("room", (r,), int(self.ctx.resident_room[r]))]
             for d, s in sessions:
-                rows += [self.row("resident_time", (r, d, st), 1) for st in range(s, s + family.duration)]
+                keys += [("resident_time", (r, d, st), 1) for st in range(s, s + family.duration)]
+        return value, keys, sessions
+
+    def reduced_cost(
+        self, family: _Family, starts: np.ndarray, members: np.ndarray, points: np.ndarray, pi: np.ndarray
+    ) -> float:
+        """The column's value less its rows' prices (rows the master lacks cost nothing)."""
+        value, keys, _ = self._keys(family, starts, members, points)
+        at = [self.rows.get((kind, *key)) for kind, key, _ in keys]
+        return value - float(pi[[i for i in at if i is not None]].sum())
+
+    def add_group(self, family: _Family, starts: np.ndarray, members: np.ndarray, points: np.ndarray) -> None:
+        value, keys, sessions = self._keys(family, starts, members, points)
+        rows = [self.row(kind, key, upper) for kind, key, upper in keys]
         self.taught[self.lp.getNumCol()] = (
-            t,
-            [Session(d + 1, s, s + family.duration, v) for d, s in sessions],
+            family.teacher,
+            [Session(d + 1, s, s + family.duration, family.venue) for d, s in sessions],
         )
         self._add(value, rows)
         self.new_columns += 1
@@ -215,7 +243,10 @@ class _Master:
         if iterations is not None:
             self.lp.setOptionValue("simplex_iteration_limit", int(iterations))
         self.lp.run()
-        self.iterations += int(self.lp.getInfo().simplex_iteration_count)
+        info = self.lp.getInfo()
+        self.iterations += int(info.simplex_iteration_count)
+        optimal = self.lp.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        self.value = -float(info.objective_function_value) if optimal else None
         return np.maximum(0.0, -np.asarray(self.lp.getSolution().row_dual, dtype=np.float64))
 
     def prices(self, pi: np.ndarray, shapes: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
@@ -264,13 +295,16 @@ def column_bound(
     master = _Master(ctx, points, feasible, joinable)
     most = _most_groups(ctx, fams)
     best, rounds, spent, converged, cells_so_far = math.inf, 0, 0.0, False, 0
+    center: np.ndarray | None = None  # the prices of the lowest bound so far
 
     def evaluate(pi: np.ndarray) -> tuple[float, list, int]:
-        """The bound at prices ``pi`` (any ≥ 0 give one), the columns that price out, the cells."""
+        """The bound at prices ``pi`` (any ≥ 0 give one), the columns that price out (best
+        first), the cells."""
         joins = np.array(
             [v - pi[rows].sum() for v, rows in zip(master.join_value, master.join_rows, strict=True)]
         )
         columns, top, cells = _price(fams, master.prices(pi, shapes), points)
+        columns.sort(key=lambda c: -c[0])
         value = float(np.dot(master.upper, pi)) + float(np.maximum(joins, 0).sum()) + float(np.dot(most, top))
         return value, columns, cells
 
@@ -280,30 +314,47 @@ def column_bound(
             break
         iterations = max(1, int(left * SIMPLEX_ITERATIONS_PER_S)) if deterministic else None
         if not deterministic:
-            master.lp.setOptionValue("time_limit", max(0.1, left))
-        value, columns, cells = evaluate(master.solve(iterations))
+            master.lp.time_limit(max(0.1, left))
+        lp_prices = master.solve(iterations)
+        prices = lp_prices
+        if center is not None and SMOOTHING > 0:
+            prices = (
+                SMOOTHING * np.pad(center, (0, len(lp_prices) - len(center))) + (1 - SMOOTHING) * lp_prices
+            )
+        value, columns, cells = evaluate(prices)
         rounds += 1
         cells_so_far += cells
-        best = min(best, value)
+        if value < best:
+            best, center = value, prices
+        if prices is not lp_prices:  # keep what the LP itself wants; if nothing, price at its prices
+            wanted = (c for c in columns if master.reduced_cost(*c[1:], points, lp_prices) > EPSILON)
+            columns = list(itertools.islice(wanted, NEW_COLUMNS))
+            if not columns:
+                value, columns, cells = evaluate(lp_prices)
+                cells_so_far += cells
+                if value < best:
+                    best, center = value, lp_prices
         spent = (
             ROUND_S * rounds
             + ROUND_S_PER_CELL * cells_so_far
             + COLUMN_S * master.new_columns
             + master.iterations / SIMPLEX_ITERATIONS_PER_S
         )
-        if not columns:  # none prices out: the LP's optimum is the bound
+        if not columns or (master.value is not None and _whole_part(best) <= _whole_part(master.value)):
+            # none prices out (the LP's optimum is the bound), or the bound's whole part is the
+            # LP's so far, which more columns only raise: more rounds cannot lower it
             converged = True
             break
-        columns.sort(key=lambda c: -c[0])
         for _, family, starts, members in columns[:NEW_COLUMNS]:
             master.add_group(family, starts, members, points)
-    bound = (
-        None
-        if math.isinf(best)
-        else min(int(sum(int(points[k]) for k in feasible)), math.floor(best * (1 + 1e-7) + 1e-6))
-    )
+    bound = None if math.isinf(best) else min(int(sum(int(points[k]) for k in feasible)), _whole_part(best))
     whole = _whole(master, whole_time) if whole_time > 0 and rounds else None
     return ColumnBound(bound, rounds, master.new_columns, converged, whole)
+
+
+def _whole_part(value: float) -> int:
+    """A bound's whole part, after a small relative margin for HiGHS' floating-point tolerances."""
+    return math.floor(value * (1 + 1e-7) + 1e-6)
 
 
 def _whole(master: _Master, time_limit: float) -> int | None:
@@ -321,7 +372,7 @@ def _whole(master: _Master, time_limit: float) -> int | None:
     worth = -np.asarray(lp.getLp().col_cost_)
     best = None
     while (left := time_limit - (time.perf_counter() - began)) > 0:
-        lp.setOptionValue("time_limit", left)
+        lp.time_limit(left)
         lp.run()
         if lp.getInfo().primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
             break
