@@ -321,19 +321,18 @@ def column_bound(
             prices = (
                 SMOOTHING * np.pad(center, (0, len(lp_prices) - len(center))) + (1 - SMOOTHING) * lp_prices
             )
-        value, columns, cells = evaluate(prices)
         rounds += 1
-        cells_so_far += cells
-        if value < best:
-            best, center = value, prices
-        if prices is not lp_prices:  # keep what the LP itself wants; if nothing, price at its prices
-            wanted = (c for c in columns if master.reduced_cost(*c[1:], points, lp_prices) > EPSILON)
-            columns = list(itertools.islice(wanted, NEW_COLUMNS))
-            if not columns:
-                value, columns, cells = evaluate(lp_prices)
-                cells_so_far += cells
-                if value < best:
-                    best, center = value, lp_prices
+        # the smoothed prices first; if the LP wants none of their columns, the LP's own
+        for pi in (prices, lp_prices) if prices is not lp_prices else (lp_prices,):
+            value, columns, cells = evaluate(pi)
+            cells_so_far += cells
+            if value < best:
+                best, center = value, pi
+            if pi is not lp_prices:  # keep only the columns the LP itself wants
+                wanted = (c for c in columns if master.reduced_cost(*c[1:], points, lp_prices) > EPSILON)
+                columns = list(itertools.islice(wanted, NEW_COLUMNS))
+            if columns:
+                break
         spent = (
             ROUND_S * rounds
             + ROUND_S_PER_CELL * cells_so_far
