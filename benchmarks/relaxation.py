@@ -295,7 +295,7 @@ def main() -> None:
 
     began = time.perf_counter()
     aim = float(row["mip_best"] or 0) - held
-    value, steps, _ = lagrangian_bound(
+    value, steps, *_ = lagrangian_bound(
         ctx, tests.by_new, tests.joinable, feasible, points, floor=aim, time_limit=1e9, iterations=args.steps
     )
     row.update(subgradient=value + held, steps=steps, subgradient_s=round(time.perf_counter() - began, 1))

@@ -15,6 +15,7 @@ from kecheng.planning import plan, synthetic_orders
 from kecheng.planning.bound import held_orders, prove_bound, satisfiable_orders
 from kecheng.planning.columns import _first_of_alike, _Lp, column_bound, families
 from kecheng.planning.context import PlanContext
+from kecheng.planning.lagrange import lagrangian_bound
 
 
 def one_hour_two_interests(second: str = "1@09:00-10:00"):
@@ -84,6 +85,23 @@ def test_smoothed_prices_converge_to_the_lp_optimum(monkeypatch):
         assert got.converged and got.points is not None
         found[smoothing] = got.points
     assert found[0.8] == found[0.95] == found[0.0]
+
+
+def test_rounds_started_at_any_prices_end_at_the_lp_optimum():
+    """Starting prices (the whole-group relaxation's, or far above any order's worth) change the
+    path, not the end; and the bound at them, before any column enters, is already valid."""
+    made = synthetic_orders(generate("small", 1), 1)
+    pp = made.plan_problem()
+    ctx = PlanContext(pp, greedy(made.problem))
+    points = np.array(pp.order_weights, dtype=np.int64)
+    tests = satisfiable_orders(ctx)
+    args = (ctx, tests.by_new, tests.joinable, tests.feasible, points)
+    optimum = column_bound(*args, time_limit=120).points
+    *_, whole_group = lagrangian_bound(*args, floor=0.0, time_limit=60, iterations=300)
+    far = (3.0 * points, np.full(len(ctx.resident_ids), 50.0))
+    for start in (whole_group, far):
+        assert column_bound(*args, time_limit=120, start=start).points == optimum
+        assert column_bound(*args, time_limit=0, start=start).points >= optimum
 
 
 def test_a_time_limit_counts_from_the_next_run():

@@ -220,7 +220,7 @@ def prove_bound(
     best_points, status_points = _solve(ctx, feasible, tests, points, time_limit / 2)
     ones = np.ones(len(points), dtype=np.int64)
     best_orders, _ = _solve(ctx, feasible, tests, ones, time_limit / 2)
-    whole, whole_orders, steps = None, None, 0
+    whole, whole_orders, steps, prices = None, None, 0, None
     exact = len(feasible) <= COLUMN_ORDERS
     reserve = COLUMN_SHARE * time_limit if exact else 0.0  # for the exact-start bound
     if deterministic:
@@ -228,7 +228,7 @@ def prove_bound(
     else:
         left = time_limit - (time.perf_counter() - began) - reserve
     if iterations or (iterations is None and left > 0):
-        whole, steps, whole_orders = lagrangian_bound(
+        whole, steps, whole_orders, prices = lagrangian_bound(
             ctx,
             tests.by_new,
             tests.joinable,
@@ -247,7 +247,14 @@ def prove_bound(
     left = reserve if reproducible else min(reserve, time_limit - (time.perf_counter() - began))
     if exact and left > 0:
         columns = column_bound(
-            ctx, tests.by_new, tests.joinable, feasible, points, time_limit=left, deterministic=reproducible
+            ctx,
+            tests.by_new,
+            tests.joinable,
+            feasible,
+            points,
+            time_limit=left,
+            deterministic=reproducible,
+            start=prices,
         )
     found = [b for b in (best_points, whole, columns.points if columns else None) if b is not None]
     return Bound(

@@ -22,7 +22,9 @@ running-group join's and each teacher's best column's positive reduced cost (tim
 new groups the teacher may take), bounds every plan, so every round gives a bound and the
 lowest is kept; once no column prices out it is the LP's optimum. Columns are priced at prices
 between the LP's and those of the lowest bound so far (``SMOOTHING``), and only those the LP
-wants enter; when none does, at the LP's own (so convergence is still the LP's optimum).
+wants enter; when none does, at the LP's own (so convergence is still the LP's optimum). The
+first prices may be given (``start``: the whole-group relaxation's, which ``prove_bound`` has
+found by then), so that the first rounds price near them rather than at an empty master's.
 
 One district of 40 running groups (``kecheng generate --groups 40 --orders``, seed 0): the LP of
 ``kecheng.planning.bound`` proves 1 653 order points, the whole-group relaxation 1 447, this
@@ -152,6 +154,10 @@ class _Master:
         self.ctx = ctx
         self.lp = _Lp()
         self.lp.setOptionValue("threads", 1)
+        # primal simplex: a round adds columns, so the last basis stays feasible and primal goes
+        # on from it (the LP's share of a converged run, 40 running groups: loose seeds 0-1
+        # 54 -> 17 s and 80 -> 26 s, the other shapes 1.1-4 times less)
+        self.lp.setOptionValue("simplex_strategy", 4)
         self.rows: dict[tuple, int] = {}
         self.upper: list[float] = []
         self.kind: dict[str, tuple[list[int], list[tuple]]] = defaultdict(lambda: ([], []))
@@ -271,6 +277,7 @@ def column_bound(
     deterministic: bool = False,
     priced: list[_Family] | None = None,
     whole_time: float = 0.0,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> ColumnBound:
     """The lowest bound the rounds reach on the order points of ``feasible`` (see the module doc)
     within ``time_limit`` seconds (``deterministic``: as many rounds as their sizes say fit).
@@ -278,7 +285,8 @@ def column_bound(
     their columns). ``whole_time``: then solve the master with whole columns for at most this
     long (price and branch): what whole groups among the generated columns reach, by the master's
     rules and the teachers' walks. Not a bound, nor a plan the checker has seen: a yardstick for
-    the search (``benchmarks/columns.py``)."""
+    the search (``benchmarks/columns.py``). ``start``: prices per order and per resident
+    (``lagrangian_bound``'s) to price the first rounds near, instead of the empty master's."""
     began = time.perf_counter()
     T, V, R, S = len(ctx.teacher_ids), len(ctx.venue_ids), len(ctx.resident_ids), ctx.steps
     shapes = {
@@ -307,6 +315,10 @@ def column_bound(
         columns.sort(key=lambda c: -c[0])
         value = float(np.dot(master.upper, pi)) + float(np.maximum(joins, 0).sum()) + float(np.dot(most, top))
         return value, columns, cells
+
+    if start is not None:
+        center = _start_prices(ctx, master, feasible, *start)
+        best, _, cells_so_far = evaluate(center)
 
     while True:
         left = time_limit - (spent if deterministic else time.perf_counter() - began)
@@ -349,6 +361,22 @@ def column_bound(
     bound = None if math.isinf(best) else min(int(sum(int(points[k]) for k in feasible)), _whole_part(best))
     whole = _whole(master, whole_time) if whole_time > 0 and rounds else None
     return ColumnBound(bound, rounds, master.new_columns, converged, whole)
+
+
+def _start_prices(
+    ctx: PlanContext, master: _Master, feasible: list[int], by_order: np.ndarray, by_resident: np.ndarray
+) -> np.ndarray:
+    """The master's prices at ``by_order`` and ``by_resident`` (its order and room rows made
+    now, empty, so that they have a price before any column needs them), every other row 0."""
+    for k in feasible:
+        master.row("order", (k,), 1)
+        master.room(ctx.resident_index[ctx.pp.orders[k].resident_id])
+    center = np.zeros(len(master.upper))
+    at, keys = master.kind["order"]
+    center[at] = by_order[[k for (k,) in keys]]
+    at, keys = master.kind["room"]
+    center[at] = by_resident[[r for (r,) in keys]]
+    return center
 
 
 def _whole_part(value: float) -> int:
@@ -429,10 +457,15 @@ def _price(
     top = np.full(len(prices["teacher_groups"]), -np.inf)
     found = []
     cells = 0
+    # each resident's price of a session at every start, per duration: once a round, not per family
+    # (a resident is a member of many families; per family it was a third of a round on the district)
+    windows: dict[int, np.ndarray] = {}
     for f in fams:
         t, v, k = f.teacher, f.venue, f.sessions
         base = points[f.orders] - prices["order"][f.orders] - prices["room"][f.residents]
-        member_cost = window_sums(prices["resident_time"][f.residents], f.duration)[:, f.day, f.step].T
+        if f.duration not in windows:
+            windows[f.duration] = window_sums(prices["resident_time"], f.duration)
+        member_cost = windows[f.duration][f.residents[:, None], f.day, f.step].T
         start_cost = (
             window_sums(prices["teacher_time"][t] + prices["venue_time"][v], f.duration)[f.day, f.step]
             + prices["teacher_day"][t, f.day]

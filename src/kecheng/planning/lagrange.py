@@ -521,9 +521,10 @@ def lagrangian_bound(
     iterations: int | None = None,
     deterministic: bool = False,
     guide: Callable[[np.ndarray, np.ndarray], None] | None = None,
-) -> tuple[int, int, int]:
+) -> tuple[int, int, int, tuple[np.ndarray, np.ndarray]]:
     """The lowest bound reached on the order points of ``feasible`` orders (an integer, rounded
-    down), the iterations run, and a bound on how many of them can be met (``_orders_bound``).
+    down), the iterations run, a bound on how many of them can be met (``_orders_bound``), and
+    the lowest bound's prices (``Relaxation.prices``).
     ``floor``: points some plan is known to meet (the step aims at it), or a function giving the
     best known so far (a search running beside); ``iterations``: run at most this many, whatever
     the clock (reproducible); ``deterministic``: as many as ``time_limit`` seconds allow by the
@@ -593,7 +594,12 @@ def lagrangian_bound(
         guide(*relaxation.prices(*lowest))
     known = floor() if callable(floor) else floor
     orders = _orders_bound(relaxation, known, *lowest, lowest_nu, p)
-    return math.floor(best * (1 + 1e-9) + 1e-6), n, math.floor(orders * (1 + 1e-9) + 1e-6)
+    return (
+        math.floor(best * (1 + 1e-9) + 1e-6),
+        n,
+        math.floor(orders * (1 + 1e-9) + 1e-6),
+        relaxation.prices(*lowest),
+    )
 
 
 def _polyak_step(
