@@ -20,7 +20,8 @@ Read from the bound down: ``bound - lp`` is what the plan's relaxations miss of 
 lp_options`` the options the search does not have, ``lp_options - whole_options`` at most the
 price of whole groups (no LP bound can close that), and ``whole_options - plan``, if above zero,
 at least what the search leaves.
-Column generation takes seconds on 40 running groups (under a minute on the loose shape) and about 5 minutes on 160.
+Column generation takes seconds on 40 running groups (under a minute on the loose shape) and
+about 5 minutes on 160.
 """
 
 from __future__ import annotations
