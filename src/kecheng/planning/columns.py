@@ -186,7 +186,11 @@ class _Master:
                 self._add(float(points[k]), rows)
 
     def room(self, r: int) -> int:
-        return self.row("room", (r,), int(self.ctx.resident_room[r]))
+        return self.row(*self._room_key(r))
+
+    def _room_key(self, r: int) -> tuple[str, tuple, float]:
+        """Resident ``r``'s room row: (kind, key, upper)."""
+        return "room", (r,), int(self.ctx.resident_room[r])
 
     def row(self, kind: str, key: tuple, upper: float) -> int:
         index = self.rows.get((kind, *key))
@@ -221,7 +225,7 @@ class _Master:
         for m in members.tolist():
             k, r = int(family.orders[m]), int(family.residents[m])
             value += float(points[k])
-            keys += [("order", (k,), 1), ("room", (r,), int(self.ctx.resident_room[r]))]
+            keys += [("order", (k,), 1), self._room_key(r)]
             for d, s in sessions:
                 keys += [("resident_time", (r, d, st), 1) for st in range(s, s + family.duration)]
         return value, keys, sessions

@@ -590,16 +590,12 @@ def lagrangian_bound(
             g = deflected if any(part.any() for part in deflected) else g
         previous = g
         lam, mu, nu = _polyak_step(x, g, theta, value - known)
+    prices = relaxation.prices(*lowest)
     if guide is not None:
-        guide(*relaxation.prices(*lowest))
+        guide(*prices)
     known = floor() if callable(floor) else floor
     orders = _orders_bound(relaxation, known, *lowest, lowest_nu, p)
-    return (
-        math.floor(best * (1 + 1e-9) + 1e-6),
-        n,
-        math.floor(orders * (1 + 1e-9) + 1e-6),
-        relaxation.prices(*lowest),
-    )
+    return math.floor(best * (1 + 1e-9) + 1e-6), n, math.floor(orders * (1 + 1e-9) + 1e-6), prices
 
 
 def _polyak_step(
