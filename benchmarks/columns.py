@@ -13,7 +13,12 @@ and the walks between a teacher's new groups. Per input, one JSON line:
 - ``whole_options``: that master with every column 0 or 1 and the teachers' walks between new
   groups kept (HiGHS' MIP on the columns generated: price and branch). Not a bound and not a
   checked plan, a yardstick: what whole groups at the search's options reach, more or less;
-- ``plan`` and ``bound``: kecheng's plan (``--plan-time`` s, ``--workers``) and the bound it proves.
+- ``plan`` and ``bound``: kecheng's plan (``--plan-time`` s, ``--workers``) and the bound it proves;
+- ``relinked`` (``--relink S``): the plan improved by one CP-SAT neighbourhood (S seconds, one
+  worker) that frees exactly where the plan and ``whole_options`` differ: the options either opens,
+  and the running groups whose joins differ. Checked like any plan (``relinked_checked``: the
+  rules it breaks, 0). What the search could reach from its own plan, had it chosen that
+  neighbourhood.
 
 Read from the bound down: ``bound - lp`` is what the plan's relaxations miss of when groups meet
 (large inputs are left to the whole-group relaxation, ``kecheng.planning.lagrange``), ``lp -
@@ -41,7 +46,13 @@ from kecheng.planning import plan, synthetic_orders
 from kecheng.planning.bound import held_orders, satisfiable_orders
 from kecheng.planning.columns import column_bound, families
 from kecheng.planning.context import PlanContext
-from kecheng.planning.space import build_space
+from kecheng.planning.cpsat import ScopedModel, tiers
+from kecheng.planning.outcome import Outcome, from_solution
+from kecheng.planning.planner import finish
+from kecheng.planning.search import neighbourhood
+from kecheng.planning.solution import Solution
+from kecheng.planning.space import Space, build_space
+from kecheng.planning.weights import PlanWeights
 
 
 def option_families(ctx: PlanContext, fams: list, points: tuple[int, ...]) -> list:
@@ -72,6 +83,7 @@ def measure(pp: kecheng.PlanProblem, args: argparse.Namespace, name: str) -> dic
     held = int(points[held_orders(ctx)].sum())
     row: dict = {"input": name, "groups": len(pp.problem.groups), "orders": len(pp.orders)}
     fams = families(ctx, tests.by_new)
+    yardstick = None
     for key, chosen, whole in (
         ("lp", fams, 0.0),
         ("lp_options", option_families(ctx, fams, pp.order_weights), args.whole_time),
@@ -92,12 +104,64 @@ def measure(pp: kecheng.PlanProblem, args: argparse.Namespace, name: str) -> dic
         row[f"{key}_s"] = round(time.perf_counter() - began, 1)
         if whole:
             row["whole_options"] = None if got.whole is None else got.whole + held
+            yardstick = got.whole_outcome
     if args.plan_time > 0:
         result = plan(pp, first_fit, time_limit=args.plan_time, seed=0, workers=args.workers)
         summary = result.summary()
         row["plan"] = summary["objective"]["orders_points"]
         row["bound"] = summary["bound"]
+        if args.relink > 0 and yardstick is not None:
+            row.update(relink(ctx, result.outcome, yardstick, args.relink))
     return row
+
+
+def relink(ctx: PlanContext, planned: Outcome, yardstick: Outcome, seconds: float) -> dict:
+    """The plan after one neighbourhood freeing where it and the yardstick differ (see the doc)."""
+    weights = PlanWeights()
+    space = build_space(ctx, ctx.pp.order_weights)
+    ours, theirs = solution_of(space, planned), solution_of(space, yardstick)
+    differ = set(ours.teacher) ^ set(theirs.teacher)
+    for a, b in ((ours, theirs), (theirs, ours)):
+        differ |= {o for k, o in a.chosen.items() if b.chosen.get(k) != o}
+    model = ScopedModel(space, neighbourhood(space, ours, sorted(differ)), weights)
+    found, _ = model.solve(ours, time_limit=seconds, seed=0, workers=1)
+    found = model.carry(found, ours)
+    points = ctx.pp.order_weights
+    result = finish(
+        ctx,
+        space,
+        from_solution(space, found),
+        "relinked",
+        weights,
+        points,
+        None,
+        {},
+        time.perf_counter(),
+        tiers(space, found, weights),
+        {},
+    )
+    broken = sum(len(rules) for rules in result.check())
+    return {
+        "relinked": result.summary()["objective"]["orders_points"],
+        "relinked_checked": broken,
+        "relink_pairs": len(model.scope.pairs),
+    }
+
+
+def solution_of(space: Space, outcome: Outcome) -> Solution:
+    """An outcome in the space's terms (each new group is one of its options, by interest, venue
+    and times; each join a running group's option)."""
+    option_of = {
+        (o.interest_id, o.candidate.venue, o.sessions) if o.is_new else o.group_id: o.index
+        for o in space.options
+    }
+    solution = Solution()
+    for group in outcome.new:
+        o = option_of[group.interest_id, group.venue, group.sessions]
+        solution.teacher[o] = group.teacher
+        solution.chosen.update((k, o) for k in group.orders)
+    solution.chosen.update((k, option_of[g]) for k, g in outcome.joins.items())
+    return solution
 
 
 def main() -> None:
@@ -113,6 +177,9 @@ def main() -> None:
     parser.add_argument("--whole-time", type=float, default=300.0, help="seconds for the whole-column master")
     parser.add_argument("--plan-time", type=float, default=60.0, help="seconds for kecheng's plan (0: none)")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--relink", type=float, default=0.0, help="seconds for the relinking neighbourhood (0: none)"
+    )
     args = parser.parse_args()
 
     if args.input:

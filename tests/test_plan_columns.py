@@ -51,14 +51,18 @@ def test_a_second_hour_lets_both_open():
     assert plan(pp, time_limit=10, workers=1).summary()["orders_met"] == 16
 
 
-def test_the_bound_holds_at_every_round_and_converges_to_at_most_the_others():
+def small_district():
+    """The small preset's orders, seed 1, its running groups first fit: (pp, ctx, points, tests)."""
     made = synthetic_orders(generate("small", 1), 1)
     pp = made.plan_problem()
     ctx = PlanContext(pp, greedy(made.problem))
-    points = np.array(pp.order_weights, dtype=np.int64)
-    tests = satisfiable_orders(ctx)
+    return pp, ctx, np.array(pp.order_weights, dtype=np.int64), satisfiable_orders(ctx)
+
+
+def test_the_bound_holds_at_every_round_and_converges_to_at_most_the_others():
+    pp, ctx, points, tests = small_district()
     held = int(points[held_orders(ctx)].sum())
-    met = plan(pp, greedy(made.problem), time_limit=5, workers=1).summary()["objective"]["orders_points"]
+    met = plan(pp, greedy(pp.problem), time_limit=5, workers=1).summary()["objective"]["orders_points"]
     full = column_bound(ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=120)
     assert full.converged and full.points is not None
     others = prove_bound(ctx, points, iterations=300, time_limit=0.5)  # a short exact-start run
@@ -143,13 +147,18 @@ def test_whole_columns_and_fewer_families():
         ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=60, whole_time=30
     )
     assert full.converged and full.points == 16 and full.whole == 16
+    groups = full.whole_outcome.new
+    assert sorted((g.interest_id, g.sessions[0].start, len(g.orders)) for g in groups) == [
+        ("I1", 9 * 60 // ctx.grid, 8),
+        ("I2", 10 * 60 // ctx.grid, 8),
+    ]
     fams = [f for f in families(ctx, tests.by_new) if pp.orders[int(f.orders[0])].interest_id == "I1"]
     one = column_bound(
         ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=60, priced=fams, whole_time=30
     )
     assert one.converged and one.points == 8 and one.whole == 8
     none = column_bound(ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=60)
-    assert none.whole is None
+    assert none.whole is None and none.whole_outcome is None
 
 
 def test_the_whole_master_leaves_a_teacher_time_to_walk():
@@ -182,7 +191,26 @@ def test_the_whole_master_leaves_a_teacher_time_to_walk():
         whole_time=30,
     )
     assert got.converged and got.points == 16 and got.whole == 8
+    assert [len(g.orders) for g in got.whole_outcome.new] == [8]
     assert plan(pp, time_limit=10, workers=1).summary()["orders_met"] == 8
+
+
+def test_the_whole_masters_plan_is_worth_what_it_says_and_keeps_its_rows():
+    """Its groups and joins meet each order once, within each group's sizes, and are worth ``whole``."""
+    pp, ctx, points, tests = small_district()
+    got = column_bound(
+        ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=60, whole_time=20
+    )
+    outcome = got.whole_outcome
+    met = [k for g in outcome.new for k in g.orders] + list(outcome.joins)
+    assert got.whole is not None and outcome.new and outcome.joins
+    assert len(met) == len(set(met)) and int(points[met].sum()) == got.whole
+    for g in outcome.new:
+        interest = pp.interest[g.interest_id]
+        assert interest.min_size <= len(g.orders) <= interest.max_size
+        assert {pp.orders[k].interest_id for k in g.orders} == {g.interest_id}
+    for k, group_id in outcome.joins.items():
+        assert k in tests.joinable and group_id in tests.joinable[k]
 
 
 @given(

@@ -45,6 +45,7 @@ import numpy as np
 
 from kecheng.planning.candidates import demand_of, fitting_venues, reach_lists
 from kecheng.planning.context import PlanContext, Session, starts_mask, window_sums
+from kecheng.planning.outcome import NewGroup, Outcome
 from kecheng.planning.solution import too_close
 
 NEW_COLUMNS = 400  # the best columns that enter the master per round
@@ -85,6 +86,7 @@ class ColumnBound:
     columns: int  # new-group columns in the master
     converged: bool  # ``points`` is the LP optimum's whole part (nothing priced out, or could lower it)
     whole: int | None = None  # the master's best with whole columns, if asked (``whole_time``)
+    whole_outcome: Outcome | None = None  # its groups and joins
 
 
 def families(ctx: PlanContext, by_new: dict[int, bool]) -> list[_Family]:
@@ -167,6 +169,8 @@ class _Master:
         self.iterations = 0  # simplex iterations so far
         self.value: float | None = None  # the LP's optimum over the columns so far, when solved to it
         self.taught: dict[int, tuple[int, list[Session]]] = {}  # new-group column → teacher, sessions
+        self.members: dict[int, tuple[int, ...]] = {}  # new-group column → its orders
+        self.joins: list[tuple[int, str]] = []  # per join column (the first ones): order, running group
         group_index = {g: n for n, g in enumerate(ctx.running)}
         groups_left, week_left, day_left = ctx.teacher_room
         self.limits = {"teacher_groups": groups_left, "teacher_week": week_left, "teacher_day": day_left}
@@ -182,6 +186,7 @@ class _Master:
                 for s in group.sessions:
                     rows += [self.row("resident_time", (r, s.day - 1, st), 1) for st in range(s.start, s.end)]
                 self.join_rows.append(rows)
+                self.joins.append((k, g))
                 self.join_value.append(float(points[k]))
                 self._add(float(points[k]), rows)
 
@@ -245,6 +250,7 @@ class _Master:
             family.teacher,
             [Session(d + 1, s, s + family.duration, family.venue) for d, s in sessions],
         )
+        self.members[self.lp.getNumCol()] = tuple(int(family.orders[m]) for m in members.tolist())
         self._add(value, rows)
         self.new_columns += 1
 
@@ -364,7 +370,7 @@ def column_bound(
             master.add_group(family, starts, members, points)
     bound = None if math.isinf(best) else min(int(sum(int(points[k]) for k in feasible)), _whole_part(best))
     whole = _whole(master, whole_time) if whole_time > 0 and rounds else None
-    return ColumnBound(bound, rounds, master.new_columns, converged, whole)
+    return ColumnBound(bound, rounds, master.new_columns, converged, *(whole or (None, None)))
 
 
 def _start_prices(
@@ -388,12 +394,12 @@ def _whole_part(value: float) -> int:
     return math.floor(value * (1 + 1e-7) + 1e-6)
 
 
-def _whole(master: _Master, time_limit: float) -> int | None:
+def _whole(master: _Master, time_limit: float) -> tuple[int, Outcome] | None:
     """The master's best value with every column 0 or 1 (HiGHS' MIP within ``time_limit``) and no
     teacher given two groups without the time to walk between them. The master has no such rows:
     each pair of chosen columns that breaks it gets one (at most one of the two), and HiGHS goes
     on from the solution without the lesser of each pair. Every value returned keeps both
-    (None: HiGHS found no solution in time)."""
+    (None: HiGHS found no solution in time); with it, its groups and joins."""
     began = time.perf_counter()
     lp = master.lp
     n = lp.getNumCol()
@@ -414,7 +420,8 @@ def _whole(master: _Master, time_limit: float) -> int | None:
             if x[a] and x[b]:
                 x[a if worth[a] < worth[b] else b] = False
         value = math.floor(float(worth[x].sum()) + 1e-6)
-        best = value if best is None else max(best, value)
+        if best is None or value > best[0]:
+            best = value, _outcome(master, x)
         if not clashes:
             break
         kept = highspy.HighsSolution()
@@ -422,6 +429,18 @@ def _whole(master: _Master, time_limit: float) -> int | None:
         kept.value_valid = True
         lp.setSolution(kept)
     return best
+
+
+def _outcome(master: _Master, chosen: np.ndarray) -> Outcome:
+    """The chosen columns as a plan: new groups and joins of running groups."""
+    orders = master.ctx.pp.orders
+    out = Outcome(joins={k: g for (k, g), c in zip(master.joins, chosen, strict=False) if c})
+    for column, (teacher, sessions) in sorted(master.taught.items()):
+        if chosen[column]:
+            members = master.members[column]
+            interest = orders[members[0]].interest_id
+            out.new.append(NewGroup(interest, teacher, sessions[0].venue, tuple(sessions), members))
+    return out
 
 
 def _walk_clashes(master: _Master, chosen: np.ndarray) -> list[tuple[int, int]]:
