@@ -18,7 +18,11 @@ and the walks between a teacher's new groups. Per input, one JSON line:
   worker) that frees exactly where the plan and ``whole_options`` differ: the options either opens,
   and the running groups whose joins differ. Checked like any plan (``relinked_checked``: the
   rules it breaks, 0). What the search could reach from its own plan, had it chosen that
-  neighbourhood.
+  neighbourhood;
+- ``lp_named`` (``--lp-relink T``): the same from the plan, but the neighbourhood is named by T
+  seconds of column generation over the options (``deterministic``: reproducible) instead of the
+  yardstick: the plan's groups, the options whose columns its last LP uses and the running groups
+  whose joins there differ from the plan's. A neighbourhood the plan could afford to find.
 
 Read from the bound down: ``bound - lp`` is what the plan's relaxations miss of when groups meet
 (large inputs are left to the whole-group relaxation, ``kecheng.planning.lagrange``), ``lp -
@@ -110,30 +114,59 @@ def measure(pp: kecheng.PlanProblem, args: argparse.Namespace, name: str) -> dic
         summary = result.summary()
         row["plan"] = summary["objective"]["orders_points"]
         row["bound"] = summary["bound"]
+        space = build_space(ctx, pp.order_weights)
+        ours = solution_of(space, result.outcome)
         if args.relink > 0 and yardstick is not None:
-            row.update(relink(ctx, result.outcome, yardstick, args.relink))
+            row.update(relink(space, ours, differences(space, ours, yardstick), args.relink, "relinked"))
+        if args.lp_relink > 0:
+            got = column_bound(
+                ctx,
+                tests.by_new,
+                tests.joinable,
+                tests.feasible,
+                points,
+                time_limit=args.lp_relink,
+                deterministic=True,
+                priced=option_families(ctx, fams, pp.order_weights),
+                support=True,
+            )
+            named = lp_named(space, ours, got.used, got.used_joins)
+            row.update(relink(space, ours, named, args.relink or 100.0, "lp_named"))
     return row
 
 
-def relink(ctx: PlanContext, planned: Outcome, yardstick: Outcome, seconds: float) -> dict:
-    """The plan after one neighbourhood freeing where it and the yardstick differ (see the doc)."""
-    weights = PlanWeights()
-    space = build_space(ctx, ctx.pp.order_weights)
-    ours, theirs = solution_of(space, planned), solution_of(space, yardstick)
+def differences(space: Space, ours: Solution, yardstick: Outcome) -> set[int]:
+    """The options either plan opens, and those joined differently."""
+    theirs = solution_of(space, yardstick)
     differ = set(ours.teacher) ^ set(theirs.teacher)
     for a, b in ((ours, theirs), (theirs, ours)):
         differ |= {o for k, o in a.chosen.items() if b.chosen.get(k) != o}
-    model = ScopedModel(space, neighbourhood(space, ours, sorted(differ)), weights)
+    return differ
+
+
+def lp_named(space: Space, ours: Solution, used: tuple, used_joins: frozenset) -> set[int]:
+    """The plan's groups, the options the LP uses, and running groups joined differently there."""
+    option_of = _option_index(space)
+    running = {(k, o) for k, o in ours.chosen.items() if not space.options[o].is_new}
+    there = {(k, option_of[g]) for k, g in used_joins}
+    named = set(ours.teacher) | {option_of[g.interest_id, g.venue, g.sessions] for g in used}
+    return named | {o for _, o in running ^ there}
+
+
+def relink(space: Space, ours: Solution, free: set[int], seconds: float, name: str) -> dict:
+    """The plan after one neighbourhood freeing ``free`` and holding the rest, checked."""
+    ctx = space.ctx
+    weights = PlanWeights()
+    model = ScopedModel(space, neighbourhood(space, ours, sorted(free)), weights)
     found, _ = model.solve(ours, time_limit=seconds, seed=0, workers=1)
     found = model.carry(found, ours)
-    points = ctx.pp.order_weights
     result = finish(
         ctx,
         space,
         from_solution(space, found),
-        "relinked",
+        name,
         weights,
-        points,
+        ctx.pp.order_weights,
         None,
         {},
         time.perf_counter(),
@@ -142,19 +175,24 @@ def relink(ctx: PlanContext, planned: Outcome, yardstick: Outcome, seconds: floa
     )
     broken = sum(len(rules) for rules in result.check())
     return {
-        "relinked": result.summary()["objective"]["orders_points"],
-        "relinked_checked": broken,
-        "relink_pairs": len(model.scope.pairs),
+        name: result.summary()["objective"]["orders_points"],
+        f"{name}_checked": broken,
+        f"{name}_pairs": len(model.scope.pairs),
+    }
+
+
+def _option_index(space: Space) -> dict:
+    """Option index by (interest, venue, sessions) for new ones, by group id for running ones."""
+    return {
+        (o.interest_id, o.candidate.venue, o.sessions) if o.is_new else o.group_id: o.index
+        for o in space.options
     }
 
 
 def solution_of(space: Space, outcome: Outcome) -> Solution:
     """An outcome in the space's terms (each new group is one of its options, by interest, venue
     and times; each join a running group's option)."""
-    option_of = {
-        (o.interest_id, o.candidate.venue, o.sessions) if o.is_new else o.group_id: o.index
-        for o in space.options
-    }
+    option_of = _option_index(space)
     solution = Solution()
     for group in outcome.new:
         o = option_of[group.interest_id, group.venue, group.sessions]
@@ -179,6 +217,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument(
         "--relink", type=float, default=0.0, help="seconds for the relinking neighbourhood (0: none)"
+    )
+    parser.add_argument(
+        "--lp-relink",
+        type=float,
+        default=0.0,
+        help="seconds of columns naming a neighbourhood (0: none; it gets --relink s, or 100)",
     )
     args = parser.parse_args()
 

@@ -144,9 +144,10 @@ def test_whole_columns_and_fewer_families():
     points = np.ones(16, dtype=np.int64)
     tests = satisfiable_orders(ctx)
     full = column_bound(
-        ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=60, whole_time=30
+        ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=60, whole_time=30, support=True
     )
     assert full.converged and full.points == 16 and full.whole == 16
+    assert sorted(g.interest_id for g in full.used) == ["I1", "I2"] and not full.used_joins
     groups = full.whole_outcome.new
     assert sorted((g.interest_id, g.sessions[0].start, len(g.orders)) for g in groups) == [
         ("I1", 9 * 60 // ctx.grid, 8),
@@ -158,7 +159,7 @@ def test_whole_columns_and_fewer_families():
     )
     assert one.converged and one.points == 8 and one.whole == 8
     none = column_bound(ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=60)
-    assert none.whole is None and none.whole_outcome is None
+    assert none.whole is None and none.whole_outcome is None and none.used == ()
 
 
 def test_the_whole_master_leaves_a_teacher_time_to_walk():
@@ -199,8 +200,11 @@ def test_the_whole_masters_plan_is_worth_what_it_says_and_keeps_its_rows():
     """Its groups and joins meet each order once, within each group's sizes, and are worth ``whole``."""
     pp, ctx, points, tests = small_district()
     got = column_bound(
-        ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=60, whole_time=20
+        ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=60, whole_time=20, support=True
     )
+    assert got.used and got.used_joins  # what the LP uses: allowed joins, groups of one interest each
+    assert all(group in tests.joinable[k] for k, group in got.used_joins)
+    assert all({pp.orders[k].interest_id for k in g.orders} == {g.interest_id} for g in got.used)
     outcome = got.whole_outcome
     met = [k for g in outcome.new for k in g.orders] + list(outcome.joins)
     assert got.whole is not None and outcome.new and outcome.joins

@@ -49,6 +49,7 @@ from kecheng.planning.outcome import NewGroup, Outcome
 from kecheng.planning.solution import too_close
 
 NEW_COLUMNS = 400  # the best columns that enter the master per round
+USED = 0.05  # a column the LP takes at more than this is one it uses (``support``)
 PER_FAMILY = 2  # of them, at most this many from one (interest, venue, teacher)
 CHUNK = 20_000  # start choices priced at a time
 EPSILON = 1e-6  # a reduced cost above this prices out
@@ -87,6 +88,8 @@ class ColumnBound:
     converged: bool  # ``points`` is the LP optimum's whole part (nothing priced out, or could lower it)
     whole: int | None = None  # the master's best with whole columns, if asked (``whole_time``)
     whole_outcome: Outcome | None = None  # its groups and joins
+    used: tuple[NewGroup, ...] = ()  # with ``support``: the new-group columns the last LP uses
+    used_joins: frozenset[tuple[int, str]] = frozenset()  # and its joins (order, running group)
 
 
 def families(ctx: PlanContext, by_new: dict[int, bool]) -> list[_Family]:
@@ -288,6 +291,7 @@ def column_bound(
     priced: list[_Family] | None = None,
     whole_time: float = 0.0,
     start: tuple[np.ndarray, np.ndarray] | None = None,
+    support: bool = False,
 ) -> ColumnBound:
     """The lowest bound the rounds reach on the order points of ``feasible`` (see the module doc)
     within ``time_limit`` seconds (``deterministic``: as many rounds as their sizes say fit).
@@ -296,7 +300,9 @@ def column_bound(
     long (price and branch): what whole groups among the generated columns reach, by the master's
     rules and the teachers' walks. Not a bound, nor a plan the checker has seen: a yardstick for
     the search (``benchmarks/columns.py``). ``start``: prices per order and per resident
-    (``lagrangian_bound``'s) to price the first rounds near, instead of the empty master's."""
+    (``lagrangian_bound``'s) to price the first rounds near, instead of the empty master's.
+    ``support``: also say which columns the last LP uses (above ``USED``), fractions included: where
+    an LP over the options would put groups (``benchmarks/columns.py --lp-relink``)."""
     began = time.perf_counter()
     T, V, R, S = len(ctx.teacher_ids), len(ctx.venue_ids), len(ctx.resident_ids), ctx.steps
     shapes = {
@@ -369,8 +375,16 @@ def column_bound(
         for _, family, starts, members in columns[:NEW_COLUMNS]:
             master.add_group(family, starts, members, points)
     bound = None if math.isinf(best) else min(int(sum(int(points[k]) for k in feasible)), _whole_part(best))
+    used: tuple[NewGroup, ...] = ()
+    used_joins: frozenset[tuple[int, str]] = frozenset()
+    if support and rounds:  # before the whole master makes the columns whole
+        x = np.asarray(master.lp.getSolution().col_value)
+        used = tuple(_new_groups(master, x > USED))
+        used_joins = frozenset(j for j, v in zip(master.joins, x, strict=False) if v > USED)
     whole = _whole(master, whole_time) if whole_time > 0 and rounds else None
-    return ColumnBound(bound, rounds, master.new_columns, converged, *(whole or (None, None)))
+    return ColumnBound(
+        bound, rounds, master.new_columns, converged, *(whole or (None, None)), used, used_joins
+    )
 
 
 def _start_prices(
@@ -433,14 +447,20 @@ def _whole(master: _Master, time_limit: float) -> tuple[int, Outcome] | None:
 
 def _outcome(master: _Master, chosen: np.ndarray) -> Outcome:
     """The chosen columns as a plan: new groups and joins of running groups."""
+    joins = {k: g for (k, g), c in zip(master.joins, chosen, strict=False) if c}
+    return Outcome(_new_groups(master, chosen), joins)
+
+
+def _new_groups(master: _Master, chosen: np.ndarray) -> list[NewGroup]:
+    """The chosen new-group columns as groups."""
     orders = master.ctx.pp.orders
-    out = Outcome(joins={k: g for (k, g), c in zip(master.joins, chosen, strict=False) if c})
-    for column, (teacher, sessions) in sorted(master.taught.items()):
-        if chosen[column]:
-            members = master.members[column]
-            interest = orders[members[0]].interest_id
-            out.new.append(NewGroup(interest, teacher, sessions[0].venue, tuple(sessions), members))
-    return out
+    return [
+        NewGroup(
+            orders[master.members[c][0]].interest_id, t, sessions[0].venue, tuple(sessions), master.members[c]
+        )
+        for c, (t, sessions) in sorted(master.taught.items())
+        if chosen[c]
+    ]
 
 
 def _walk_clashes(master: _Master, chosen: np.ndarray) -> list[tuple[int, int]]:
