@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import itertools
 import json
 import statistics
@@ -87,22 +88,12 @@ def measure(pp: kecheng.PlanProblem, args: argparse.Namespace, name: str) -> dic
     held = int(points[held_orders(ctx)].sum())
     row: dict = {"input": name, "groups": len(pp.problem.groups), "orders": len(pp.orders)}
     fams = families(ctx, tests.by_new)
+    options = option_families(ctx, fams, pp.order_weights)
+    bound_over = functools.partial(column_bound, ctx, tests.by_new, tests.joinable, tests.feasible, points)
     yardstick = None
-    for key, chosen, whole in (
-        ("lp", fams, 0.0),
-        ("lp_options", option_families(ctx, fams, pp.order_weights), args.whole_time),
-    ):
+    for key, chosen, whole in (("lp", fams, 0.0), ("lp_options", options, args.whole_time)):
         began = time.perf_counter()
-        got = column_bound(
-            ctx,
-            tests.by_new,
-            tests.joinable,
-            tests.feasible,
-            points,
-            time_limit=args.time,
-            priced=chosen,
-            whole_time=whole,
-        )
+        got = bound_over(time_limit=args.time, priced=chosen, whole_time=whole)
         row[key] = None if got.points is None else got.points + held
         row[f"{key}_converged"] = got.converged
         row[f"{key}_s"] = round(time.perf_counter() - began, 1)
@@ -119,17 +110,7 @@ def measure(pp: kecheng.PlanProblem, args: argparse.Namespace, name: str) -> dic
         if args.relink > 0 and yardstick is not None:
             row.update(relink(space, ours, differences(space, ours, yardstick), args.relink, "relinked"))
         if args.lp_relink > 0:
-            got = column_bound(
-                ctx,
-                tests.by_new,
-                tests.joinable,
-                tests.feasible,
-                points,
-                time_limit=args.lp_relink,
-                deterministic=True,
-                priced=option_families(ctx, fams, pp.order_weights),
-                support=True,
-            )
+            got = bound_over(time_limit=args.lp_relink, deterministic=True, priced=options, support=True)
             named = lp_named(space, ours, got.used, got.used_joins)
             row.update(relink(space, ours, named, args.relink or 100.0, "lp_named"))
     return row
