@@ -105,6 +105,7 @@ def measure(pp: kecheng.PlanProblem, args: argparse.Namespace, name: str) -> dic
         summary = result.summary()
         row["plan"] = summary["objective"]["orders_points"]
         row["bound"] = summary["bound"]
+    if args.plan_time > 0 and (args.relink > 0 or args.lp_relink > 0):
         space = build_space(ctx, pp.order_weights)
         ours = solution_of(space, result.outcome)
         if args.relink > 0 and yardstick is not None:

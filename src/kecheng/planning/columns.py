@@ -171,8 +171,7 @@ class _Master:
         self.new_columns = 0
         self.iterations = 0  # simplex iterations so far
         self.value: float | None = None  # the LP's optimum over the columns so far, when solved to it
-        self.taught: dict[int, tuple[int, list[Session]]] = {}  # new-group column → teacher, sessions
-        self.members: dict[int, tuple[int, ...]] = {}  # new-group column → its orders
+        self.groups: dict[int, NewGroup] = {}  # new-group column → its group (teacher, sessions, orders)
         self.joins: list[tuple[int, str]] = []  # per join column (the first ones): order, running group
         group_index = {g: n for n, g in enumerate(ctx.running)}
         groups_left, week_left, day_left = ctx.teacher_room
@@ -249,11 +248,14 @@ class _Master:
     def add_group(self, family: _Family, starts: np.ndarray, members: np.ndarray, points: np.ndarray) -> None:
         value, keys, sessions = self._keys(family, starts, members, points)
         rows = [self.row(kind, key, upper) for kind, key, upper in keys]
-        self.taught[self.lp.getNumCol()] = (
+        orders = tuple(int(family.orders[m]) for m in members.tolist())
+        self.groups[self.lp.getNumCol()] = NewGroup(
+            self.ctx.pp.orders[orders[0]].interest_id,
             family.teacher,
-            [Session(d + 1, s, s + family.duration, family.venue) for d, s in sessions],
+            family.venue,
+            tuple(Session(d + 1, s, s + family.duration, family.venue) for d, s in sessions),
+            orders,
         )
-        self.members[self.lp.getNumCol()] = tuple(int(family.orders[m]) for m in members.tolist())
         self._add(value, rows)
         self.new_columns += 1
 
@@ -453,22 +455,15 @@ def _outcome(master: _Master, chosen: np.ndarray) -> Outcome:
 
 def _new_groups(master: _Master, chosen: np.ndarray) -> list[NewGroup]:
     """The chosen new-group columns as groups."""
-    orders = master.ctx.pp.orders
-    return [
-        NewGroup(
-            orders[master.members[c][0]].interest_id, t, sessions[0].venue, tuple(sessions), master.members[c]
-        )
-        for c, (t, sessions) in sorted(master.taught.items())
-        if chosen[c]
-    ]
+    return [group for c, group in sorted(master.groups.items()) if chosen[c]]
 
 
 def _walk_clashes(master: _Master, chosen: np.ndarray) -> list[tuple[int, int]]:
     """Pairs of chosen new-group columns whose teacher cannot walk from one to the other."""
-    by_teacher: dict[int, list[tuple[int, list[Session]]]] = defaultdict(list)
-    for column, (teacher, sessions) in master.taught.items():
+    by_teacher: dict[int, list[tuple[int, tuple[Session, ...]]]] = defaultdict(list)
+    for column, group in master.groups.items():
         if chosen[column]:
-            by_teacher[teacher].append((column, sessions))
+            by_teacher[group.teacher].append((column, group.sessions))
     return [
         (a, b)
         for columns in by_teacher.values()
