@@ -36,7 +36,6 @@ about 5 minutes on 160.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import functools
 import itertools
 import json
@@ -57,27 +56,8 @@ from kecheng.planning.planner import finish
 from kecheng.planning.search import neighbourhood
 from kecheng.planning.solution import Solution
 from kecheng.planning.space import Space, build_space
+from kecheng.planning.support import lp_support, option_families, option_index
 from kecheng.planning.weights import PlanWeights
-
-
-def option_families(ctx: PlanContext, fams: list, points: tuple[int, ...]) -> list:
-    """One family per (option of the search's space, teacher it lists): the (interest, venue,
-    teacher) family's starts cut to the option's own, so its only column times are the option's."""
-    pp = ctx.pp
-    by_key = {(pp.orders[int(f.orders[0])].interest_id, f.venue, f.teacher): f for f in fams}
-    out = []
-    for option in build_space(ctx, points).options:
-        if option.candidate is None:
-            continue
-        wanted = {(s.day - 1, s.start) for s in option.sessions}
-        for t in option.candidate.teachers:
-            f = by_key.get((option.interest_id, option.candidate.venue, t))
-            if f is None:
-                continue
-            keep = np.array([(d, s) in wanted for d, s in zip(f.day.tolist(), f.step.tolist(), strict=True)])
-            if keep.sum() == len(option.sessions):
-                out.append(dataclasses.replace(f, free=f.free[keep], day=f.day[keep], step=f.step[keep]))
-    return out
 
 
 def measure(pp: kecheng.PlanProblem, args: argparse.Namespace, name: str) -> dict:
@@ -88,7 +68,8 @@ def measure(pp: kecheng.PlanProblem, args: argparse.Namespace, name: str) -> dic
     held = int(points[held_orders(ctx)].sum())
     row: dict = {"input": name, "groups": len(pp.problem.groups), "orders": len(pp.orders)}
     fams = families(ctx, tests.by_new)
-    options = option_families(ctx, fams, pp.order_weights)
+    space = build_space(ctx, pp.order_weights)
+    options = option_families(space, fams)
     bound_over = functools.partial(column_bound, ctx, tests.by_new, tests.joinable, tests.feasible, points)
     yardstick = None
     for key, chosen, whole in (("lp", fams, 0.0), ("lp_options", options, args.whole_time)):
@@ -106,13 +87,11 @@ def measure(pp: kecheng.PlanProblem, args: argparse.Namespace, name: str) -> dic
         row["plan"] = summary["objective"]["orders_points"]
         row["bound"] = summary["bound"]
     if args.plan_time > 0 and (args.relink > 0 or args.lp_relink > 0):
-        space = build_space(ctx, pp.order_weights)
         ours = solution_of(space, result.outcome)
         if args.relink > 0 and yardstick is not None:
             row.update(relink(space, ours, differences(space, ours, yardstick), args.relink, "relinked"))
         if args.lp_relink > 0:
-            got = bound_over(time_limit=args.lp_relink, deterministic=True, priced=options, support=True)
-            named = lp_named(space, ours, got.used, got.used_joins)
+            named = lp_support(space, time_limit=args.lp_relink, deterministic=True).named(ours)
             row.update(relink(space, ours, named, args.relink or 100.0, "lp_named"))
     return row
 
@@ -124,15 +103,6 @@ def differences(space: Space, ours: Solution, yardstick: Outcome) -> set[int]:
     for a, b in ((ours, theirs), (theirs, ours)):
         differ |= {o for k, o in a.chosen.items() if b.chosen.get(k) != o}
     return differ
-
-
-def lp_named(space: Space, ours: Solution, used: tuple, used_joins: frozenset) -> set[int]:
-    """The plan's groups, the options the LP uses, and running groups joined differently there."""
-    option_of = _option_index(space)
-    running = {(k, o) for k, o in ours.chosen.items() if not space.options[o].is_new}
-    there = {(k, option_of[g]) for k, g in used_joins}
-    named = set(ours.teacher) | {option_of[g.interest_id, g.venue, g.sessions] for g in used}
-    return named | {o for _, o in running ^ there}
 
 
 def relink(space: Space, ours: Solution, free: set[int], seconds: float, name: str) -> dict:
@@ -163,18 +133,10 @@ def relink(space: Space, ours: Solution, free: set[int], seconds: float, name: s
     }
 
 
-def _option_index(space: Space) -> dict:
-    """Option index by (interest, venue, sessions) for new ones, by group id for running ones."""
-    return {
-        (o.interest_id, o.candidate.venue, o.sessions) if o.is_new else o.group_id: o.index
-        for o in space.options
-    }
-
-
 def solution_of(space: Space, outcome: Outcome) -> Solution:
     """An outcome in the space's terms (each new group is one of its options, by interest, venue
     and times; each join a running group's option)."""
-    option_of = _option_index(space)
+    option_of = option_index(space)
     solution = Solution()
     for group in outcome.new:
         o = option_of[group.interest_id, group.venue, group.sessions]

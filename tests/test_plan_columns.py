@@ -16,6 +16,8 @@ from kecheng.planning.bound import held_orders, prove_bound, satisfiable_orders
 from kecheng.planning.columns import _first_of_alike, _Lp, column_bound, families
 from kecheng.planning.context import PlanContext
 from kecheng.planning.lagrange import lagrangian_bound
+from kecheng.planning.space import build_space
+from kecheng.planning.support import option_families
 
 
 def one_hour_two_interests(second: str = "1@09:00-10:00"):
@@ -229,3 +231,36 @@ def test_alike_starts_are_the_first_of_each_set_of_equal_rows(cells):
     rows = np.array(cells)
     _, first = np.unique(rows, axis=0, return_index=True)
     assert _first_of_alike(rows).tolist() == sorted(first.tolist())
+
+
+def test_families_of_one_column_price_at_once_as_one_by_one():
+    """The search's options (``option_families``) priced flat give the columns, reduced costs and
+    teachers' best that pricing them one by one gives, at any prices."""
+    pp, ctx, points, tests = small_district()
+    fams = option_families(build_space(ctx, pp.order_weights), families(ctx, tests.by_new))
+    fixed, rest = columns_module._split_fixed(fams)
+    assert fixed is not None and not rest and len(fixed.families) > 10
+    shapes = {
+        "order": (len(points),),
+        "room": (len(ctx.resident_ids),),
+        "resident_time": (len(ctx.resident_ids), 7, ctx.steps),
+        "teacher_time": (len(ctx.teacher_ids), 7, ctx.steps),
+        "venue_time": (len(ctx.venue_ids), 7, ctx.steps),
+        "teacher_groups": (len(ctx.teacher_ids),),
+        "teacher_week": (len(ctx.teacher_ids),),
+        "teacher_day": (len(ctx.teacher_ids), 7),
+    }
+    rng = np.random.default_rng(0)
+    for scale in (0.0, 0.01, 0.03, 0.3):
+        prices = {k: scale * rng.exponential(size=shape) for k, shape in shapes.items()}
+        prices["order"] = scale * 30 * rng.random(len(points))
+        one, one_top, one_cells = columns_module._price(fams, prices, points)
+        flat, flat_top, flat_cells = columns_module._price(rest, prices, points, fixed)
+        assert one_cells == flat_cells
+        np.testing.assert_allclose(flat_top, one_top)
+        key = {id(f): n for n, f in enumerate(fams)}
+        one = sorted((key[id(f)], g, s.tolist(), m.tolist()) for g, f, s, m in one)
+        flat = sorted((key[id(f)], g, s.tolist(), m.tolist()) for g, f, s, m in flat)
+        assert [(n, s, m) for n, _, s, m in one] == [(n, s, m) for n, _, s, m in flat]
+        np.testing.assert_allclose([g for _, g, _, _ in flat], [g for _, g, _, _ in one])
+        assert scale > 0.1 or len(flat) > len(fams) // 2  # at low prices most families price out

@@ -64,7 +64,7 @@ ROUND_S, ROUND_S_PER_CELL, COLUMN_S, SIMPLEX_ITERATIONS_PER_S = 0.05, 1e-7, 1.5e
 
 
 @dataclass(frozen=True)
-class _Family:
+class Family:
     """The columns of one (interest, venue, teacher): its starts and who is free at each."""
 
     teacher: int
@@ -92,7 +92,7 @@ class ColumnBound:
     used_joins: frozenset[tuple[int, str]] = frozenset()  # and its joins (order, running group)
 
 
-def families(ctx: PlanContext, by_new: dict[int, bool]) -> list[_Family]:
+def families(ctx: PlanContext, by_new: dict[int, bool]) -> list[Family]:
     """Every (interest, venue, teacher) that could open a group, with the starts where at
     least ``min_size`` of its orderers are free with the teacher and the venue."""
     pp = ctx.pp
@@ -121,7 +121,7 @@ def families(ctx: PlanContext, by_new: dict[int, bool]) -> list[_Family]:
                 if len(np.unique(days)) < interest.sessions_per_week:
                     continue
                 out.append(
-                    _Family(
+                    Family(
                         t,
                         v,
                         interest.sessions_per_week,
@@ -215,7 +215,7 @@ class _Master:
         self.lp.addCol(-value, 0.0, 1.0, len(index), index, np.ones(len(index)))
 
     def _keys(
-        self, family: _Family, starts: np.ndarray, members: np.ndarray, points: np.ndarray
+        self, family: Family, starts: np.ndarray, members: np.ndarray, points: np.ndarray
     ) -> tuple[float, list[tuple[str, tuple, float]], list[tuple[int, int]]]:
         """A column's value, its rows' (kind, key, upper) and its sessions (day, step)."""
         t, v, limits = family.teacher, family.venue, self.limits
@@ -238,14 +238,14 @@ class _Master:
         return value, keys, sessions
 
     def reduced_cost(
-        self, family: _Family, starts: np.ndarray, members: np.ndarray, points: np.ndarray, pi: np.ndarray
+        self, family: Family, starts: np.ndarray, members: np.ndarray, points: np.ndarray, pi: np.ndarray
     ) -> float:
         """The column's value less its rows' prices (rows the master lacks cost nothing)."""
         value, keys, _ = self._keys(family, starts, members, points)
         at = [self.rows.get((kind, *key)) for kind, key, _ in keys]
         return value - float(pi[[i for i in at if i is not None]].sum())
 
-    def add_group(self, family: _Family, starts: np.ndarray, members: np.ndarray, points: np.ndarray) -> None:
+    def add_group(self, family: Family, starts: np.ndarray, members: np.ndarray, points: np.ndarray) -> None:
         value, keys, sessions = self._keys(family, starts, members, points)
         rows = [self.row(kind, key, upper) for kind, key, upper in keys]
         orders = tuple(int(family.orders[m]) for m in members.tolist())
@@ -290,7 +290,7 @@ def column_bound(
     *,
     time_limit: float,
     deterministic: bool = False,
-    priced: list[_Family] | None = None,
+    priced: list[Family] | None = None,
     whole_time: float = 0.0,
     start: tuple[np.ndarray, np.ndarray] | None = None,
     support: bool = False,
@@ -318,6 +318,7 @@ def column_bound(
         "teacher_day": (T, 7),
     }
     fams = families(ctx, by_new) if priced is None else priced
+    fixed, rest = _split_fixed(fams)
     master = _Master(ctx, points, feasible, joinable)
     most = _most_groups(ctx, fams)
     best, rounds, spent, converged, cells_so_far = math.inf, 0, 0.0, False, 0
@@ -329,7 +330,7 @@ def column_bound(
         joins = np.array(
             [v - pi[rows].sum() for v, rows in zip(master.join_value, master.join_rows, strict=True)]
         )
-        columns, top, cells = _price(fams, master.prices(pi, shapes), points)
+        columns, top, cells = _price(rest, master.prices(pi, shapes), points, fixed)
         columns.sort(key=lambda c: -c[0])
         value = float(np.dot(master.upper, pi)) + float(np.maximum(joins, 0).sum()) + float(np.dot(most, top))
         return value, columns, cells
@@ -472,7 +473,7 @@ def _walk_clashes(master: _Master, chosen: np.ndarray) -> list[tuple[int, int]]:
     ]
 
 
-def _most_groups(ctx: PlanContext, fams: list[_Family]) -> np.ndarray:
+def _most_groups(ctx: PlanContext, fams: list[Family]) -> np.ndarray:
     """Per teacher, the most new groups they can take: within max_groups, weekly sessions and
     (each group holding at least its shortest session) their free steps."""
     groups_left, week_left, _ = ctx.teacher_room
@@ -488,13 +489,12 @@ def _most_groups(ctx: PlanContext, fams: list[_Family]) -> np.ndarray:
 
 
 def _price(
-    fams: list[_Family], prices: dict[str, np.ndarray], points: np.ndarray
-) -> tuple[list[tuple[float, _Family, np.ndarray, np.ndarray]], np.ndarray, int]:
+    fams: list[Family], prices: dict[str, np.ndarray], points: np.ndarray, fixed: _Fixed | None = None
+) -> tuple[list[tuple[float, Family, np.ndarray, np.ndarray]], np.ndarray, int]:
     """Columns that price out (reduced cost, family, starts, members), each teacher's best
-    reduced cost, and the member-cells priced (the round's size)."""
+    reduced cost, and the member-cells priced (the round's size); ``fixed``'s families at once."""
     top = np.full(len(prices["teacher_groups"]), -np.inf)
-    found = []
-    cells = 0
+    found, cells = _price_fixed(fixed, prices, points, top) if fixed is not None else ([], 0)
     # each resident's price of a session at every start, per duration: once a round, not per family
     # (a resident is a member of many families; per family it was a third of a round on the district)
     windows: dict[int, np.ndarray] = {}
@@ -538,6 +538,119 @@ def _price(
                 if gain[q] > EPSILON:
                     found.append((float(gain[q]), f, part[q], order[q, : count[q]]))
     return found, np.maximum(top, 0.0), cells
+
+
+@dataclass(frozen=True)
+class _Fixed:
+    """Families with one start a weekday and exactly ``sessions`` of them (the search's options:
+    ``kecheng.planning.support``): one column each, so a round prices them all at once, members
+    flat (pricing them one by one took 18 s a round over the district's 89 000)."""
+
+    families: list[Family]
+    teacher: np.ndarray  # (F,)
+    venue: np.ndarray  # (F,)
+    duration: np.ndarray  # (F,)
+    least: np.ndarray  # (F,)
+    cap: np.ndarray  # (F,)
+    fixed_count: np.ndarray  # (F,) sessions a week
+    day: np.ndarray  # (F, most sessions), -1 past a family's own
+    step: np.ndarray  # (F, most sessions)
+    cell_family: np.ndarray  # (C,): per member free at every start, its family (ascending)
+    cell_member: np.ndarray  # (C,): its index in the family's members
+    cell_order: np.ndarray  # (C,)
+    cell_resident: np.ndarray  # (C,)
+    members: np.ndarray  # (F,): every member's count (the cells a round prices)
+
+
+def _split_fixed(fams: list[Family]) -> tuple[_Fixed | None, list[Family]]:
+    """The families ``_price_fixed`` takes (with at least ``least`` members free at all their
+    starts; those without could never open), and the rest."""
+    fixed, rest = [], []
+    for f in fams:
+        (fixed if len(f.day) == f.sessions and len(set(f.day.tolist())) == f.sessions else rest).append(f)
+    fixed = [f for f in fixed if int(f.free.all(0).sum()) >= f.least]
+    if not fixed:
+        return None, rest
+    width = max(f.sessions for f in fixed)
+    day = np.full((len(fixed), width), -1, dtype=np.int64)
+    step = np.zeros((len(fixed), width), dtype=np.int64)
+    cells: list[tuple[np.ndarray, ...]] = []
+    for n, f in enumerate(fixed):
+        day[n, : f.sessions], step[n, : f.sessions] = f.day, f.step
+        free = np.flatnonzero(f.free.all(0))
+        cells.append((np.full(len(free), n), free, f.orders[free], f.residents[free]))
+    flat = [np.concatenate(parts).astype(np.int64) for parts in zip(*cells, strict=True)]
+    return (
+        _Fixed(
+            fixed,
+            np.array([f.teacher for f in fixed]),
+            np.array([f.venue for f in fixed]),
+            np.array([f.duration for f in fixed]),
+            np.array([f.least for f in fixed]),
+            np.array([f.cap for f in fixed]),
+            np.array([f.sessions for f in fixed]),
+            day,
+            step,
+            *flat,
+            np.array([len(f.orders) for f in fixed]),
+        ),
+        rest,
+    )
+
+
+def _price_fixed(
+    fixed: _Fixed, prices: dict[str, np.ndarray], points: np.ndarray, top: np.ndarray
+) -> tuple[list[tuple[float, Family, np.ndarray, np.ndarray]], int]:
+    """As ``_price`` for families of one column each, all at once: per family its best members
+    (the ``least`` best, then every further one worth more than 0, up to ``cap``), raising ``top``."""
+    F = len(fixed.families)
+    cf = fixed.cell_family
+    member_cost = np.zeros(len(cf))
+    start_cost = np.zeros(F)
+    steps = prices["resident_time"].shape[-1]
+    for duration in np.unique(fixed.duration).tolist():
+        windows = window_sums(prices["resident_time"], duration)
+        place = window_sums(prices["teacher_time"], duration), window_sums(prices["venue_time"], duration)
+        mine = fixed.duration == duration
+        at = mine[cf]
+        for j in range(fixed.day.shape[1]):
+            on = fixed.day[:, j] >= 0
+            d, st = np.maximum(fixed.day[:, j], 0), np.minimum(fixed.step[:, j], steps - 1)
+            cell = at & on[cf]
+            member_cost[cell] += windows[fixed.cell_resident[cell], d[cf[cell]], st[cf[cell]]]
+            fam = mine & on
+            start_cost[fam] += (
+                place[0][fixed.teacher[fam], d[fam], st[fam]]
+                + place[1][fixed.venue[fam], d[fam], st[fam]]
+                + prices["teacher_day"][fixed.teacher[fam], d[fam]]
+            )
+    values = (
+        points[fixed.cell_order] - prices["order"][fixed.cell_order] - prices["room"][fixed.cell_resident]
+    )
+    values = values - member_cost
+    ranked = np.lexsort((fixed.cell_member, -values, cf))  # per family, best first (ties: member order)
+    first = np.searchsorted(cf[ranked], np.arange(F))
+    count = np.diff(np.append(first, len(cf)))  # members free at every start
+    positive = np.bincount(cf, weights=values > 0, minlength=F).astype(np.int64)
+    take = np.clip(positive, fixed.least, np.minimum(fixed.cap, count))
+    total = np.concatenate([[0.0], np.cumsum(values[ranked])])
+    gain = total[first + take] - total[first]
+    gain -= (
+        start_cost
+        + prices["teacher_groups"][fixed.teacher]
+        + fixed.fixed_count * prices["teacher_week"][fixed.teacher]
+    )
+    np.maximum.at(top, fixed.teacher, gain)
+    found = [
+        (
+            float(gain[n]),
+            fixed.families[n],
+            np.arange(fixed.fixed_count[n]),
+            fixed.cell_member[ranked[first[n] : first[n] + take[n]]],
+        )
+        for n in np.flatnonzero(gain > EPSILON).tolist()
+    ]
+    return found, int(fixed.members.sum())
 
 
 def _first_of_alike(rows: np.ndarray) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 The walk of one plan: ``PlanContext`` (the district indexed, running groups in place) →
 candidates and the search space → a constructive plan (lazy greedy), and another scored by
-the bound's prices once its first steps are done (the search takes it if it is better) →
+the bound's prices once its first steps are done (the search takes it if it is better) → an LP
+over the candidates whose support the search frees in turn (``kecheng.planning.support``) →
 large-neighbourhood search with CP-SAT (``kecheng.planning.search``) → the planned week,
 checked → the bound → reasons for every unmet order, demand → ``PlanResult``. Every new group
 gets all its sessions at fixed times chosen with it, so the plan and the timetable are decided
@@ -34,6 +35,7 @@ from kecheng.planning.result import PlanResult
 from kecheng.planning.search import improve
 from kecheng.planning.solution import Solution
 from kecheng.planning.space import Space, build_space
+from kecheng.planning.support import lp_support
 from kecheng.planning.weights import WALK_STEP_M, PlanWeights
 
 BOUND_SHARE = 0.3  # of the time limit, for the bound before the search when there is one worker
@@ -41,6 +43,8 @@ BOUND_ITERATIONS = 200  # the Lagrangian bound's steps when the run must be repr
 GREEDY_BOUND_S = 30.0  # for the baseline's bound (its LP, then the Lagrangian bound)
 SETUP_S_PER_ORDER = 5e-4  # candidates and both first plans (measured: 13 s for 25 890 orders)
 REPLAN_SHARE = 0.25  # of the time limit, for re-timetabling the planned week with ``replan``
+SUPPORT_SHARE = 0.2  # of the search's time, for the LP over the options whose support the search
+# frees in turn (``kecheng.planning.support``), made before the search
 
 
 def plan(
@@ -163,6 +167,11 @@ def plan(
             pending = pool.submit(
                 _timed_bound, ctx, points, max(2.0, remaining), aim, iterations, prices.offer
             )
+        support = None  # the LP over the options, before the search (beside the bound, if it is)
+        if SUPPORT_SHARE > 0 and remaining > 0:
+            support = lp_support(space, time_limit=SUPPORT_SHARE * remaining, deterministic=reproducible)
+            mark = lap("support_s", mark)
+            remaining -= SUPPORT_SHARE * remaining if reproducible else timings["support_s"]
         if not beside and prices.value is not None:  # the bound ran first: its prices are here
             start = _better(space, weights, start, construct(space, prices.value))
 
@@ -185,6 +194,7 @@ def plan(
             deterministic=reproducible,
             lanes=lanes,
             restart=restart if pending is not None else None,
+            support=support,
         )
         if pending is not None:
             proven, timings["bound_s"] = pending.result()
@@ -199,6 +209,9 @@ def plan(
         "improved": record.improved,
         "whole_model": record.whole,
         "restarted": record.restarted,
+        "support_options": None if support is None else len(support.options),
+        "support_rounds": None if support is None else support.rounds,
+        "named_improved": sum(1 for step in record.steps if step.get("kind") == "named" and step["better"]),
         "status": record.status,
         "options": len(space.options),
         "pairs": len(space.order),

@@ -44,6 +44,15 @@ the slowest of each round (five generated districts, 150 s, two cores: 28–43 %
 solves gain more than fewer two-worker ones (district, seed 0, same machine: 43 590 order points
 after 143 s of two-worker neighbourhoods; 43 888 after 126 s of one-worker ones beside the bound).
 
+With an LP's support (``support``: ``kecheng.planning.support``, made before the search) the
+areas' turn goes to what that LP names, nearest a centre up to a budget of its own: the plan's
+groups, the options whose columns the LP uses and the running groups it joins differently, so the
+plan can move toward where the LP puts groups, which no other turn finds (it is scattered over
+many interests, venues and running groups). Districts of 150 running groups, four shapes, seeds
+0-1, one worker, 150 s (the LP takes a fifth of the search's time), against the search without:
++36 to +80 order points on seven of eight, -44 on one (median +44); as a fifth turn beside the
+areas, median +58 but -30 and -74 on two.
+
 A plan offered midway (``restart``: the first plan scored by the bound's prices, which come
 after the search has begun) is taken once the neighbourhoods out are in, if it is better than
 the plan the search has by then: it usually is (``kecheng.planning.heuristic``), and the search
@@ -66,6 +75,7 @@ from kecheng.planning.context import haversine_m
 from kecheng.planning.cpsat import Scope, ScopedModel, full_scope, tiers, tiers_change
 from kecheng.planning.solution import Solution, overlaps, too_close
 from kecheng.planning.space import Space
+from kecheng.planning.support import Support
 from kecheng.planning.weights import PlanWeights
 
 WHOLE_PAIRS = 25_000  # a space with at most this many pairs is solved as one model
@@ -80,6 +90,10 @@ SOLVE_S, SOLVE_S_PER_PAIR = 2.0, 1 / 1500  # a neighbourhood's time limit, by it
 MAX_LANES = 4  # neighbourhoods solved at once at most (measured with 2)
 # neighbourhoods in turn: all interests, one, two, a teacher's (an area if nobody teaches a new group)
 KINDS = ("area", "interest", "pair", "teacher")
+# with an LP's support, what it names takes the areas' turn (as a fifth turn: two losses in eight)
+NAMED_KINDS = ("named", *KINDS[1:])
+NAMED_BUDGET = 8_000  # pairs of a named neighbourhood at first (the LP's whole support at 150 running
+# groups: 4 300-7 500 pairs)
 GAP = 0.01  # a neighbourhood stops within this share of its CP-SAT bound (the rest is mostly proof)
 RESTART_SHARE = 0.25  # of the time limit: with less left, an offered plan is not built (it takes
 # seconds, ~3 s on the district, and could not catch up with the search's plan by then)
@@ -111,6 +125,7 @@ def improve(
     deterministic: bool | None = None,
     lanes: int | Callable[[], int] = 1,
     restart: Callable[[], Solution | None] | None = None,
+    support: Support | None = None,
 ) -> tuple[Solution, SearchLog]:
     """A plan at least as good as ``start`` (tier by tier) within ``time_limit`` seconds.
 
@@ -124,7 +139,8 @@ def improve(
     one); always one when ``deterministic``. ``restart``: asked between neighbourhoods until it
     gives a plan (e.g. a first plan scored by the bound's prices, once they come), while at least
     ``RESTART_SHARE`` of the time is left; once the neighbourhoods being solved are in, the search
-    goes on from it if it is better.
+    goes on from it if it is better. ``support``: the options an LP over them uses
+    (``kecheng.planning.support``); with it the areas' turn frees what it names nearest a centre.
     """
     began = time.perf_counter()
     if deterministic is None:
@@ -153,7 +169,7 @@ def improve(
     rng.shuffle(rotation)
     cursor = 0  # into the rotation: the next teacher whose neighbourhood comes
     current, value = start, tiers(space, start, weights)
-    budgets = {"area": START_BUDGET, "focused": START_BUDGET}  # areas prove easily: a budget of their own
+    budgets = {"area": START_BUDGET, "focused": START_BUDGET, "named": NAMED_BUDGET}  # areas prove easily
     turn, spent = 0, whole_s
     flying: dict[Future, tuple] = {}  # neighbourhoods being solved: each new one keeps clear of them
     pool = ThreadPoolExecutor(max_workers=MAX_LANES)
@@ -184,17 +200,20 @@ def improve(
                 for job in flying.values():
                     taken.add(space, job[-1].scope)
                 centre = centres[turn % len(centres)]
-                kind = KINDS[turn % len(KINDS)]
-                budget_key = "area" if kind == "area" else "focused"
+                kinds = KINDS if support is None else NAMED_KINDS
+                kind = kinds[turn % len(kinds)]
+                budget_key = kind if kind in ("area", "named") else "focused"
                 focus, teacher = None, None
                 if kind in ("interest", "pair") and interests:
-                    interest = interests[(turn // len(KINDS)) % len(interests)]
+                    interest = interests[(turn // len(kinds)) % len(interests)]
                     focus = {interest, partners.get(interest, interest)} if kind == "pair" else {interest}
                 if kind == "teacher":
                     teacher, cursor = _next_teaching(rotation, cursor, current)
                 turn += 1
                 if teacher is not None:
                     free = _teacher_options(space, current, teacher, teaching, budgets[budget_key])
+                elif kind == "named" and support is not None:
+                    free = _nearest_options(space, centre, budgets[budget_key], among=support.named(current))
                 else:
                     free = _nearest_options(space, centre, budgets[budget_key], focus)
                 scope = neighbourhood(space, current, free, taken)
@@ -204,7 +223,7 @@ def improve(
                     if neighbourhoods is None:
                         limit = min(remaining, limit)
                     model = ScopedModel(space, scope, weights)
-                    job = (turn, budget_key, focus, teacher, len(free), wide, model)
+                    job = (turn, kind, budget_key, focus, teacher, len(free), wide, model)
                     flying[
                         pool.submit(
                             model.solve,
@@ -222,7 +241,7 @@ def improve(
                 break
             done, _ = wait(flying, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=lambda f: flying[f][0]):
-                number, budget_key, focus, teacher, options, width, model = flying.pop(future)
+                number, kind, budget_key, focus, teacher, options, width, model = flying.pop(future)
                 found, result = future.result()
                 spent += result.deterministic / DETERMINISTIC_PER_SECOND
                 found = model.carry(found, current)
@@ -238,6 +257,7 @@ def improve(
                     "status": result.status,
                     "options": options,
                     "interest": "+".join(sorted(focus or ())),
+                    "kind": kind,
                     "teacher": "" if teacher is None else space.ctx.teacher_ids[teacher],
                     "pairs": len(model.scope.pairs),
                     "tier1": value[0],
@@ -332,12 +352,19 @@ def _teacher_options(
 
 
 def _nearest_options(
-    space: Space, centre: tuple[float, float], budget: int, interests: Collection[str] | None = None
+    space: Space,
+    centre: tuple[float, float],
+    budget: int,
+    interests: Collection[str] | None = None,
+    among: Collection[int] | None = None,
 ) -> list[int]:
-    """Options (of these interests, if given) nearest to centre until their pairs reach the budget."""
+    """Options (of these interests, among these, if given) nearest to centre until their pairs
+    reach the budget."""
     d = _distances(space, centre)
     if interests is not None:
         d = np.where(np.isin(space.option_interest, list(interests)), d, np.inf)
+    if among is not None:
+        d = np.where(np.isin(np.arange(len(d)), list(among)), d, np.inf)
     ranked = np.argsort(d, kind="stable")
     return _until_budget(space, ranked[np.isfinite(d[ranked])].tolist(), budget)
 

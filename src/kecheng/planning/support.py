@@ -1,0 +1,103 @@
+"""Where an LP over the search's own options puts groups: neighbourhoods the search does not find alone.
+
+At 150 running groups (four shapes, seed 0) a plan within about 2 % of the bound lay one CP-SAT
+neighbourhood from the search's plan, but scattered over many interests, venues and running
+groups: no turn of the search found it (more time, the relaxation's best groups, a second plan).
+The exact-start master of ``kecheng.planning.columns``, priced over the options' own times
+(``option_families``), names it: 30 s of column generation, then one neighbourhood that frees
+the plan's groups, the options the LP uses and the running groups it joins differently, gained
++1.3 to +1.8 % order points (``benchmarks/columns.py --lp-relink``). The LP does not depend on the
+plan, so it is made once, before the search, and the neighbourhoods it names follow the plan as it
+changes (``kecheng.planning.search``: they take the areas' turn; one worker, 150 s, 150 running
+groups, four shapes and two seeds: median +44 order points, +0.9 %). On the district a round takes
+seconds and the LP uses few candidates in the time it has: there it changes little (-0.1 to +0.2 %).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from kecheng.planning.bound import satisfiable_orders
+from kecheng.planning.columns import Family, column_bound, families
+from kecheng.planning.solution import Solution
+from kecheng.planning.space import Space
+
+WORK_RATIO = 3.4  # over the options, column generation's rounds take this many times the seconds its
+# work model counts (one worker: tight 150 running groups, 30 s, 2.9; the district, 63 s, 3.9)
+
+
+@dataclass(frozen=True)
+class Support:
+    """The options a (possibly fractional) LP over the options uses, and its joins."""
+
+    options: frozenset[int]  # new-group options with a column the LP uses
+    joins: frozenset[tuple[int, int]]  # (order, running group's option) the LP uses
+    rounds: int = 0  # of column generation
+
+    def named(self, solution: Solution) -> set[int]:
+        """The plan's groups, the options the LP uses, and the running groups that the plan and
+        the LP join differently: freed together, the plan can move toward the LP's."""
+        joins = {(k, o) for k, o in solution.chosen.items() if o not in solution.teacher}  # running groups'
+        return set(solution.teacher) | self.options | {o for _, o in joins ^ self.joins}
+
+
+def option_families(space: Space, fams: list[Family]) -> list[Family]:
+    """One family per (new-group option, teacher it lists): the (interest, venue, teacher)
+    family's starts cut to the option's own, so its only columns are at the option's times."""
+    pp = space.ctx.pp
+    by_key = {(pp.orders[int(f.orders[0])].interest_id, f.venue, f.teacher): f for f in fams}
+    out = []
+    for option in space.options:
+        if option.candidate is None:
+            continue
+        wanted = {(s.day - 1, s.start) for s in option.sessions}
+        for t in option.candidate.teachers:
+            f = by_key.get((option.interest_id, option.candidate.venue, t))
+            if f is None:
+                continue
+            keep = np.array([(d, s) in wanted for d, s in zip(f.day.tolist(), f.step.tolist(), strict=True)])
+            if keep.sum() == len(option.sessions):
+                out.append(dataclasses.replace(f, free=f.free[keep], day=f.day[keep], step=f.step[keep]))
+    return out
+
+
+def lp_support(space: Space, *, time_limit: float, deterministic: bool) -> Support:
+    """The options and joins that ``time_limit`` seconds of column generation over the options
+    use (``deterministic``: as many rounds as their sizes say fit, so reproducible; else the
+    families' set-up counts too)."""
+    began = time.perf_counter()
+    ctx = space.ctx
+    tests = satisfiable_orders(ctx)
+    priced = option_families(space, families(ctx, tests.by_new))
+    # with one worker the set-up (~1 s at 150 running groups, ~16 s on the district) is not counted:
+    # a 150-s plan takes 70-110 s of wall clock there, the bound's share counted well above its own
+    left = time_limit / WORK_RATIO if deterministic else max(1.0, time_limit - (time.perf_counter() - began))
+    got = column_bound(
+        ctx,
+        tests.by_new,
+        tests.joinable,
+        tests.feasible,
+        np.asarray(space.points, dtype=np.int64),
+        time_limit=left,
+        deterministic=deterministic,
+        priced=priced,
+        support=True,
+    )
+    option_of = option_index(space)
+    return Support(
+        frozenset(option_of[g.interest_id, g.venue, g.sessions] for g in got.used),
+        frozenset((k, option_of[g]) for k, g in got.used_joins),
+        got.rounds,
+    )
+
+
+def option_index(space: Space) -> dict:
+    """Option index by (interest, venue, sessions) for new groups, by group id for running ones."""
+    return {
+        (o.interest_id, o.candidate.venue, o.sessions) if o.is_new else o.group_id: o.index
+        for o in space.options
+    }
