@@ -69,7 +69,7 @@ def measure(pp: kecheng.PlanProblem, args: argparse.Namespace, name: str) -> dic
     row: dict = {"input": name, "groups": len(pp.problem.groups), "orders": len(pp.orders)}
     fams = families(ctx, tests.by_new)
     space = build_space(ctx, pp.order_weights)
-    options = option_families(space, fams)
+    options = option_families(space)
     bound_over = functools.partial(column_bound, ctx, tests.by_new, tests.joinable, tests.feasible, points)
     yardstick = None
     for key, chosen, whole in (("lp", fams, 0.0), ("lp_options", options, args.whole_time)):

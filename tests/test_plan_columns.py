@@ -236,8 +236,8 @@ def test_alike_starts_are_the_first_of_each_set_of_equal_rows(cells):
 def test_families_of_one_column_price_at_once_as_one_by_one():
     """The search's options (``option_families``) priced flat give the columns, reduced costs and
     teachers' best that pricing them one by one gives, at any prices."""
-    pp, ctx, points, tests = small_district()
-    fams = option_families(build_space(ctx, pp.order_weights), families(ctx, tests.by_new))
+    pp, ctx, points, _ = small_district()
+    fams = option_families(build_space(ctx, pp.order_weights))
     fixed, rest = columns_module._split_fixed(fams)
     assert fixed is not None and not rest and len(fixed.families) > 10
     shapes = {

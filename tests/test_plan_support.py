@@ -38,23 +38,25 @@ def test_it_is_the_same_in_every_run_counted_in_work(space, support):
     assert lp_support(space, time_limit=5, deterministic=True) == support
 
 
-def test_an_option_family_holds_only_its_options_times(space):
-    from kecheng.planning.bound import satisfiable_orders
-    from kecheng.planning.columns import families
-
-    ctx = space.ctx
+def test_an_option_family_is_one_option_with_one_of_its_teachers_and_its_pairs(space):
     by_key = {k: o for k, o in option_index(space).items() if isinstance(k, tuple)}
-    fams = option_families(space, families(ctx, satisfiable_orders(ctx).by_new))
-    assert fams
+    fams = option_families(space)
+    assert len(fams) >= len(by_key) // 2
+    seen = set()
     for f in fams:
-        sessions = {(int(d) + 1, int(s)) for d, s in zip(f.day, f.step, strict=True)}
-        interest = ctx.pp.orders[int(f.orders[0])].interest_id
-        matches = [
+        times = {(int(d) + 1, int(s)) for d, s in zip(f.day, f.step, strict=True)}
+        interest = space.ctx.pp.orders[int(f.orders[0])].interest_id
+        (o,) = [
             o
-            for (i, v, times), o in by_key.items()
-            if i == interest and v == f.venue and {(t.day, t.start) for t in times} == sessions
+            for (i, v, sessions), o in by_key.items()
+            if i == interest and v == f.venue and {(s.day, s.start) for s in sessions} == times
         ]
-        assert matches and any(f.teacher in space.options[o].candidate.teachers for o in matches)
+        option = space.options[o]
+        assert f.teacher in option.candidate.teachers and (o, f.teacher) not in seen
+        seen.add((o, f.teacher))
+        pairs = space.by_option[o]
+        assert f.orders.tolist() == space.order[pairs].tolist() and f.free.all()
+        assert f.least == option.min_size and f.cap == option.capacity and f.sessions == len(times)
 
 
 def test_named_frees_the_plans_groups_the_lps_options_and_joins_that_differ(space):

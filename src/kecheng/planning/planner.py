@@ -45,6 +45,9 @@ SETUP_S_PER_ORDER = 5e-4  # candidates and both first plans (measured: 13 s for 
 REPLAN_SHARE = 0.25  # of the time limit, for re-timetabling the planned week with ``replan``
 SUPPORT_SHARE = 0.2  # of the search's time, for the LP over the options whose support the search
 # frees in turn (``kecheng.planning.support``), made before the search
+SUPPORT_PAIRS = 300_000  # spaces of up to this many pairs only (150 running groups: 50 000-86 000):
+# on the district (958 000) the LP gets 1-10 rounds, uses 0-45 candidates and takes ~1.2 GB more
+# memory (1 770 MB in all), for -0.1 to +0.6 % order points (four runs, two workers)
 
 
 def plan(
@@ -168,7 +171,7 @@ def plan(
                 _timed_bound, ctx, points, max(2.0, remaining), aim, iterations, prices.offer
             )
         support = None  # the LP over the options, before the search (beside the bound, if it is)
-        if SUPPORT_SHARE > 0 and remaining > 0:
+        if SUPPORT_SHARE > 0 and remaining > 0 and len(space.order) <= SUPPORT_PAIRS:
             support = lp_support(space, time_limit=SUPPORT_SHARE * remaining, deterministic=reproducible)
             mark = lap("support_s", mark)
             remaining -= SUPPORT_SHARE * remaining if reproducible else timings["support_s"]

@@ -50,8 +50,8 @@ groups, the options whose columns the LP uses and the running groups it joins di
 plan can move toward where the LP puts groups, which no other turn finds (it is scattered over
 many interests, venues and running groups). Districts of 150 running groups, four shapes, seeds
 0-1, one worker, 150 s (the LP takes a fifth of the search's time), against the search without:
-+36 to +80 order points on seven of eight, -44 on one (median +44); as a fifth turn beside the
-areas, median +58 but -30 and -74 on two.
++20 to +80 order points on six of eight, -21 and -24 on two (median +37); as a fifth turn beside
+the areas (LP over every family's starts cut to the candidates'), median +58 but -30 and -74 on two.
 
 A plan offered midway (``restart``: the first plan scored by the bound's prices, which come
 after the search has begun) is taken once the neighbourhoods out are in, if it is better than

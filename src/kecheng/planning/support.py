@@ -9,20 +9,20 @@ the plan's groups, the options the LP uses and the running groups it joins diffe
 +1.3 to +1.8 % order points (``benchmarks/columns.py --lp-relink``). The LP does not depend on the
 plan, so it is made once, before the search, and the neighbourhoods it names follow the plan as it
 changes (``kecheng.planning.search``: they take the areas' turn; one worker, 150 s, 150 running
-groups, four shapes and two seeds: median +44 order points, +0.9 %). On the district a round takes
-seconds and the LP uses few candidates in the time it has: there it changes little (-0.1 to +0.2 %).
+groups, four shapes and two seeds: median +37 order points, +0.7 %). On the district the LP gets a
+few rounds and uses few candidates in the time it has, for ~1.2 GB: the plan goes without it there
+(``planner.SUPPORT_PAIRS``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from kecheng.planning.bound import satisfiable_orders
-from kecheng.planning.columns import Family, column_bound, families
+from kecheng.planning.columns import Family, column_bound
 from kecheng.planning.solution import Solution
 from kecheng.planning.space import Space
 
@@ -45,23 +45,37 @@ class Support:
         return set(solution.teacher) | self.options | {o for _, o in joins ^ self.joins}
 
 
-def option_families(space: Space, fams: list[Family]) -> list[Family]:
-    """One family per (new-group option, teacher it lists): the (interest, venue, teacher)
-    family's starts cut to the option's own, so its only columns are at the option's times."""
-    pp = space.ctx.pp
-    by_key = {(pp.orders[int(f.orders[0])].interest_id, f.venue, f.teacher): f for f in fams}
+def option_families(space: Space) -> list[Family]:
+    """One family per (new-group option, teacher it lists), its members the option's pairs (who may
+    come, by the space's rules) and its only starts the option's: one column each. Made from the
+    space, not cut from every family (``families``: ~10 s more on the district)."""
     out = []
     for option in space.options:
-        if option.candidate is None:
+        candidate = option.candidate
+        pairs = np.asarray(space.by_option[option.index], dtype=np.int64)
+        if candidate is None or len(pairs) < option.min_size:
             continue
-        wanted = {(s.day - 1, s.start) for s in option.sessions}
-        for t in option.candidate.teachers:
-            f = by_key.get((option.interest_id, option.candidate.venue, t))
-            if f is None:
-                continue
-            keep = np.array([(d, s) in wanted for d, s in zip(f.day.tolist(), f.step.tolist(), strict=True)])
-            if keep.sum() == len(option.sessions):
-                out.append(dataclasses.replace(f, free=f.free[keep], day=f.day[keep], step=f.step[keep]))
+        first = option.sessions[0]
+        day = np.array([s.day - 1 for s in option.sessions], dtype=np.int64)
+        step = np.array([s.start for s in option.sessions], dtype=np.int64)
+        free = np.ones((len(day), len(pairs)), dtype=bool)  # a pair is free at every session
+        orders, residents = space.order[pairs], space.resident[pairs]
+        for t in candidate.teachers:
+            out.append(
+                Family(
+                    t,
+                    candidate.venue,
+                    len(day),
+                    first.end - first.start,
+                    option.min_size,
+                    option.capacity,
+                    orders,
+                    residents,
+                    free,
+                    day,
+                    step,
+                )
+            )
     return out
 
 
@@ -72,7 +86,7 @@ def lp_support(space: Space, *, time_limit: float, deterministic: bool) -> Suppo
     began = time.perf_counter()
     ctx = space.ctx
     tests = satisfiable_orders(ctx)
-    priced = option_families(space, families(ctx, tests.by_new))
+    priced = option_families(space)
     # with one worker the set-up (~1 s at 150 running groups, ~16 s on the district) is not counted:
     # a 150-s plan takes 70-110 s of wall clock there, the bound's share counted well above its own
     left = time_limit / WORK_RATIO if deterministic else max(1.0, time_limit - (time.perf_counter() - began))
