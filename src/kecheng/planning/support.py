@@ -87,8 +87,8 @@ def lp_support(space: Space, *, time_limit: float, deterministic: bool) -> Suppo
     ctx = space.ctx
     tests = satisfiable_orders(ctx)
     priced = option_families(space)
-    # with one worker the set-up (~1 s at 150 running groups, ~16 s on the district) is not counted:
-    # a 150-s plan takes 70-110 s of wall clock there, the bound's share counted well above its own
+    # with one worker the set-up (test 1 and the families: ~1 s at 150 running groups) is not counted:
+    # a 150-s plan takes 70-90 s of wall clock there, the bound's share counted well above its own
     left = time_limit / WORK_RATIO if deterministic else max(1.0, time_limit - (time.perf_counter() - began))
     got = column_bound(
         ctx,
