@@ -48,11 +48,12 @@ import numpy as np
 import kecheng
 from kecheng.planning import plan, synthetic_orders
 from kecheng.planning.bound import held_orders, satisfiable_orders
-from kecheng.planning.columns import column_bound, families
+from kecheng.planning.columns import column_bound
 from kecheng.planning.context import PlanContext
 from kecheng.planning.cpsat import ScopedModel, tiers
 from kecheng.planning.outcome import Outcome, from_solution
 from kecheng.planning.planner import finish
+from kecheng.planning.pricing import families
 from kecheng.planning.search import neighbourhood
 from kecheng.planning.solution import Solution
 from kecheng.planning.space import Space, build_space

@@ -11,11 +11,12 @@ from hypothesis import strategies as st
 from kecheng import generate, greedy
 from kecheng.planning import bound as bound_module
 from kecheng.planning import columns as columns_module
-from kecheng.planning import plan, synthetic_orders
+from kecheng.planning import plan, pricing, synthetic_orders
 from kecheng.planning.bound import held_orders, prove_bound, satisfiable_orders
-from kecheng.planning.columns import _first_of_alike, _Lp, column_bound, families
+from kecheng.planning.columns import _Lp, column_bound
 from kecheng.planning.context import PlanContext
 from kecheng.planning.lagrange import lagrangian_bound
+from kecheng.planning.pricing import _first_of_alike, families
 from kecheng.planning.space import build_space
 from kecheng.planning.support import option_families
 
@@ -238,7 +239,7 @@ def test_families_of_one_column_price_at_once_as_one_by_one():
     teachers' best that pricing them one by one gives, at any prices."""
     pp, ctx, points, _ = small_district()
     fams = option_families(build_space(ctx, pp.order_weights))
-    fixed, rest = columns_module._split_fixed(fams)
+    fixed, rest = pricing.split_fixed(fams)
     assert fixed is not None and not rest and len(fixed.families) > 10
     shapes = {
         "order": (len(points),),
@@ -254,8 +255,8 @@ def test_families_of_one_column_price_at_once_as_one_by_one():
     for scale in (0.0, 0.01, 0.03, 0.3):
         prices = {k: scale * rng.exponential(size=shape) for k, shape in shapes.items()}
         prices["order"] = scale * 30 * rng.random(len(points))
-        one, one_top, one_cells = columns_module._price(fams, prices, points)
-        flat, flat_top, flat_cells = columns_module._price(rest, prices, points, fixed)
+        one, one_top, one_cells = pricing.price(fams, prices, points)
+        flat, flat_top, flat_cells = pricing.price(rest, prices, points, fixed)
         assert one_cells == flat_cells
         np.testing.assert_allclose(flat_top, one_top)
         key = {id(f): n for n, f in enumerate(fams)}

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kecheng.planning.bound import satisfiable_orders
-from kecheng.planning.columns import Family, column_bound
+from kecheng.planning.columns import column_bound
+from kecheng.planning.pricing import Family
 from kecheng.planning.solution import Solution
 from kecheng.planning.space import Space
 
