@@ -93,10 +93,10 @@ def price(
     """Columns that price out (reduced cost, family, starts, members), each teacher's best
     reduced cost, and the member-cells priced (the round's size); ``fixed``'s families at once."""
     top = np.full(len(prices["teacher_groups"]), -np.inf)
-    found, cells = _price_fixed(fixed, prices, points, top) if fixed is not None else ([], 0)
     # each resident's price of a session at every start, per duration: once a round, not per family
     # (a resident is a member of many families; per family it was a third of a round on the district)
     windows: dict[int, np.ndarray] = {}
+    found, cells = _price_fixed(fixed, prices, points, top, windows) if fixed is not None else ([], 0)
     for f in fams:
         t, v, k = f.teacher, f.venue, f.sessions
         base = points[f.orders] - prices["order"][f.orders] - prices["room"][f.residents]
@@ -107,7 +107,7 @@ def price(
             window_sums(prices["teacher_time"][t] + prices["venue_time"][v], f.duration)[f.day, f.step]
             + prices["teacher_day"][t, f.day]
         )
-        fixed = prices["teacher_groups"][t] + k * prices["teacher_week"][t]
+        teacher_cost = prices["teacher_groups"][t] + k * prices["teacher_week"][t]
         # one start per class alike in who is free and what everything costs there
         keep = _first_of_alike(
             np.concatenate([f.free, member_cost, start_cost[:, None], f.day[:, None]], axis=1)
@@ -130,7 +130,7 @@ def price(
             cells += free.size
             values = base[None, :] - sum(member_cost[part[:, j]] for j in range(k))
             gain, count, order = _best_members(values, free, f.least, f.cap)
-            gain -= sum(start_cost[part[:, j]] for j in range(k)) + fixed
+            gain -= sum(start_cost[part[:, j]] for j in range(k)) + teacher_cost
             best = np.argsort(-gain, kind="stable")[:PER_FAMILY]
             top[t] = max(top[t], float(gain[best[0]]))
             for q in best.tolist():
@@ -151,7 +151,7 @@ class _Fixed:
     duration: np.ndarray  # (F,)
     least: np.ndarray  # (F,)
     cap: np.ndarray  # (F,)
-    fixed_count: np.ndarray  # (F,) sessions a week
+    sessions: np.ndarray  # (F,) a week
     day: np.ndarray  # (F, most sessions), -1 past a family's own
     step: np.ndarray  # (F, most sessions)
     cell_family: np.ndarray  # (C,): per member free at every start, its family (ascending)
@@ -198,17 +198,23 @@ def split_fixed(fams: list[Family]) -> tuple[_Fixed | None, list[Family]]:
 
 
 def _price_fixed(
-    fixed: _Fixed, prices: dict[str, np.ndarray], points: np.ndarray, top: np.ndarray
+    fixed: _Fixed,
+    prices: dict[str, np.ndarray],
+    points: np.ndarray,
+    top: np.ndarray,
+    windows: dict[int, np.ndarray],
 ) -> tuple[list[tuple[float, Family, np.ndarray, np.ndarray]], int]:
     """As ``price`` for families of one column each, all at once: per family its best members
-    (the ``least`` best, then every further one worth more than 0, up to ``cap``), raising ``top``."""
+    (the ``least`` best, then every further one worth more than 0, up to ``cap``), raising ``top``;
+    ``windows``: the residents' session prices per duration, shared with ``price``."""
     F = len(fixed.families)
     cf = fixed.cell_family
     member_cost = np.zeros(len(cf))
     start_cost = np.zeros(F)
     steps = prices["resident_time"].shape[-1]
     for duration in np.unique(fixed.duration).tolist():
-        windows = window_sums(prices["resident_time"], duration)
+        if duration not in windows:
+            windows[duration] = window_sums(prices["resident_time"], duration)
         place = window_sums(prices["teacher_time"], duration), window_sums(prices["venue_time"], duration)
         mine = fixed.duration == duration
         at = mine[cf]
@@ -216,7 +222,7 @@ def _price_fixed(
             on = fixed.day[:, j] >= 0
             d, st = np.maximum(fixed.day[:, j], 0), np.minimum(fixed.step[:, j], steps - 1)
             cell = at & on[cf]
-            member_cost[cell] += windows[fixed.cell_resident[cell], d[cf[cell]], st[cf[cell]]]
+            member_cost[cell] += windows[duration][fixed.cell_resident[cell], d[cf[cell]], st[cf[cell]]]
             fam = mine & on
             start_cost[fam] += (
                 place[0][fixed.teacher[fam], d[fam], st[fam]]
@@ -237,14 +243,14 @@ def _price_fixed(
     gain -= (
         start_cost
         + prices["teacher_groups"][fixed.teacher]
-        + fixed.fixed_count * prices["teacher_week"][fixed.teacher]
+        + fixed.sessions * prices["teacher_week"][fixed.teacher]
     )
     np.maximum.at(top, fixed.teacher, gain)
     found = [
         (
             float(gain[n]),
             fixed.families[n],
-            np.arange(fixed.fixed_count[n]),
+            np.arange(fixed.sessions[n]),
             fixed.cell_member[ranked[first[n] : first[n] + take[n]]],
         )
         for n in np.flatnonzero(gain > EPSILON).tolist()
