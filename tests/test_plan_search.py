@@ -19,6 +19,7 @@ from kecheng.planning.planner import _outcome_tiers, finish
 from kecheng.planning.search import (
     Taken,
     _centres,
+    _leavers,
     _nearest_options,
     _next_teaching,
     _partners,
@@ -333,3 +334,68 @@ def test_a_teachers_walk_counts_only_between_sessions_at_two_venues():
     )
     assert result.proven and len(found.chosen) == 16
     assert sorted(found.teacher.values()) == [0, 0]
+
+
+def _held_back(i2_min: int = 2) -> tuple:
+    """R0 (room for one group) sits in the I2 group (their second choice) with R8 and R9; I1, R0's
+    first choice, opens only with R0 and R1-R7 (min_size 8)."""
+    problem = pb.district(
+        [pb.venue("V1"), pb.venue("V2")],
+        [pb.teacher("T1", "I1"), pb.teacher("T2", "I2")],
+        [("T1", 1, "09:00", "11:00"), ("T2", 2, "09:00", "11:00")],
+    )
+    residents = [pb.resident(f"R{n}", max_groups=1 if n == 0 else 2) for n in range(10)]
+    orders = [pb.order(f"R{n}", "I1") for n in range(8)] + [pb.order("R0", "I2", rank=2)]
+    orders += [pb.order(f"R{n}", "I2") for n in (8, 9)]
+    interests = [pb.interest("I1"), pb.interest("I2", min_size=i2_min)]
+    space = build_space(PlanContext(pb.plan_problem(problem, interests, residents, orders), []))
+    i2 = next(o for o in space.options if o.interest_id == "I2" and len(space.by_option[o.index]) == 3)
+    start = Solution({i2.index: i2.candidate.teachers[0]}, {8: i2.index, 9: i2.index, 10: i2.index})
+    i1 = [o.index for o in space.options if o.interest_id == "I1"]
+    return space, start, i1, i2.index
+
+
+@pytest.mark.parametrize("leavers", [True, False])
+def test_a_member_may_leave_a_worse_group_outside_for_a_better_one_here(leavers, monkeypatch):
+    monkeypatch.setattr(search, "LEAVERS", leavers)
+    space, start, i1, held = _held_back()
+    weights = PlanWeights()
+    scope = neighbourhood(space, start, i1)  # I1's options only: I2's group is held
+    assert scope.leaving == ({held: (1, 1)} if leavers else {})  # 3 members, min_size 2: one may go
+    found, _ = ScopedModel(space, scope, weights).solve(start, time_limit=10, seed=0, workers=1)
+    gain = tiers(space, found, weights)[0] - tiers(space, start, weights)[0]
+    if leavers:  # R0 left I2 for I1, which opened; I2 goes on with R8 and R9, as it was
+        assert gain > 0 and found.chosen[0] in i1 and 8 not in found.chosen
+        assert found.chosen[9] == found.chosen[10] == held and found.teacher[held] == start.teacher[held]
+    else:  # R0 has no room: I1 cannot open
+        assert gain == 0 and found.chosen == start.chosen
+
+
+def test_a_new_group_outside_keeps_its_min_size_when_members_may_leave():
+    space, start, i1, held = _held_back(i2_min=3)
+    scope = neighbourhood(space, start, i1)
+    assert scope.leaving == {held: (1, 0)}
+    found, _ = ScopedModel(space, scope, PlanWeights()).solve(start, time_limit=10, seed=0, workers=1)
+    assert found.chosen == start.chosen  # R0 stays: I2 would fall below 3
+
+
+def test_leavers_are_the_members_outside_with_a_better_unmet_order_here(space):
+    start = construct(space)
+    centre = _centres(space, random.Random(1))[0]
+    free = _nearest_options(space, centre, 3_000)
+    chosen, points = start.chosen, space.points
+    expected = {
+        (chosen[other], other)
+        for o in free
+        for p in space.by_option[o]
+        if int(space.order[p]) not in chosen
+        for other in space.orders_of_resident[int(space.resident[p])]
+        if other in chosen and chosen[other] not in free and points[other] < points[int(space.order[p])]
+    }
+    got = _leavers(space, start, free, Taken())
+    assert {(o, int(space.order[p])) for o, ps in got.items() for p in ps} == expected
+    assert all(int(space.option[p]) == o for o, ps in got.items() for p in ps)
+    scope = neighbourhood(space, start, free)
+    assert {p for ps in got.values() for p in ps} <= set(scope.pairs)
+    taken = Taken(residents={int(space.resident[p]) for ps in got.values() for p in ps})
+    assert _leavers(space, start, free, taken) == {}  # a neighbourhood solved meanwhile holds them

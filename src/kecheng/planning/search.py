@@ -44,6 +44,17 @@ the slowest of each round (five generated districts, 150 s, two cores: 28–43 %
 solves gain more than fewer two-worker ones (district, seed 0, same machine: 43 590 order points
 after 143 s of two-worker neighbourhoods; 43 888 after 126 s of one-worker ones beside the bound).
 
+A neighbourhood also lets members of groups outside it leave them (``Scope.leaving``): those
+whose better order could be met inside but whose room or time that group takes (a resident at
+their ``max_groups`` cannot trade a third choice for a first one otherwise); a new group keeps
+``min_size``, and the rest of the group stays as it is. The district's largest reasons for an
+unmet order are ``MAX_GROUPS`` and ``TIME_CLASH`` (seed 0: 9 359 and 7 748 of the 31 601 order
+points unmet). Against the search without: the district (150 s, seed 0 and 1, four shapes, one
+worker) +16 to +246 order points on all eight (median +97); two workers, seed 0, +94 to +320 on all
+four; 150 running groups (one worker, seed 0, four shapes) +1 to +36. Freeing those groups whole
+instead (every member and its teacher) did as well with one worker (+68 to +261) but not with two
+(tight −415): the neighbourhoods grew, and their budgets shrank.
+
 With an LP's support (``support``: ``kecheng.planning.support``, made before the search) the
 areas' turn goes to what that LP names, nearest a centre up to a budget of its own: the plan's
 groups, the options whose columns the LP uses and the running groups it joins differently, so the
@@ -94,6 +105,7 @@ KINDS = ("area", "interest", "pair", "teacher")
 NAMED_KINDS = ("named", *KINDS[1:])
 NAMED_BUDGET = 8_000  # pairs of a named neighbourhood at first (the LP's whole support at 150 running
 # groups: 4 300-7 500 pairs)
+LEAVERS = True  # members of groups outside a neighbourhood may leave them for a better order inside
 GAP = 0.01  # a neighbourhood stops within this share of its CP-SAT bound (the rest is mostly proof)
 RESTART_SHARE = 0.25  # of the time limit: with less left, an offered plan is not built (it takes
 # seconds, ~3 s on the district, and could not catch up with the search's plan by then)
@@ -287,6 +299,7 @@ class Taken:
 
     def add(self, space: Space, scope: Scope) -> None:
         self.options.update(scope.options)
+        self.options.update(scope.leaving)  # members may leave: nobody else may change them meanwhile
         self.venues.update(space.options[o].candidate.venue for o in scope.options if space.options[o].is_new)
         self.residents.update(int(space.resident[p]) for p in scope.pairs)
         for teachers in scope.links.values():
@@ -389,7 +402,8 @@ def _until_budget(space: Space, ranked: list[int], budget: int) -> list[int]:
 def neighbourhood(space: Space, solution: Solution, free: list[int], taken: Taken | None = None) -> Scope:
     """The scope that frees ``free`` options and holds every other part of ``solution``; clear of
     what ``taken`` holds (options there, at its venues, taught by its teachers or with its
-    residents as members stay as they are; its residents and teachers take no part)."""
+    residents as members stay as they are; its residents and teachers take no part). Members of
+    groups outside who could meet a better order inside may leave them (``_leavers``)."""
     ctx = space.ctx
     options = space.options
     taken = taken or Taken()
@@ -409,6 +423,9 @@ def neighbourhood(space: Space, solution: Solution, free: list[int], taken: Take
         ]
     inside = set(free)
     groups_left, week_left, day_left = ctx.teacher_room
+    leavers = _leavers(space, solution, free, taken) if LEAVERS else {}
+    leaving = {p for pairs in leavers.values() for p in pairs}
+    left_orders = {int(space.order[p]) for p in leaving}
 
     # What the fixed rest takes: only for the residents these options could take (their
     # other groups) and the teachers who could teach them, so a neighbourhood costs its own
@@ -417,7 +434,7 @@ def neighbourhood(space: Space, solution: Solution, free: list[int], taken: Take
 
     def fixed(r: int) -> tuple[int, list[tuple[int, int, int]]]:
         if r not in fixed_of:
-            held = [chosen[k] for k in space.orders_of_resident[r] if k in chosen]
+            held = [chosen[k] for k in space.orders_of_resident[r] if k in chosen and k not in left_orders]
             held = [o for o in held if o not in inside]
             fixed_of[r] = (len(held), [(s.day, s.start, s.end) for o in held for s in options[o].sessions])
         return fixed_of[r]
@@ -448,6 +465,9 @@ def neighbourhood(space: Space, solution: Solution, free: list[int], taken: Take
                 continue
             pairs.append(p)
             residents.add(r)
+    for p in leaving:
+        pairs.append(p)
+        residents.add(int(space.resident[p]))
 
     links: dict[int, tuple[int, ...]] = {}
     teachers: set[int] = set()
@@ -492,7 +512,39 @@ def neighbourhood(space: Space, solution: Solution, free: list[int], taken: Take
         week_left=scope_week,
         day_left=scope_day,
         newcomers={r for r in residents if not ctx.groups_of.get(ctx.resident_ids[r]) and not fixed(r)[0]},
+        leaving={o: (len(ps), _may_leave(space, solution, o, len(ps))) for o, ps in leavers.items()},
     )
+
+
+def _leavers(space: Space, solution: Solution, free: list[int], taken: Taken) -> dict[int, list[int]]:
+    """Per group outside ``free``: the pairs of its members who could meet a better order of theirs
+    in ``free`` (their room or their time is taken by it), so they may leave it here."""
+    inside = set(free)
+    chosen, points = solution.chosen, space.points
+    out: dict[int, set[int]] = defaultdict(set)
+    for o in free:
+        for p in space.by_option[o]:
+            k, r = int(space.order[p]), int(space.resident[p])
+            if k in chosen or r in taken.residents:
+                continue
+            for other in space.orders_of_resident[r]:
+                held = chosen.get(other)
+                if (
+                    held is not None
+                    and held not in inside
+                    and held not in taken.options
+                    and points[other] < points[k]
+                ):
+                    out[held].add(next(q for q in space.by_order[other] if int(space.option[q]) == held))
+    return {o: sorted(ps) for o, ps in sorted(out.items())}
+
+
+def _may_leave(space: Space, solution: Solution, o: int, count: int) -> int:
+    """How many of these members may leave option o: a new group keeps min_size."""
+    if not space.options[o].is_new:
+        return count
+    size = sum(1 for p in space.by_option[o] if solution.chosen.get(int(space.order[p])) == o)
+    return max(0, min(count, size - space.options[o].min_size))
 
 
 def _teacher_fits(space: Space, teacher: int, o: int, fixed: list[int]) -> bool:
