@@ -50,10 +50,11 @@ their ``max_groups`` cannot trade a third choice for a first one otherwise); a n
 ``min_size``, and the rest of the group stays as it is. The district's largest reasons for an
 unmet order are ``MAX_GROUPS`` and ``TIME_CLASH`` (seed 0: 9 359 and 7 748 of the 31 601 order
 points unmet). Against the search without: the district (150 s, seed 0 and 1, four shapes, one
-worker) +16 to +246 order points on all eight (median +97); two workers, seed 0, +94 to +320 on all
-four; 150 running groups (one worker, seed 0, four shapes) +1 to +36. Freeing those groups whole
-instead (every member and its teacher) did as well with one worker (+68 to +261) but not with two
-(tight −415): the neighbourhoods grew, and their budgets shrank.
+worker) +16 to +246 order points on all eight (median +97); two workers, +94 to +320 on all
+four of seed 0, +92 and +225 on generator and tight seed 1; 150 running groups (one worker, seed
+0, four shapes) +1 to +36. Freeing those groups whole instead (every member and its teacher) did
+as well with one worker (+68 to +261) but not with two (tight −415): the neighbourhoods grew, and
+their budgets shrank.
 
 With an LP's support (``support``: ``kecheng.planning.support``, made before the search) the
 areas' turn goes to what that LP names, nearest a centre up to a budget of its own: the plan's
