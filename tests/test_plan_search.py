@@ -361,7 +361,10 @@ def test_a_member_may_leave_a_worse_group_outside_for_a_better_one_here(leavers,
     space, start, i1, held = _held_back()
     weights = PlanWeights()
     scope = neighbourhood(space, start, i1)  # I1's options only: I2's group is held
-    assert scope.leaving == ({held: (1, 1)} if leavers else {})  # 3 members, min_size 2: one may go
+    assert scope.leaving == ({held: 1} if leavers else {})  # 3 members, min_size 2: one may go
+    assert [p for p in scope.pairs if int(space.option[p]) == held] == (
+        space.pairs_of({8: held}).tolist() if leavers else []
+    )
     found, _ = ScopedModel(space, scope, weights).solve(start, time_limit=10, seed=0, workers=1)
     gain = tiers(space, found, weights)[0] - tiers(space, start, weights)[0]
     if leavers:  # R0 left I2 for I1, which opened; I2 goes on with R8 and R9, as it was
@@ -374,7 +377,8 @@ def test_a_member_may_leave_a_worse_group_outside_for_a_better_one_here(leavers,
 def test_a_new_group_outside_keeps_its_min_size_when_members_may_leave():
     space, start, i1, held = _held_back(i2_min=3)
     scope = neighbourhood(space, start, i1)
-    assert scope.leaving == {held: (1, 0)}
+    assert scope.leaving == {held: 0}
+    assert [int(space.order[p]) for p in scope.pairs if int(space.option[p]) == held] == [8]  # R0's, held
     found, _ = ScopedModel(space, scope, PlanWeights()).solve(start, time_limit=10, seed=0, workers=1)
     assert found.chosen == start.chosen  # R0 stays: I2 would fall below 3
 

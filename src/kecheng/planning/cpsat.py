@@ -76,8 +76,8 @@ class Scope:
     day_left: dict[tuple[int, int], int]  # (teacher, weekday)
     newcomers: set[int]  # residents for whom a group here would be their first
     together_fixed: int = 0  # tier-3 value outside the scope (for comparisons only)
-    leaving: dict[int, tuple[int, int]] = field(default_factory=dict)  # option outside → (its
-    # members' pairs here, how many of them may leave)
+    leaving: dict[int, int] = field(default_factory=dict)  # option outside whose members' pairs are
+    # here → how many of them may leave it
 
 
 def full_scope(space: Space) -> Scope:
@@ -206,9 +206,9 @@ class ScopedModel:
                 m.add_implication(self.x[p], is_open)
             m.add(members >= option.min_size * is_open)
             m.add(members <= seats * is_open)
-        for o, (count, may) in sorted(scope.leaving.items()):
-            if may < count:
-                m.add(sum(self.x[p] for p in by_option[o]) >= count - may)
+        for o, may in sorted(scope.leaving.items()):
+            if may < len(by_option[o]):
+                m.add(sum(self.x[p] for p in by_option[o]) >= len(by_option[o]) - may)
 
     def _teachers(self) -> None:
         m, space, scope = self.model, self.space, self.scope

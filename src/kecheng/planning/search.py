@@ -513,7 +513,7 @@ def neighbourhood(space: Space, solution: Solution, free: list[int], taken: Take
         week_left=scope_week,
         day_left=scope_day,
         newcomers={r for r in residents if not ctx.groups_of.get(ctx.resident_ids[r]) and not fixed(r)[0]},
-        leaving={o: (len(ps), _may_leave(space, solution, o, len(ps))) for o, ps in leavers.items()},
+        leaving={o: _may_leave(space, solution, o, len(ps)) for o, ps in leavers.items()},
     )
 
 
@@ -522,7 +522,7 @@ def _leavers(space: Space, solution: Solution, free: list[int], taken: Taken) ->
     in ``free`` (their room or their time is taken by it), so they may leave it here."""
     inside = set(free)
     chosen, points = solution.chosen, space.points
-    out: dict[int, set[int]] = defaultdict(set)
+    held_of: dict[int, int] = {}  # order met outside → its group
     for o in free:
         for p in space.by_option[o]:
             k, r = int(space.order[p]), int(space.resident[p])
@@ -536,7 +536,10 @@ def _leavers(space: Space, solution: Solution, free: list[int], taken: Taken) ->
                     and held not in taken.options
                     and points[other] < points[k]
                 ):
-                    out[held].add(next(q for q in space.by_order[other] if int(space.option[q]) == held))
+                    held_of[other] = held
+    out: dict[int, list[int]] = defaultdict(list)
+    for held, p in zip(held_of.values(), space.pairs_of(held_of).tolist(), strict=True):
+        out[held].append(p)
     return {o: sorted(ps) for o, ps in sorted(out.items())}
 
 
