@@ -222,9 +222,13 @@ def test_the_prices_go_to_the_first_plan_once_after_their_steps_or_when_the_boun
         offered: list[tuple[np.ndarray, np.ndarray]] = []
         prove_bound(ctx, points, iterations=iterations, floor=0, guide=lambda *p, to=offered: to.append(p))
         assert len(offered) == 1
-        by_order, by_resident = offered[0]
+        by_order, by_resident, relaxed = offered[0]
         assert by_order.shape == (len(pp.orders),) and by_resident.shape == (len(ctx.resident_ids),)
         assert (by_order >= 0).all() and (by_resident >= 0).all() and by_resident.any()
+        # an average of whole groups and joins per step: each at most the groups its (interest, venue) holds
+        assert relaxed.groups and all(g > 0 for g in relaxed.groups.values())
+        assert all(0 < share <= 1 for share in relaxed.joins.values())
+        assert {i for i, _ in relaxed.groups} <= {i.interest_id for i in pp.interests}
     assert by_order.any()  # after 5 steps some orders are priced: more groups want them than can have them
 
 
@@ -289,3 +293,20 @@ def test_pattern_sets_witness_every_whole_pattern_and_hold_no_more(data):
     for p, b, able in sets:
         assert b.bit_count() >= least and able
         assert not any(q == p and b != c and b & c == b for q, c, _ in sets)  # none holds another
+
+
+def test_the_relaxed_solution_is_averaged_over_the_steps_after_the_first_ones(monkeypatch):
+    """Averaged over steps 2-5 of 5 (the first wanders): every share a multiple of 1/4, not all of 1/5."""
+    made = synthetic_orders(generate("small", 1), 1)
+    pp = made.plan_problem()
+    ctx = PlanContext(pp, greedy(made.problem))
+    points = np.array(pp.order_weights, dtype=np.int64)
+    monkeypatch.setattr(lagrange, "AVERAGE_FROM", 1)
+    monkeypatch.setattr(lagrange, "GUIDE_STEPS", 5)
+    offered: list = []
+    prove_bound(ctx, points, iterations=20, floor=0, guide=lambda *p: offered.append(p))
+    (_, _, relaxed), *_ = offered
+    shares = np.array([*relaxed.groups.values(), *relaxed.joins.values()])
+    assert len(shares) and np.allclose(shares * 4, np.round(shares * 4))
+    assert not np.allclose(shares * 5, np.round(shares * 5))
+    assert all(0 < share <= 1 for share in relaxed.joins.values())

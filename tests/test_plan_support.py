@@ -10,9 +10,10 @@ from kecheng.planning import PlanWeights, synthetic_orders
 from kecheng.planning.context import PlanContext
 from kecheng.planning.cpsat import tiers
 from kecheng.planning.heuristic import construct
+from kecheng.planning.lagrange import Relaxed
 from kecheng.planning.search import KINDS, NAMED_KINDS, improve
 from kecheng.planning.space import build_space
-from kecheng.planning.support import Support, lp_support, option_families, option_index
+from kecheng.planning.support import Support, lp_support, option_families, option_index, relaxed_support
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +96,43 @@ def test_the_search_frees_what_the_lp_names_in_the_areas_turn_and_is_never_worse
     assert all(step["pairs"] > 0 for step in log.steps if step["kind"] == "named")
     assert tiers(space, best, weights) >= tiers(space, start, weights)
     assert [step["kind"] for step in plain.steps] == list(KINDS) * 2
+
+
+def test_the_relaxed_solution_names_the_options_where_it_averages_half_a_group_or_more(space):
+    new = [o for o in space.options if o.is_new]
+    running = [o for o in space.options if not o.is_new]
+    a, b = (
+        new[0],
+        next(
+            o
+            for o in new
+            if (o.interest_id, o.candidate.venue) != (new[0].interest_id, new[0].candidate.venue)
+        ),
+    )
+    k = next(int(k) for k, o in zip(space.order, space.option, strict=True) if o == running[0].index)
+    relaxed = Relaxed(
+        groups={(a.interest_id, a.candidate.venue): 0.5, (b.interest_id, b.candidate.venue): 0.49},
+        joins={(k, running[0].group_id): 0.75, (k, "not a running group"): 1.0},
+    )
+    named = relaxed_support(space, relaxed)
+    at_a = {o.index for o in new if (o.interest_id, o.candidate.venue) == (a.interest_id, a.candidate.venue)}
+    assert named.options == at_a  # every option at a's interest and venue; none at b's (below half)
+    assert named.joins == {(k, running[0].index)}
+    fewer = relaxed_support(space, Relaxed(relaxed.groups, {(k, running[0].group_id): 0.25}))
+    assert not fewer.joins
+
+
+def test_a_support_that_comes_later_takes_the_areas_turn_from_then_on(space, support):
+    later = iter([None, None, support])
+    _, log = improve(
+        space,
+        construct(space),
+        PlanWeights(),
+        time_limit=60,
+        seed=1,
+        workers=1,
+        whole_pairs=0,
+        neighbourhoods=len(KINDS) * 2,
+        support=lambda: next(later, support),
+    )
+    assert [step["kind"] for step in log.steps] == [*KINDS[:2], *NAMED_KINDS[2:], *NAMED_KINDS]

@@ -49,7 +49,7 @@ from ortools.linear_solver import pywraplp
 from kecheng.planning.candidates import fitting_venues, haversine_m_many, open_orders
 from kecheng.planning.columns import column_bound
 from kecheng.planning.context import PlanContext, starts_mask
-from kecheng.planning.lagrange import lagrangian_bound
+from kecheng.planning.lagrange import Relaxed, lagrangian_bound
 
 LAGRANGE_SHARE = 0.7  # of a reproducible bound's time, for the Lagrangian steps (the LPs take the rest)
 COLUMN_ORDERS = 1_500  # open orders (passing test 1) up to which the exact-start bound runs: it
@@ -199,7 +199,7 @@ def prove_bound(
     floor: float | Callable[[], float] = 0.0,
     iterations: int | None = None,
     deterministic: bool = False,
-    guide: Callable[[np.ndarray, np.ndarray], None] | None = None,
+    guide: Callable[[np.ndarray, np.ndarray, Relaxed], None] | None = None,
 ) -> Bound:
     """The relaxations' bounds on order points and on orders met (see the module doc).
 
@@ -208,8 +208,8 @@ def prove_bound(
     ``iterations``: run the Lagrangian bound at most this many steps (reproducible), else until
     ``time_limit`` has passed since the start (0: not at all); ``deterministic``: as many steps
     as ``LAGRANGE_SHARE`` of ``time_limit`` allows by its size (reproducible); ``guide``: gets the
-    Lagrangian bound's prices (``lagrangian_bound``), if it runs. Inputs of up to
-    ``COLUMN_ORDERS`` open orders keep ``COLUMN_SHARE`` of ``time_limit`` for the exact-start
+    Lagrangian bound's prices and averaged relaxed solution (``lagrangian_bound``), if it runs.
+    Inputs of up to ``COLUMN_ORDERS`` open orders keep ``COLUMN_SHARE`` of ``time_limit`` for the exact-start
     bound (``column_bound``; budgeted by its rounds' sizes when the run is reproducible).
     """
     began = time.perf_counter()

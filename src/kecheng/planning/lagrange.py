@@ -38,7 +38,10 @@ bound, and the lowest is kept.
 
 **Its prices guide the plan.** After ``GUIDE_STEPS`` steps (or when it stops, if sooner) the
 multipliers of the lowest bound so far go to ``guide``, per order (λ) and per resident (μ): the
-first plan is scored by them (``kecheng.planning.heuristic``).
+first plan is scored by them (``kecheng.planning.heuristic``). With them goes where the relaxed
+model put its groups and joins, averaged over the steps since ``AVERAGE_FROM`` (``Relaxed``; one
+step's solution breaks the moved rules, their average nearly keeps them): the search frees the
+options there in turn (``kecheng.planning.support``).
 
 **Orders met.** With every order worth one point the same relaxation bounds the orders met;
 ``ORDER_STEPS`` more steps, from the lowest bound's multipliers scaled to one point per order,
@@ -84,8 +87,17 @@ STEP_COST_S, STEP_COST_S_PER_PAIR = 1e-3, 4.3e-8  # a step's seconds by size (me
 MOST_PATTERNS = 20_000  # per teacher and venue; beyond, patterns of fewer sessions (larger sets)
 BUILD_COST_S_PER_PAIR = 1e-5  # building the relaxation (measured: 7.4 s for 731 000 pairs)
 ORDER_STEPS = 200  # of the bound on orders met, from the points bound's multipliers (district: ~5 s)
+AVERAGE_FROM = 250  # steps before the relaxed solutions are averaged for the guide (the first wander)
 GUIDE_STEPS = 500  # steps before the prices go to the first plan (district 0, seed 0, order points of
 # the guided first plan: 44 567 after 100 steps, 45 113 after 300, 45 659 after 600; 42 571 unguided)
+
+
+@dataclass(frozen=True)
+class Relaxed:
+    """Where the relaxed model puts its groups and joins, averaged over steps (0 … 1 per step)."""
+
+    groups: dict[tuple[str, int], float]  # (interest_id, venue index) → new groups there
+    joins: dict[tuple[int, str], float]  # (order, running group id) → share of the steps it joined
 
 
 def _largest(columns: set[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -291,6 +303,22 @@ class Relaxation:
         most = self.facility_size // np.maximum(self.facility_min, 1)
         self._by_most = np.argsort(-most, kind="stable")
         self._holding = np.searchsorted(-most[self._by_most], -np.arange(1, most.max(initial=0) + 1), "right")
+        self.last_groups = np.zeros(len(f_key))  # per facility: the last step's groups (``value``)
+        self.last_joins = np.zeros(len(self.join_order))  # per join: 1 if the last step took it
+
+    def relaxed(self, groups: np.ndarray, joins: np.ndarray) -> Relaxed:
+        """``Relaxed`` from per-facility groups and per-join shares (``last_groups``,
+        ``last_joins`` averaged over steps)."""
+        interests = self.ctx.pp.interests
+        where: dict[tuple[str, int], float] = defaultdict(float)
+        for f in np.flatnonzero(groups > 0).tolist():
+            interest = interests[self.slot_key[self.facility_slot[f]][0]].interest_id
+            where[interest, int(self.facility_venue[f])] += float(groups[f])
+        joined = {
+            (int(self.orders[self.join_order[j]]), self.join_group_ids[self.join_group[j]]): float(joins[j])
+            for j in np.flatnonzero(joins > 0).tolist()
+        }
+        return Relaxed(dict(where), joined)
 
     def prices(self, lam: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """λ per order of the plan problem (0 for those the relaxation leaves out), μ per resident."""
@@ -324,6 +352,7 @@ class Relaxation:
             taken = self._rank_in_facility < np.repeat(best_m, self.facility_size)
             used += np.bincount(orders[taken], minlength=len(used))
             groups = np.bincount(self.facility_slot, weights=best_y, minlength=self.slots)
+            self.last_groups = best_y
         else:
             groups = np.zeros(self.slots)
 
@@ -338,6 +367,8 @@ class Relaxation:
             taken = ((np.arange(len(order)) - begin[group]) < self.seats[group]) & (sorted_c > 0)
             total += float(sorted_c[taken].sum())
             used += np.bincount(self.join_order[order][taken], minlength=len(used))
+            self.last_joins = np.zeros(len(self.join_order))
+            self.last_joins[order[taken]] = 1.0
 
         taught_value, taught = _teach(self.teachers, nu, self.slots)
         total += taught_value
@@ -520,7 +551,7 @@ def lagrangian_bound(
     time_limit: float,
     iterations: int | None = None,
     deterministic: bool = False,
-    guide: Callable[[np.ndarray, np.ndarray], None] | None = None,
+    guide: Callable[[np.ndarray, np.ndarray, Relaxed], None] | None = None,
 ) -> tuple[int, int, int, tuple[np.ndarray, np.ndarray]]:
     """The lowest bound reached on the order points of ``feasible`` orders (an integer, rounded
     down), the iterations run, a bound on how many of them can be met (``_orders_bound``), and
@@ -529,7 +560,8 @@ def lagrangian_bound(
     best known so far (a search running beside); ``iterations``: run at most this many, whatever
     the clock (reproducible); ``deterministic``: as many as ``time_limit`` seconds allow by the
     model's size (reproducible); ``guide``: called once with the prices (``Relaxation.prices``)
-    after ``GUIDE_STEPS`` steps, or when it stops, if sooner."""
+    and the relaxed solutions averaged since step ``AVERAGE_FROM`` (``Relaxed``; over every step
+    if it stops sooner) after ``GUIDE_STEPS`` steps, or when it stops, if sooner."""
     began = time.perf_counter()
     relaxation = Relaxation(ctx, by_new, joinable, feasible)
     if deterministic and iterations is None:
@@ -547,9 +579,17 @@ def lagrangian_bound(
     previous: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     lowest = (lam, mu)  # the multipliers of the lowest bound (every step makes new arrays)
     lowest_nu = nu[parent]
+    groups_sum, joins_sum = np.zeros_like(relaxation.last_groups), np.zeros_like(relaxation.last_joins)
+    averaged = 0  # steps in the sums
+
+    def offer() -> None:
+        assert guide is not None
+        share = 1.0 / max(averaged, 1)
+        guide(*relaxation.prices(*lowest), relaxation.relaxed(groups_sum * share, joins_sum * share))
+
     while True:
         if guide is not None and n >= GUIDE_STEPS:
-            guide(*relaxation.prices(*lowest))
+            offer()
             guide = None
         if iterations is not None and n >= iterations:
             break
@@ -569,6 +609,11 @@ def lagrangian_bound(
         value, g_lam, g_mu, g_nu = relaxation.value(p, lam, mu, nu[parent] if tied else nu)
         if tied:
             g_nu = np.bincount(parent, weights=g_nu, minlength=len(nu))
+        if guide is not None:
+            if n == AVERAGE_FROM + 1:  # the first steps wander: the average starts again
+                groups_sum, joins_sum, averaged = np.zeros_like(groups_sum), np.zeros_like(joins_sum), 0
+            groups_sum, joins_sum = groups_sum + relaxation.last_groups, joins_sum + relaxation.last_joins
+            averaged += 1
         if value < best - 1e-9:
             best, since, lowest, lowest_nu = value, 0, (lam, mu), nu[parent] if tied else nu
             if best < known + 1:  # nothing better than the known plan exists: proven
@@ -592,7 +637,7 @@ def lagrangian_bound(
         lam, mu, nu = _polyak_step(x, g, theta, value - known)
     prices = relaxation.prices(*lowest)
     if guide is not None:
-        guide(*prices)
+        offer()
     known = floor() if callable(floor) else floor
     orders = _orders_bound(relaxation, known, *lowest, lowest_nu, p)
     return math.floor(best * (1 + 1e-9) + 1e-6), n, math.floor(orders * (1 + 1e-9) + 1e-6), prices

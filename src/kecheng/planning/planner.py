@@ -3,7 +3,8 @@
 The walk of one plan: ``PlanContext`` (the district indexed, running groups in place) →
 candidates and the search space → a constructive plan (lazy greedy), and another scored by
 the bound's prices once its first steps are done (the search takes it if it is better) → an LP
-over the candidates whose support the search frees in turn (``kecheng.planning.support``) →
+over the candidates (or, on large spaces, the bound's relaxed solution) whose support the search
+frees in turn (``kecheng.planning.support``) →
 large-neighbourhood search with CP-SAT (``kecheng.planning.search``) → the planned week,
 checked → the bound → reasons for every unmet order, demand → ``PlanResult``. Every new group
 gets all its sessions at fixed times chosen with it, so the plan and the timetable are decided
@@ -12,6 +13,7 @@ together.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +30,7 @@ from kecheng.planning.cpsat import tiers
 from kecheng.planning.demand import demand_frame
 from kecheng.planning.greedy import staff_plan
 from kecheng.planning.heuristic import construct, fill_seats
+from kecheng.planning.lagrange import Relaxed
 from kecheng.planning.model import PlanProblem, order_points
 from kecheng.planning.outcome import Outcome, from_solution
 from kecheng.planning.reasons import Explainer
@@ -35,7 +38,7 @@ from kecheng.planning.result import PlanResult
 from kecheng.planning.search import improve
 from kecheng.planning.solution import Solution
 from kecheng.planning.space import Space, build_space
-from kecheng.planning.support import lp_support
+from kecheng.planning.support import Support, lp_support, relaxed_support
 from kecheng.planning.weights import WALK_STEP_M, PlanWeights
 
 BOUND_SHARE = 0.3  # of the time limit, for the bound before the search when there is one worker
@@ -170,7 +173,9 @@ def plan(
             pending = pool.submit(
                 _timed_bound, ctx, points, max(2.0, remaining), aim, iterations, prices.offer
             )
-        support = None  # the LP over the options, before the search (beside the bound, if it is)
+        # the LP over the options, before the search (beside the bound, if it is); on spaces too
+        # large for it, the bound's relaxed solution once it comes
+        support: Support | Callable[[], Support | None] = functools.partial(prices.support, space)
         if SUPPORT_SHARE > 0 and remaining > 0 and len(space.order) <= SUPPORT_PAIRS:
             support = lp_support(space, time_limit=SUPPORT_SHARE * remaining, deterministic=reproducible)
             mark = lap("support_s", mark)
@@ -203,6 +208,7 @@ def plan(
             proven, timings["bound_s"] = pending.result()
     best = fill_seats(space, best)
     mark = lap("search_s", mark)
+    named = support() if callable(support) else support
     outcome = from_solution(space, best)
     value = tiers(space, best, weights)
     search = {
@@ -212,8 +218,8 @@ def plan(
         "improved": record.improved,
         "whole_model": record.whole,
         "restarted": record.restarted,
-        "support_options": None if support is None else len(support.options),
-        "support_rounds": None if support is None else support.rounds,
+        "support_options": None if named is None else len(named.options),
+        "support_rounds": None if named is None else named.rounds,
         "named_improved": sum(1 for step in record.steps if step.get("kind") == "named" and step["better"]),
         "status": record.status,
         "options": len(space.options),
@@ -357,12 +363,22 @@ def _timed_bound(
 
 @dataclass
 class _Prices:
-    """The bound's prices (per order, per resident), handed over from the thread it runs on."""
+    """The bound's prices (per order, per resident) and relaxed solution, handed over from the
+    thread it runs on."""
 
     value: tuple[np.ndarray, np.ndarray] | None = None
+    relaxed: Relaxed | None = None
+    named: Support | None = None
 
-    def offer(self, by_order: np.ndarray, by_resident: np.ndarray) -> None:
+    def offer(self, by_order: np.ndarray, by_resident: np.ndarray, relaxed: Relaxed) -> None:
+        self.relaxed = relaxed
         self.value = (by_order, by_resident)
+
+    def support(self, space: Space) -> Support | None:
+        """What the relaxed solution names (``relaxed_support``), once it has come."""
+        if self.named is None and self.relaxed is not None:
+            self.named = relaxed_support(space, self.relaxed)
+        return self.named
 
 
 def _better(space: Space, weights: PlanWeights, first: Solution, second: Solution) -> Solution:
