@@ -209,8 +209,8 @@ def prove_bound(
     ``time_limit`` has passed since the start (0: not at all); ``deterministic``: as many steps
     as ``LAGRANGE_SHARE`` of ``time_limit`` allows by its size (reproducible); ``guide``: gets the
     Lagrangian bound's prices and averaged relaxed solution (``lagrangian_bound``), if it runs.
-    Inputs of up to ``COLUMN_ORDERS`` open orders keep ``COLUMN_SHARE`` of ``time_limit`` for the exact-start
-    bound (``column_bound``; budgeted by its rounds' sizes when the run is reproducible).
+    Inputs of up to ``COLUMN_ORDERS`` open orders keep ``COLUMN_SHARE`` of ``time_limit`` for the
+    exact-start bound (``column_bound``; budgeted by its rounds' sizes when the run is reproducible).
     """
     began = time.perf_counter()
     tests = satisfiable_orders(ctx)

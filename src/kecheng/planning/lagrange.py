@@ -304,10 +304,10 @@ class Relaxation:
         self._by_most = np.argsort(-most, kind="stable")
         self._holding = np.searchsorted(-most[self._by_most], -np.arange(1, most.max(initial=0) + 1), "right")
         self.last_groups = np.zeros(len(f_key))  # per facility: the last step's groups (``value``)
-        self.last_joins = np.zeros(len(self.join_order))  # per join: 1 if the last step took it
+        self.last_joins = np.zeros(0, dtype=np.int64)  # the joins (indices) the last step took
 
     def relaxed(self, groups: np.ndarray, joins: np.ndarray) -> Relaxed:
-        """``Relaxed`` from per-facility groups and per-join shares (``last_groups``,
+        """``Relaxed`` from per-facility groups and per-join shares (``last_groups`` and
         ``last_joins`` averaged over steps)."""
         interests = self.ctx.pp.interests
         where: dict[tuple[str, int], float] = defaultdict(float)
@@ -367,8 +367,7 @@ class Relaxation:
             taken = ((np.arange(len(order)) - begin[group]) < self.seats[group]) & (sorted_c > 0)
             total += float(sorted_c[taken].sum())
             used += np.bincount(self.join_order[order][taken], minlength=len(used))
-            self.last_joins = np.zeros(len(self.join_order))
-            self.last_joins[order[taken]] = 1.0
+            self.last_joins = order[taken]
 
         taught_value, taught = _teach(self.teachers, nu, self.slots)
         total += taught_value
@@ -579,17 +578,18 @@ def lagrangian_bound(
     previous: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     lowest = (lam, mu)  # the multipliers of the lowest bound (every step makes new arrays)
     lowest_nu = nu[parent]
-    groups_sum, joins_sum = np.zeros_like(relaxation.last_groups), np.zeros_like(relaxation.last_joins)
+    joins = len(relaxation.join_order)
+    groups_sum, joins_sum = np.zeros_like(relaxation.last_groups), np.zeros(joins)
     averaged = 0  # steps in the sums
 
-    def offer() -> None:
+    def offer(prices: tuple[np.ndarray, np.ndarray]) -> None:
         assert guide is not None
         share = 1.0 / max(averaged, 1)
-        guide(*relaxation.prices(*lowest), relaxation.relaxed(groups_sum * share, joins_sum * share))
+        guide(*prices, relaxation.relaxed(groups_sum * share, joins_sum * share))
 
     while True:
         if guide is not None and n >= GUIDE_STEPS:
-            offer()
+            offer(relaxation.prices(*lowest))
             guide = None
         if iterations is not None and n >= iterations:
             break
@@ -611,8 +611,9 @@ def lagrangian_bound(
             g_nu = np.bincount(parent, weights=g_nu, minlength=len(nu))
         if guide is not None:
             if n == AVERAGE_FROM + 1:  # the first steps wander: the average starts again
-                groups_sum, joins_sum, averaged = np.zeros_like(groups_sum), np.zeros_like(joins_sum), 0
-            groups_sum, joins_sum = groups_sum + relaxation.last_groups, joins_sum + relaxation.last_joins
+                groups_sum, joins_sum, averaged = np.zeros_like(groups_sum), np.zeros(joins), 0
+            groups_sum = groups_sum + relaxation.last_groups
+            joins_sum += np.bincount(relaxation.last_joins, minlength=joins)
             averaged += 1
         if value < best - 1e-9:
             best, since, lowest, lowest_nu = value, 0, (lam, mu), nu[parent] if tied else nu
@@ -637,7 +638,7 @@ def lagrangian_bound(
         lam, mu, nu = _polyak_step(x, g, theta, value - known)
     prices = relaxation.prices(*lowest)
     if guide is not None:
-        offer()
+        offer(prices)
     known = floor() if callable(floor) else floor
     orders = _orders_bound(relaxation, known, *lowest, lowest_nu, p)
     return math.floor(best * (1 + 1e-9) + 1e-6), n, math.floor(orders * (1 + 1e-9) + 1e-6), prices
