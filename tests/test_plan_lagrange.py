@@ -225,7 +225,7 @@ def test_the_prices_go_to_the_first_plan_once_after_their_steps_or_when_the_boun
         by_order, by_resident, relaxed = offered[0]
         assert by_order.shape == (len(pp.orders),) and by_resident.shape == (len(ctx.resident_ids),)
         assert (by_order >= 0).all() and (by_resident >= 0).all() and by_resident.any()
-        # an average of whole groups and joins per step: each at most the groups its (interest, venue) holds
+        # an average over steps: groups only where some step opened one, joins a share of the steps
         assert relaxed.groups and all(g > 0 for g in relaxed.groups.values())
         assert all(0 < share <= 1 for share in relaxed.joins.values())
         assert {i for i, _ in relaxed.groups} <= {i.interest_id for i in pp.interests}
