@@ -1,7 +1,7 @@
 """Where does the gap between the plan and its bound lie? The exact-start master four ways.
 
     python benchmarks/columns.py --groups 40 --seeds 0 1 2 3
-    python benchmarks/columns.py --input DIR --time 1500   # e.g. benchmarks/parts.py --shared's union
+    python benchmarks/columns.py --input u4s/union --time 1500   # benchmarks/parts.py --shared --keep u4s
 
 The exact-start master (``kecheng.planning.columns``) keeps every rule of a week but whole numbers
 and the walks between a teacher's new groups. Per input, one JSON line:

@@ -1,6 +1,7 @@
 """Does the plan's gap grow with the district's size, or with its shape?
 
     python benchmarks/parts.py --parts 7 --groups 150 --time-limit 150 --jobs 2
+    python benchmarks/parts.py --parts 4 --groups 40 --shared --spacing 0.1 --keep u4s --time-limit 0
 
 Puts ``--parts`` generated districts of ``--groups`` running groups (seeds ``--seed`` onwards,
 with their synthetic orders) side by side as one input folder: every id, street and interest
@@ -18,12 +19,15 @@ above the union's has its gap in its shape, not in the size alone. ``--shared`` 
 interests' ids, so teachers may open groups in every part (as in one district, where any teacher
 of an interest may be sent anywhere; ``--spacing 0.1``: parts about 11 km apart): the union's plan
 and bound may then exceed the parts' sums, and how much more the bound gains than the plan is
-what sharing teachers costs the gap. Prints one JSON line per run, then the sums.
+what sharing teachers costs the gap. Prints one JSON line per run, then the sums. ``--keep DIR``
+writes the folders to DIR and keeps them (``DIR/union`` for ``benchmarks/columns.py --input``);
+with ``--time-limit 0`` it only writes them.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import tempfile
@@ -125,14 +129,23 @@ def main() -> None:
         help="teachers may open groups of their interests in any part (then the union may beat the sum)",
     )
     parser.add_argument("--spacing", type=float, default=1.0, help="degrees of latitude between parts")
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="write the parts and the union (DIR/union) here and keep them, e.g. for "
+        "benchmarks/columns.py --input; with --time-limit 0 only write them",
+    )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with contextlib.nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory() as tmp:
         parts = [Path(tmp) / f"part{n}" for n in range(args.parts)]
         for n, folder in enumerate(parts):
             write_part(folder, args.groups, args.seed + n, args.shape)
         union = Path(tmp) / "union"
         write_union(union, parts, shared=args.shared, spacing=args.spacing)
+        if args.time_limit <= 0:
+            print(json.dumps({"union": str(union), "parts": [str(folder) for folder in parts]}))
+            return
         runs = [(str(union), args.parts * args.time_limit), (str(union), args.time_limit)]
         runs += [(str(folder), args.time_limit) for folder in parts]
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
