@@ -136,6 +136,8 @@ def main() -> None:
         "benchmarks/columns.py --input; with --time-limit 0 only write them",
     )
     args = parser.parse_args()
+    if args.time_limit <= 0 and not args.keep:
+        parser.error("--time-limit 0 only writes the folders: give --keep DIR to keep them")
 
     with contextlib.nullcontext(args.keep) if args.keep else tempfile.TemporaryDirectory() as tmp:
         parts = [Path(tmp) / f"part{n}" for n in range(args.parts)]
