@@ -39,6 +39,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from columns import solution_of
+from plan import instance
 
 import kecheng
 from kecheng.planning import PlanProblem, plan, synthetic_orders
@@ -68,8 +69,7 @@ def loosened(pp: PlanProblem, mode: str, room: int, teacher_factor: int) -> Plan
 
 
 def run(shape: str, seed: int, mode: str, args: argparse.Namespace) -> dict[str, Any]:
-    made = synthetic_orders(kecheng.generate("district", seed, shape=shape), seed)
-    timetable = kecheng.greedy(made.problem)
+    made, timetable = instance(f"district:{shape}", seed, "first-fit", 0.0)
     pp = loosened(made.plan_problem(), mode, args.room, args.teacher_factor)
     result = plan(pp, timetable, time_limit=args.time_limit, seed=0, workers=1)
     summary = result.summary()
