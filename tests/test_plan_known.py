@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import plan_builders as pb
 import pytest
 
@@ -72,6 +73,25 @@ def test_too_few_gives_below_min_with_how_many_are_missing():
     assert set(result.assignments.reason) == {"BELOW_MIN"}
     assert all("还差 3 人开班" in d for d in result.assignments.detail)
     assert result.summary()["bound_orders"] == 0
+    row = result.demand.set_index(["interest_id", "community_id"]).loc[("I1", "C1")]
+    assert row["closest_group"] == "" and row["lacks"] == 3 and "(还差 3 人开班)" in row["would_open"]
+
+
+def test_demand_leaves_lacks_empty_where_no_group_is_counted():
+    """I2 has no teacher: its row names the missing teacher and counts no residents (not 0)."""
+    pp = across_the_border()
+    taught_by_nobody = pb.plan_problem(
+        pp.problem,
+        [pb.interest("I1"), pb.interest("I2")],
+        list(pp.residents),
+        [*pp.orders, pb.order("R1", "I2", rank=2), pb.order("R2", "I2", rank=2)],
+    )
+    result = plan(taught_by_nobody, time_limit=5, workers=1)
+    demand = result.demand.set_index(["interest_id", "community_id"])
+    assert demand.loc[("I1", "C1"), "met"] == 7 and demand.loc[("I1", "C1"), "lacks"] is pd.NA
+    row = demand.loc[("I2", "C1")]
+    assert row["main_reason"] == "NO_TEACHER" and row["lacks"] is pd.NA and "I2" in row["would_open"]
+    assert str(demand["lacks"].dtype) == "Int64"
 
 
 def clashing_first_choices():

@@ -4,8 +4,11 @@ For staff recruiting a teacher from the neighbourhood's talent pool (能人库) 
 per (interest, community of the residents who ordered) the orders, met and unmet; the group
 closest to opening (the candidate with the most residents of the unmet orders who could still
 join it) and how many it lacks; and what would open it — more residents, a teacher free at
-its times, or a venue free then — or, without any candidate, the most common reason its
-orders are unmet. The words are in the language of the moment, names beside ids.
+its times, or a venue free then — or, without any candidate, what the most common reason its
+orders are unmet asks for. Without a candidate, ``lacks`` is the fewest more residents that any
+of its ``BELOW_MIN`` orders needs (their reasons' 还差 N 人开班), and empty when none is one:
+there is no group to count for, and 0 would read as "nothing lacking". The words are in the
+language of the moment, names beside ids.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def demand_frame(
         interest = pp.interest[interest_id]
         name = interest_label(ctx, interest_id)
         unmet = [k for k in ks if not verdicts[k].group_id]
-        closest, lacks, would = "", 0, ""
+        closest, lacks, would = "", None, ""
         if unmet and space is not None:
             best = None
             for k in unmet:
@@ -58,7 +61,7 @@ def demand_frame(
                     key = (count, -option.index)
                     if best is None or key > best[0]:
                         best = (key, option)
-            if best is not None:
+            if best is not None and best[0][0] > 0:  # a group nobody left can join is not close
                 (count, _rank), option = best
                 venue = venue_of(ctx, option.candidate.venue)
                 meets = when(ctx, option.sessions)
@@ -78,8 +81,16 @@ def demand_frame(
                         would = _("a teacher of {interest} free {when}").format(interest=name, when=meets)
         reasons = Counter(verdicts[k].reason for k in unmet)
         main = reasons.most_common(1)[0][0] if reasons else ""
+        below = [verdicts[k].lacks for k in unmet if verdicts[k].reason == "BELOW_MIN"]
+        if not closest and below:
+            lacks = min(below)
         if unmet and not would:
-            would = _from_reason(main, name, interest.required_features)
+            if main == "BELOW_MIN":
+                would = _("{n} more residents who ordered it, at a time they share (还差 {n} 人开班)").format(
+                    n=lacks
+                )
+            else:
+                would = _from_reason(main, name, interest.required_features)
         rows.append(
             (
                 interest_id,
@@ -95,7 +106,9 @@ def demand_frame(
                 main,
             )
         )
-    return pd.DataFrame(rows, columns=list(DEMAND_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(DEMAND_COLUMNS))
+    frame["lacks"] = frame["lacks"].astype("Int64")  # whole numbers, empty where nothing is counted
+    return frame
 
 
 def _from_reason(reason: str, name: str, features: frozenset[str]) -> str:
@@ -108,7 +121,6 @@ def _from_reason(reason: str, name: str, features: frozenset[str]) -> str:
         return _("a venue within walking distance")
     words = {
         "NO_TEACHER": _("a teacher for {interest}"),
-        "BELOW_MIN": _("more residents who ordered it, at a time they share"),
         "FULL": _("another {interest} group (the ones in reach are full)"),
         "TIME_CLASH": _("a {interest} group at another time"),
         "MAX_GROUPS": _("nothing: they are in as many groups as they want"),
