@@ -3,6 +3,7 @@
     python benchmarks/couplings.py --shapes generator tight --seeds 0 --modes base room teachers --jobs 2
     python benchmarks/couplings.py --modes alone --alone-top 8 --time-limit 200 --jobs 2
     python benchmarks/couplings.py --modes alone:I37 alone:I18 --time-limit 200 --prove 1200 --jobs 2
+    python benchmarks/couplings.py --shapes generator tight --modes alone:I37 --lp-candidates 300 --jobs 2
 
 Each run is ``kecheng.generate("district", seed, shape=...)`` with its synthetic orders and the
 first-fit timetable for the running groups, planned with one worker (``plan``'s budgets counted in
@@ -26,6 +27,14 @@ free; tier 1 only; hinted with the plan; S seconds on its deterministic clock, o
 ``prove_best``, as the search counts them (``prove_start`` is the plan's). Whatever lies between
 that and the bound is then the bound's loss, or groups at times the candidates do not hold; it is
 not the search's. Small inputs only (one interest alone: 10 000-75 000 pairs).
+
+``--lp-candidates S`` asks whether the candidates hold the times a better plan needs: S seconds of
+the exact-start LP's column generation (``kecheng.planning.columns``, over every start; counted by
+its rounds' sizes, so reproducible), then the
+same input planned again, its candidates joined by every (venue, starts) the LP's last solution
+uses, with the teachers it gives them (``lp_patterns`` of them are new). ``lp_plan_points`` is that
+plan; with ``--prove`` the proof is then over the larger space, hinted with it. The planner has no
+way to take candidates from outside, so this script lends them to it (``extra_candidates``).
 """
 
 from __future__ import annotations
@@ -35,15 +44,24 @@ import dataclasses
 import json
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 from columns import solution_of
 from plan import instance
 
 import kecheng
 from kecheng.planning import PlanProblem, plan, synthetic_orders
+from kecheng.planning import candidates as candidates_module
+from kecheng.planning import space as space_module
+from kecheng.planning.bound import satisfiable_orders
+from kecheng.planning.columns import column_bound
+from kecheng.planning.context import PlanContext, Session
 from kecheng.planning.cpsat import ScopedModel, full_scope, tiers
+from kecheng.planning.outcome import NewGroup
 from kecheng.planning.space import build_space
 from kecheng.planning.weights import PlanWeights
 
@@ -89,8 +107,31 @@ def run(shape: str, seed: int, mode: str, args: argparse.Namespace) -> dict[str,
         "orders_met": summary["orders_met"],
         "wall_s": round(result.timings["wall_s"], 1),
     }
+    if args.lp_candidates > 0:
+        ctx = result.ctx
+        tests = satisfiable_orders(ctx)
+        points = np.array(pp.order_weights, dtype=np.int64)
+        lp = column_bound(
+            ctx,
+            tests.by_new,
+            tests.joinable,
+            tests.feasible,
+            points,
+            time_limit=args.lp_candidates,
+            deterministic=True,  # rounds budgeted by their size: the same columns however busy the machine
+            support=True,
+        )
+        with extra_candidates(lp.used) as added:
+            result = plan(pp, timetable, time_limit=args.time_limit, seed=0, workers=1)
+        row.update(
+            lp_points=lp.points,
+            lp_converged=lp.converged,
+            lp_patterns=added[0],
+            lp_plan_points=result.summary()["objective"]["orders_points"],
+        )
     if args.prove > 0:
-        space = build_space(result.ctx, pp.order_weights)
+        with extra_candidates(lp.used if args.lp_candidates > 0 else ()):
+            space = build_space(result.ctx, pp.order_weights)
         model = ScopedModel(space, full_scope(space), TIER_1)
         start = solution_of(space, result.outcome)
         best, proof = model.solve(start, time_limit=args.prove, seed=0, workers=1)
@@ -102,6 +143,56 @@ def run(shape: str, seed: int, mode: str, args: argparse.Namespace) -> dict[str,
             prove_bound=round(proof.bound),
         )
     return row
+
+
+@contextmanager
+def extra_candidates(groups: tuple[NewGroup, ...]) -> Iterator[list[int]]:
+    """Inside, every search space also holds a candidate per (interest, venue, starts) of
+    ``groups`` that it lacks: taught by the groups' teachers there, open to every orderer who
+    reaches the venue and is free at every start. Yields [how many were added] once built."""
+    added = [0]
+    build = candidates_module.build_candidates
+
+    def with_extra(ctx: PlanContext) -> tuple[list, dict]:
+        found, demands = build(ctx)
+        have = {(c.interest_id, c.venue, tuple((s.day, s.start) for s in c.sessions)) for c in found}
+        teachers: dict[tuple, set[int]] = defaultdict(set)
+        for g in groups:
+            teachers[g.interest_id, g.venue, tuple((s.day, s.start) for s in g.sessions)].add(g.teacher)
+        for (interest_id, venue, starts), taught_by in sorted(teachers.items()):
+            demand = demands.get(interest_id)
+            if (interest_id, venue, starts) in have or demand is None:
+                continue
+            reach = candidates_module.reach_lists(ctx, demand, np.array([venue])).get(venue, [])
+            come = np.array(
+                [p for p in reach if all(demand.starts[p, d - 1, t] for d, t in starts)], dtype=np.int64
+            )
+            if len(come) < demand.interest.min_size:
+                continue
+            residents = demand.residents[come]
+            walks = candidates_module.haversine_m_many(ctx, residents, venue)
+            nearest = np.argsort(walks, kind="stable")
+            found.append(
+                candidates_module.Candidate(
+                    len(found),
+                    interest_id,
+                    venue,
+                    tuple(Session(d, t, t + demand.duration, venue) for d, t in starts),
+                    tuple(sorted(taught_by)),
+                    residents[nearest],
+                    walks[nearest],
+                    min(demand.interest.max_size, int(ctx.venue_capacity[venue])),
+                    demand.interest.min_size,
+                )
+            )
+            added[0] += 1
+        return found, demands
+
+    space_module.build_candidates = with_extra
+    try:
+        yield added
+    finally:
+        space_module.build_candidates = build
 
 
 def top_interests(shape: str, seed: int, count: int) -> list[str]:
@@ -126,6 +217,12 @@ def main() -> None:
     parser.add_argument(
         "--prove", type=float, default=0.0, help="CP-SAT seconds on the whole space (0: none)"
     )
+    parser.add_argument(
+        "--lp-candidates",
+        type=float,
+        default=0.0,
+        help="seconds of the exact-start LP whose groups' times join the candidates, then plan again (0: no)",
+    )
     args = parser.parse_args()
     if any(m not in ("base", "room", "teachers", "alone") and not m.startswith("alone:") for m in args.modes):
         parser.error("--modes takes base, room, teachers, alone and alone:INTEREST_ID")
@@ -138,17 +235,26 @@ def main() -> None:
                 else:
                     runs.append((shape, seed, mode))
     gaps: dict[str, list[float]] = defaultdict(list)
+    gains: dict[str, list[float]] = defaultdict(list)  # with the LP's times as candidates, over without
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(run, shape, seed, mode, args) for shape, seed, mode in runs]
         for future in futures:
             row = future.result()
             print(json.dumps(row), flush=True)
             gaps[row["mode"].split(":")[0]].append(row["gap"])
+            if "lp_plan_points" in row and row["order_points"]:
+                gains[row["mode"].split(":")[0]].append(row["lp_plan_points"] / row["order_points"] - 1)
     for mode, values in gaps.items():
         print(
             json.dumps(
                 {"mode": mode, "runs": len(values), "median_gap": round(statistics.median(values), 4)}
                 | {"min_gap": round(min(values), 4), "max_gap": round(max(values), 4)}
+                | (
+                    {"median_lp_gain": round(statistics.median(gains[mode]), 4)}
+                    | {"min_lp_gain": round(min(gains[mode]), 4), "max_lp_gain": round(max(gains[mode]), 4)}
+                    if gains[mode]
+                    else {}
+                )
             ),
             flush=True,
         )
