@@ -6,9 +6,9 @@ closest to opening (the candidate with the most residents of the unmet orders wh
 join it) and how many it lacks; and what would open it — more residents, a teacher free at
 its times, or a venue free then — or, without any candidate, what the most common reason its
 orders are unmet asks for. Without a candidate, ``lacks`` is the fewest more residents that any
-of its ``BELOW_MIN`` orders needs (their reasons' 还差 N 人开班), and empty when none is one:
-there is no group to count for, and 0 would read as "nothing lacking". The words are in the
-language of the moment, names beside ids.
+of its ``BELOW_MIN`` orders needs (their reasons' 还差 N 人开班), and empty when it has no such
+order: there is no group to count for, and 0 would read as "nothing lacking". The words are in
+the language of the moment, names beside ids.
 """
 
 from __future__ import annotations
