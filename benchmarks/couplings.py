@@ -33,8 +33,10 @@ the exact-start LP's column generation (``kecheng.planning.columns``, over every
 its rounds' sizes, so reproducible), then the
 same input planned again, its candidates joined by every (venue, starts) the LP's last solution
 uses, with the teachers it gives them (``lp_patterns`` of them are new). ``lp_plan_points`` is that
-plan; with ``--prove`` the proof is then over the larger space, hinted with it. The planner has no
-way to take candidates from outside, so this script lends them to it (``extra_candidates``).
+plan; with ``--prove`` the proof is then over the larger space, hinted with it. The planner adds
+the times of its own exact-start LP (shorter, inside its bound's budget) to the candidates of
+inputs up to ``COLUMN_ORDERS`` open orders; this asks what a longer one adds. It has no way to take
+candidates from outside, so this script lends them to it (``extra_times``).
 """
 
 from __future__ import annotations
@@ -55,11 +57,10 @@ from plan import instance
 
 import kecheng
 from kecheng.planning import PlanProblem, plan, synthetic_orders
-from kecheng.planning import candidates as candidates_module
 from kecheng.planning import space as space_module
 from kecheng.planning.bound import satisfiable_orders
+from kecheng.planning.candidates import Timed
 from kecheng.planning.columns import column_bound
-from kecheng.planning.context import PlanContext, Session
 from kecheng.planning.cpsat import ScopedModel, full_scope, tiers
 from kecheng.planning.outcome import NewGroup
 from kecheng.planning.space import build_space
@@ -121,17 +122,18 @@ def run(shape: str, seed: int, mode: str, args: argparse.Namespace) -> dict[str,
             deterministic=True,  # rounds budgeted by their size: the same columns however busy the machine
             support=True,
         )
-        with extra_candidates(lp.used) as added:
+        before = result.search["options"]
+        with extra_times(lp.used):
             result = plan(pp, timetable, time_limit=args.time_limit, seed=0, workers=1)
         row.update(
             lp_points=lp.points,
             lp_converged=lp.converged,
-            lp_patterns=added[0],
+            lp_patterns=result.search["options"] - before,
             lp_plan_points=result.summary()["objective"]["orders_points"],
         )
     if args.prove > 0:
-        with extra_candidates(lp.used if args.lp_candidates > 0 else ()):
-            space = build_space(result.ctx, pp.order_weights)
+        times = [*result.bound.times, *times_of(lp.used if args.lp_candidates > 0 else ())]
+        space = build_space(result.ctx, pp.order_weights, times)
         model = ScopedModel(space, full_scope(space), TIER_1)
         start = solution_of(space, result.outcome)
         best, proof = model.solve(start, time_limit=args.prove, seed=0, workers=1)
@@ -145,52 +147,19 @@ def run(shape: str, seed: int, mode: str, args: argparse.Namespace) -> dict[str,
     return row
 
 
+def times_of(groups: tuple[NewGroup, ...]) -> list[Timed]:
+    """The groups' times, as ``timed_candidates`` takes them."""
+    return [(g.interest_id, g.venue, g.sessions, g.teacher) for g in groups]
+
+
 @contextmanager
-def extra_candidates(groups: tuple[NewGroup, ...]) -> Iterator[list[int]]:
-    """Inside, every search space also holds a candidate per (interest, venue, starts) of
-    ``groups`` that it lacks: taught by the groups' teachers there, open to every orderer who
-    reaches the venue and is free at every start. Yields [how many were added] once built."""
-    added = [0]
-    build = candidates_module.build_candidates
-
-    def with_extra(ctx: PlanContext) -> tuple[list, dict]:
-        found, demands = build(ctx)
-        have = {(c.interest_id, c.venue, tuple((s.day, s.start) for s in c.sessions)) for c in found}
-        teachers: dict[tuple, set[int]] = defaultdict(set)
-        for g in groups:
-            teachers[g.interest_id, g.venue, tuple((s.day, s.start) for s in g.sessions)].add(g.teacher)
-        for (interest_id, venue, starts), taught_by in sorted(teachers.items()):
-            demand = demands.get(interest_id)
-            if (interest_id, venue, starts) in have or demand is None:
-                continue
-            reach = candidates_module.reach_lists(ctx, demand, np.array([venue])).get(venue, [])
-            come = np.array(
-                [p for p in reach if all(demand.starts[p, d - 1, t] for d, t in starts)], dtype=np.int64
-            )
-            if len(come) < demand.interest.min_size:
-                continue
-            residents = demand.residents[come]
-            walks = candidates_module.haversine_m_many(ctx, residents, venue)
-            nearest = np.argsort(walks, kind="stable")
-            found.append(
-                candidates_module.Candidate(
-                    len(found),
-                    interest_id,
-                    venue,
-                    tuple(Session(d, t, t + demand.duration, venue) for d, t in starts),
-                    tuple(sorted(taught_by)),
-                    residents[nearest],
-                    walks[nearest],
-                    min(demand.interest.max_size, int(ctx.venue_capacity[venue])),
-                    demand.interest.min_size,
-                )
-            )
-            added[0] += 1
-        return found, demands
-
-    space_module.build_candidates = with_extra
+def extra_times(groups: tuple[NewGroup, ...]) -> Iterator[None]:
+    """Inside, every search space also holds candidates at the times of ``groups``
+    (``timed_candidates``), besides any the planner adds itself."""
+    build = space_module.build_candidates
+    space_module.build_candidates = lambda ctx, times=(): build(ctx, [*times, *times_of(groups)])
     try:
-        yield added
+        yield
     finally:
         space_module.build_candidates = build
 

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from kecheng.planning.candidates import fitting_venues, haversine_m_many, open_orders
+from kecheng.planning.candidates import Timed, fitting_venues, haversine_m_many, open_orders
 from kecheng.planning.columns import column_bound
 from kecheng.planning.context import PlanContext, starts_mask
 from kecheng.planning.lagrange import Relaxed, lagrangian_bound
@@ -72,6 +72,7 @@ class Bound:
     held_points: int  # points of orders met by a running group the resident is already in
     status: str
     seconds: float
+    times: tuple[Timed, ...] = ()  # with ``times``: the groups the exact-start LP uses at the end
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,11 @@ def satisfiable_orders(ctx: PlanContext) -> Tests:
     return Tests(by_new, by_join, dict(joinable), ceilings)
 
 
+def exact_starts(tests: Tests) -> bool:
+    """Does ``prove_bound`` run the exact-start bound (up to ``COLUMN_ORDERS`` open orders)?"""
+    return len(tests.feasible) <= COLUMN_ORDERS
+
+
 def prove_bound(
     ctx: PlanContext,
     points: np.ndarray,
@@ -200,6 +206,8 @@ def prove_bound(
     iterations: int | None = None,
     deterministic: bool = False,
     guide: Callable[[np.ndarray, np.ndarray, Relaxed], None] | None = None,
+    times: bool = False,
+    tests: Tests | None = None,
 ) -> Bound:
     """The relaxations' bounds on order points and on orders met (see the module doc).
 
@@ -210,10 +218,12 @@ def prove_bound(
     as ``LAGRANGE_SHARE`` of ``time_limit`` allows by its size (reproducible); ``guide``: gets the
     Lagrangian bound's prices and averaged relaxed solution (``lagrangian_bound``), if it runs.
     Inputs of up to ``COLUMN_ORDERS`` open orders keep ``COLUMN_SHARE`` of ``time_limit`` for the
-    exact-start bound (``column_bound``; budgeted by its rounds' sizes when the run is reproducible).
+    exact-start bound (``column_bound``; budgeted by its rounds' sizes when the run is reproducible);
+    ``times``: say which groups its last LP uses (``Bound.times``: times worth a candidate);
+    ``tests``: ``satisfiable_orders(ctx)``, if the caller has it.
     """
     began = time.perf_counter()
-    tests = satisfiable_orders(ctx)
+    tests = satisfiable_orders(ctx) if tests is None else tests
     held = held_orders(ctx)
     held_points = int(sum(int(points[k]) for k in held))
     feasible = tests.feasible
@@ -221,7 +231,7 @@ def prove_bound(
     ones = np.ones(len(points), dtype=np.int64)
     best_orders, _ = _solve(ctx, feasible, tests, ones, time_limit / 2)
     whole, whole_orders, steps, prices = None, None, 0, None
-    exact = len(feasible) <= COLUMN_ORDERS
+    exact = exact_starts(tests)
     reserve = COLUMN_SHARE * time_limit if exact else 0.0  # for the exact-start bound
     if deterministic:
         left = LAGRANGE_SHARE * time_limit - reserve
@@ -255,6 +265,7 @@ def prove_bound(
             time_limit=left,
             deterministic=reproducible,
             start=prices,
+            support=times,
         )
     found = [b for b in (best_points, whole, columns.points if columns else None) if b is not None]
     return Bound(
@@ -271,6 +282,7 @@ def prove_bound(
         held_points=held_points,
         status=status_points,
         seconds=time.perf_counter() - began,
+        times=tuple((g.interest_id, g.venue, g.sessions, g.teacher) for g in columns.used) if columns else (),
     )
 
 

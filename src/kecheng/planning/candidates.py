@@ -19,11 +19,16 @@ venues where those times meet the most residents, so that every teacher's room i
 Each candidate lists up to ``MAX_TEACHERS`` teachers (those offered the fewest candidates so far
 first, then nearest home) and every eligible resident with their walk; which teacher takes it
 and who joins is the master's choice.
+
+Built from the fullest classes, the patterns miss times that pay only together with other groups
+(a teacher's second group, a venue's other hour). Where the exact-start LP runs
+(``kecheng.planning.columns``), the times its groups use join the candidates: ``timed_candidates``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -371,7 +376,6 @@ def interest_candidates(ctx: PlanContext, demand: Demand, first_index: int) -> l
     raw.sort(key=lambda x: (-x[0], x[1], x[2].slots))
     covered = np.zeros(len(demand.orders), dtype=np.int64)
     out: list[Candidate] = []
-    capacity_of = {}
     picker = _TeacherPicker(ctx, demand)
     for count, venue, pattern, positions in raw:
         members = np.asarray(positions)[bit_positions(pattern.members)]
@@ -385,25 +389,69 @@ def interest_candidates(ctx: PlanContext, demand: Demand, first_index: int) -> l
             continue
         teachers = picker.offered(chosen)
         covered[members] += 1
-        residents = demand.residents[members]
-        walks = haversine_m_many(ctx, residents, venue)
-        order = np.argsort(walks, kind="stable")
-        if venue not in capacity_of:
-            capacity_of[venue] = min(interest.max_size, int(ctx.venue_capacity[venue]))
         sessions = tuple(Session(d + 1, s, s + demand.duration, venue) for d, s in pattern.slots)
-        out.append(
-            Candidate(
-                first_index + len(out),
-                interest.interest_id,
-                venue,
-                sessions,
-                teachers,
-                residents[order],
-                walks[order],
-                capacity_of[venue],
-                interest.min_size,
+        out.append(candidate(ctx, demand, first_index + len(out), venue, sessions, teachers, members))
+    return out
+
+
+def candidate(
+    ctx: PlanContext,
+    demand: Demand,
+    index: int,
+    venue: int,
+    sessions: tuple[Session, ...],
+    teachers: tuple[int, ...],
+    positions: np.ndarray,
+) -> Candidate:
+    """The candidate of ``demand``'s residents at ``positions`` (who can come), nearest first."""
+    residents = demand.residents[positions]
+    walks = haversine_m_many(ctx, residents, venue)
+    nearest = np.argsort(walks, kind="stable")
+    capacity = min(demand.interest.max_size, int(ctx.venue_capacity[venue]))
+    return Candidate(
+        index,
+        demand.interest.interest_id,
+        venue,
+        sessions,
+        teachers,
+        residents[nearest],
+        walks[nearest],
+        capacity,
+        demand.interest.min_size,
+    )
+
+
+Timed = tuple[str, int, tuple[Session, ...], int]
+"""A group at given times: interest, venue, sessions, teacher (index)."""
+
+
+def timed_candidates(
+    ctx: PlanContext, demands: dict[str, Demand], times: Iterable[Timed], have: list[Candidate]
+) -> list[Candidate]:
+    """Candidates at the given times that ``have`` lacks (indices following on from it).
+
+    The patterns above are built from the fullest start classes, so they miss times that only
+    fit together with other groups; the groups an LP over exact starts uses
+    (``kecheng.planning.columns``) name such times. One candidate per (interest, venue,
+    sessions), taught by the teachers given for it, open to every orderer who reaches the venue
+    and is free at every start, if they are at least ``min_size``."""
+    known = {(c.interest_id, c.venue, c.sessions) for c in have}
+    taught: dict[tuple[str, int, tuple[Session, ...]], set[int]] = defaultdict(set)
+    for interest_id, venue, sessions, teacher in times:
+        if (interest_id, venue, sessions) not in known and interest_id in demands:
+            taught[interest_id, venue, sessions].add(teacher)
+    out: list[Candidate] = []
+    for (interest_id, venue, sessions), teachers in sorted(
+        taught.items(), key=lambda item: (item[0][0], item[0][1], [(s.day, s.start) for s in item[0][2]])
+    ):
+        demand = demands[interest_id]
+        reach = reach_lists(ctx, demand, np.array([venue])).get(venue, [])
+        come = [p for p in reach if all(demand.starts[p, s.day - 1, s.start] for s in sessions)]
+        if len(come) >= demand.interest.min_size:
+            index = len(have) + len(out)
+            out.append(
+                candidate(ctx, demand, index, venue, sessions, tuple(sorted(teachers)), np.array(come))
             )
-        )
     return out
 
 
@@ -413,8 +461,11 @@ def haversine_m_many(ctx: PlanContext, residents: np.ndarray, venue: int) -> np.
     return haversine_m(lat, lon, ctx.resident_lat[residents], ctx.resident_lon[residents])
 
 
-def build_candidates(ctx: PlanContext) -> tuple[list[Candidate], dict[str, Demand]]:
-    """Every interest's candidates (indices consecutive from 0) and its prepared demand."""
+def build_candidates(
+    ctx: PlanContext, times: Iterable[Timed] = ()
+) -> tuple[list[Candidate], dict[str, Demand]]:
+    """Every interest's candidates (indices consecutive from 0), those at ``times`` last
+    (``timed_candidates``), and every interest's prepared demand."""
     candidates: list[Candidate] = []
     demands: dict[str, Demand] = {}
     orders = open_orders(ctx)
@@ -423,7 +474,8 @@ def build_candidates(ctx: PlanContext) -> tuple[list[Candidate], dict[str, Deman
             ctx, interest, orders.get(interest.interest_id, []), turn
         )
         candidates += interest_candidates(ctx, demand, len(candidates))
+    candidates += timed_candidates(ctx, demands, times, candidates)
     return candidates, demands
 
 
-__all__ = ["UNLIMITED", "Candidate", "Demand", "build_candidates"]
+__all__ = ["UNLIMITED", "Candidate", "Demand", "Timed", "build_candidates"]

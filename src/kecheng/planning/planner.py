@@ -1,8 +1,10 @@
 """plan(): from residents' orders to opened groups, members and their timetable, in one go.
 
 The walk of one plan: ``PlanContext`` (the district indexed, running groups in place) →
-candidates and the search space → a constructive plan (lazy greedy), and another scored by
-the bound's prices once its first steps are done (the search takes it if it is better) → an LP
+candidates and the search space (on inputs small enough for the exact-start bound, the bound
+first, and candidates added at the times its LP uses) → a constructive plan (lazy greedy), and
+another scored by the bound's prices once its first steps are done (the search takes it if it is
+better) → an LP
 over the candidates (or, on large spaces, the bound's relaxed solution) whose support the search
 frees in turn (``kecheng.planning.support``) →
 large-neighbourhood search with CP-SAT (``kecheng.planning.search``) → the planned week,
@@ -24,7 +26,7 @@ import numpy as np
 
 from kecheng.cpsat.search import worker_count
 from kecheng.planning.base import Placement, solve, unplaced_reasons
-from kecheng.planning.bound import Bound, prove_bound
+from kecheng.planning.bound import Bound, Tests, exact_starts, prove_bound, satisfiable_orders
 from kecheng.planning.context import PlanContext
 from kecheng.planning.cpsat import tiers
 from kecheng.planning.demand import demand_frame
@@ -82,7 +84,8 @@ def plan(
         the other steps leave.
     seed, workers
         CP-SAT's seed and threads (0: every core). With more than one, the bound runs on a
-        thread of its own beside the search, which gets the other ``workers - 1``, and once the
+        thread of its own beside the search (unless it runs the exact-start bound: see ``bound``),
+        which gets the other ``workers - 1``, and once the
         bound has settled, the search solves as many neighbourhoods at once as there are
         cores, one CP-SAT worker each (``kecheng.planning.search``). With
         ``workers=1`` every budget is counted in work, not on the wall clock (CP-SAT's
@@ -101,7 +104,10 @@ def plan(
         Prove the upper bound on tier 1 (``kecheng.planning.bound``: an LP, then the
         whole-group Lagrangian bound of ``kecheng.planning.lagrange``), beside the search for
         as long as it runs, aiming at the search's best plan so far; with one worker, before
-        the search, for ``BOUND_SHARE`` of the time limit. With ``neighbourhoods``: at most
+        the search, for ``BOUND_SHARE`` of the time limit. Inputs of up to ``COLUMN_ORDERS``
+        open orders (``kecheng.planning.bound``) take that path with any number of workers: the
+        groups its exact-start LP uses become candidates too (``timed_candidates``), since they
+        name times the candidates' patterns lack. With ``neighbourhoods``: at most
         ``BOUND_ITERATIONS`` steps. Its prices after its first steps score a second first plan
         (``kecheng.planning.heuristic``): with one worker the search starts from the better one;
         beside the search, the search goes on from it if it is better than the plan it has by
@@ -139,9 +145,13 @@ def plan(
     floor = tiers(space, start, weights)[0]
     iterations = None if neighbourhoods is None else BOUND_ITERATIONS
     cores = worker_count(workers)
-    beside = bound and cores > 1  # the bound on a core of its own, beside the search
+    tests = satisfiable_orders(ctx) if bound else None
+    # the bound on a core of its own, beside the search, unless its exact-start LP names times for
+    # candidates (``timed_candidates``): then before it, as with one worker
+    beside = bound and cores > 1 and not exact_starts(tests)
     reproducible = cores == 1  # every budget on a clock of work done, not of the wall
     proven = None
+    timed = 0  # candidates added at the exact-start LP's times
     prices = _Prices()
     if bound and not beside:
         proven = prove_bound(
@@ -152,8 +162,16 @@ def plan(
             iterations=iterations,
             deterministic=reproducible,
             guide=prices.offer,
+            times=True,
+            tests=tests,
         )
         mark = lap("bound_s", mark)
+        if proven.times:  # the exact-start LP's groups: candidates at times the patterns lack
+            before = len(space.options)
+            space = build_space(ctx, points, proven.times)
+            timed = len(space.options) - before
+            start = construct(space)
+            mark = lap("timed_s", mark)
     if reproducible:  # what the steps so far are planned to take, by the input's size
         spent = SETUP_S_PER_ORDER * len(plan_problem.orders) + (BOUND_SHARE * time_limit if bound else 0.0)
     else:
@@ -171,7 +189,7 @@ def plan(
         if beside:  # reproducible runs (fixed iterations) aim at the first plan only
             aim = floor if iterations is not None else (lambda: known[0])
             pending = pool.submit(
-                _timed_bound, ctx, points, max(2.0, remaining), aim, iterations, prices.offer
+                _timed_bound, ctx, points, max(2.0, remaining), aim, iterations, prices.offer, tests
             )
         # the LP over the options, before the search (beside the bound, if it is); on spaces too
         # large for it, the bound's relaxed solution once it comes
@@ -224,6 +242,7 @@ def plan(
         "status": record.status,
         "options": len(space.options),
         "pairs": len(space.order),
+        "timed_candidates": timed,
     }
     result = finish(ctx, space, outcome, "kecheng", weights, points, proven, timings, began, value, search)
     result.settings.update(
@@ -347,6 +366,7 @@ def _timed_bound(
     floor: float | Callable[[], float],
     iterations: int | None,
     guide: Callable[[np.ndarray, np.ndarray], None],
+    tests: Tests | None,
 ) -> tuple[Bound, float]:
     """The bound and the seconds it took (it runs on a thread of its own, beside the search)."""
     began = time.perf_counter()
@@ -357,6 +377,7 @@ def _timed_bound(
         floor=floor,
         iterations=iterations,
         guide=guide,
+        tests=tests,
     )
     return proven, time.perf_counter() - began
 

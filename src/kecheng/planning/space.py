@@ -10,12 +10,13 @@ the group and is free at every session. Everything else (who fits together) is t
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
-from kecheng.planning.candidates import Candidate, build_candidates, haversine_m_many
+from kecheng.planning.candidates import Candidate, Timed, build_candidates, haversine_m_many
 from kecheng.planning.context import PlanContext, Session
 from kecheng.planning.weights import WALK_STEP_M
 
@@ -109,9 +110,12 @@ class Space:
         return dict(out)
 
 
-def build_space(ctx: PlanContext, points: tuple[int, ...] | None = None) -> Space:
-    """Candidates, running groups with seats, and every allowed (order, option) pair."""
-    candidates, demands = build_candidates(ctx)
+def build_space(
+    ctx: PlanContext, points: tuple[int, ...] | None = None, times: Iterable[Timed] = ()
+) -> Space:
+    """Candidates (and those at ``times``: ``timed_candidates``), running groups with seats, and
+    every allowed (order, option) pair."""
+    candidates, demands = build_candidates(ctx, times)
     options: list[Option] = [
         Option(c.index, c.interest_id, c.sessions, c.capacity, c.min_size, candidate=c) for c in candidates
     ]
