@@ -52,8 +52,10 @@ from kecheng.planning.context import PlanContext, starts_mask
 from kecheng.planning.lagrange import Relaxed, lagrangian_bound
 
 LAGRANGE_SHARE = 0.7  # of a reproducible bound's time, for the Lagrangian steps (the LPs take the rest)
-COLUMN_ORDERS = 1_500  # open orders (passing test 1) up to which the exact-start bound runs: it
-# converges in seconds for one district of 40 running groups (~640), not in minutes for 150 (~2 900)
+COLUMN_ORDERS = 4_000  # open orders (passing test 1) up to which the exact-start bound runs: it
+# converges in seconds for one district of 40 running groups (~640), not in minutes for 150 (~2 600-
+# 2 900), but there too its bound and its times as candidates help (five shapes, one worker, 150 s:
+# gap 3.40 -> 1.75 %, median); the generated district (~25 000) prices 95 000 families a round
 COLUMN_SHARE = 0.5  # of the bound's time, at most, for the exact-start bound when it runs (a
 # reproducible bound takes it from the Lagrangian steps' share; one district of 40 running groups
 # needs 3-23 s of it, one worker)

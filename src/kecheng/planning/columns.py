@@ -54,9 +54,12 @@ SMOOTHING = 0.8  # prices are this much those of the lowest bound so far, the re
 # 83 and 107 s, not in 150 s without; four districts of 40 sharing teachers 568 s against 819 s;
 # the other shapes' 40-group districts to the same LP in 0.5-1.7 times the rounds, median 1.1)
 # with one worker the rounds are budgeted by their size (measured on six districts of 40 running
-# groups, five shapes: pricing ~0.05 s a round + 0.1 s per million member-cells, the LP ~4 000 simplex
-# iterations a second, the master ~0.15 ms a column; within -25 to +40 % of the wall clock)
-ROUND_S, ROUND_S_PER_CELL, COLUMN_S, SIMPLEX_ITERATIONS_PER_S = 0.05, 1e-7, 1.5e-4, 4_000
+# groups, five shapes: pricing ~0.05 s a round + 0.1 s per million member-cells, the master ~0.15 ms a
+# column; within -25 to +40 % of the wall clock). A simplex iteration costs more as the master grows:
+# 0.31-0.34 ms at 22 000-27 000 rows (districts of 40), 0.78-0.89 ms at 89 000-91 000 (of 150, where
+# a flat 4 000 iterations a second counted 9 of 28-40 s)
+ROUND_S, ROUND_S_PER_CELL, COLUMN_S = 0.05, 1e-7, 1.5e-4
+ITERATION_S, ITERATION_S_PER_ROW = 1.35e-4, 7.8e-9
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class _Master:
         self.join_value: list[float] = []
         self.new_columns = 0
         self.iterations = 0  # simplex iterations so far
+        self.simplex_s = 0.0  # what they cost, by the master's rows at each run (``ITERATION_S_PER_ROW``)
         self.value: float | None = None  # the LP's optimum over the columns so far, when solved to it
         self.groups: dict[int, NewGroup] = {}  # new-group column → its group (teacher, sessions, orders)
         self.joins: list[tuple[int, str]] = []  # per join column (the first ones): order, running group
@@ -199,9 +203,14 @@ class _Master:
         self.lp.run()
         info = self.lp.getInfo()
         self.iterations += int(info.simplex_iteration_count)
+        self.simplex_s += int(info.simplex_iteration_count) * self.iteration_s()
         optimal = self.lp.getModelStatus() == highspy.HighsModelStatus.kOptimal
         self.value = -float(info.objective_function_value) if optimal else None
         return np.maximum(0.0, -np.asarray(self.lp.getSolution().row_dual, dtype=np.float64))
+
+    def iteration_s(self) -> float:
+        """What one simplex iteration costs at the master's size (for budgets counted in work)."""
+        return ITERATION_S + ITERATION_S_PER_ROW * len(self.upper)
 
     def prices(self, pi: np.ndarray, shapes: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
         out = {}
@@ -276,7 +285,7 @@ def column_bound(
         left = time_limit - (spent if deterministic else time.perf_counter() - began)
         if rounds and left <= 0:
             break
-        iterations = max(1, int(left * SIMPLEX_ITERATIONS_PER_S)) if deterministic else None
+        iterations = max(1, int(left / master.iteration_s())) if deterministic else None
         if not deterministic:
             master.lp.time_limit(max(0.1, left))
         lp_prices = master.solve(iterations)
@@ -301,7 +310,7 @@ def column_bound(
             ROUND_S * rounds
             + ROUND_S_PER_CELL * cells_so_far
             + COLUMN_S * master.new_columns
-            + master.iterations / SIMPLEX_ITERATIONS_PER_S
+            + master.simplex_s
         )
         if not columns or (master.value is not None and _whole_part(best) <= _whole_part(master.value)):
             # none prices out (the LP's optimum is the bound), or the bound's whole part is the
