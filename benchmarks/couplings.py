@@ -62,7 +62,6 @@ from kecheng.planning.bound import satisfiable_orders
 from kecheng.planning.candidates import Timed
 from kecheng.planning.columns import column_bound
 from kecheng.planning.cpsat import ScopedModel, full_scope, tiers
-from kecheng.planning.outcome import NewGroup
 from kecheng.planning.space import build_space
 from kecheng.planning.weights import PlanWeights
 
@@ -123,7 +122,7 @@ def run(shape: str, seed: int, mode: str, args: argparse.Namespace) -> dict[str,
             support=True,
         )
         before = result.search["options"]
-        with extra_times(lp.used):
+        with extra_times(lp.times):
             result = plan(pp, timetable, time_limit=args.time_limit, seed=0, workers=1)
         row.update(
             lp_points=lp.points,
@@ -132,7 +131,7 @@ def run(shape: str, seed: int, mode: str, args: argparse.Namespace) -> dict[str,
             lp_plan_points=result.summary()["objective"]["orders_points"],
         )
     if args.prove > 0:
-        times = [*result.bound.times, *times_of(lp.used if args.lp_candidates > 0 else ())]
+        times = [*result.bound.times, *(lp.times if args.lp_candidates > 0 else ())]
         space = build_space(result.ctx, pp.order_weights, times)
         model = ScopedModel(space, full_scope(space), TIER_1)
         start = solution_of(space, result.outcome)
@@ -147,17 +146,12 @@ def run(shape: str, seed: int, mode: str, args: argparse.Namespace) -> dict[str,
     return row
 
 
-def times_of(groups: tuple[NewGroup, ...]) -> list[Timed]:
-    """The groups' times, as ``timed_candidates`` takes them."""
-    return [(g.interest_id, g.venue, g.sessions, g.teacher) for g in groups]
-
-
 @contextmanager
-def extra_times(groups: tuple[NewGroup, ...]) -> Iterator[None]:
-    """Inside, every search space also holds candidates at the times of ``groups``
-    (``timed_candidates``), besides any the planner adds itself."""
+def extra_times(extra: tuple[Timed, ...]) -> Iterator[None]:
+    """Inside, every search space also holds candidates at ``extra`` (``timed_candidates``),
+    besides any the planner adds itself."""
     build = space_module.build_candidates
-    space_module.build_candidates = lambda ctx, times=(): build(ctx, [*times, *times_of(groups)])
+    space_module.build_candidates = lambda ctx, times=(): build(ctx, [*times, *extra])
     try:
         yield
     finally:

@@ -59,7 +59,7 @@ def test_the_lps_times_list_only_who_can_walk_there_and_come_at_every_session():
     lp = column_bound(ctx, tests.by_new, tests.joinable, tests.feasible, points, time_limit=60, support=True)
     assert lp.used
     base = build_space(ctx)
-    times = [(g.interest_id, g.venue, g.sessions, g.teacher) for g in lp.used]
+    times = lp.times
     space = build_space(ctx, times=times)
     used = {(i, v, s) for i, v, s, _ in times}
     added = [o for o in space.options if o.is_new][len(keys(base)) :]

@@ -284,7 +284,7 @@ def prove_bound(
         held_points=held_points,
         status=status_points,
         seconds=time.perf_counter() - began,
-        times=tuple((g.interest_id, g.venue, g.sessions, g.teacher) for g in columns.used) if columns else (),
+        times=columns.times if columns else (),
     )
 
 

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from kecheng.planning.candidates import Timed
 from kecheng.planning.context import PlanContext, Session
 from kecheng.planning.outcome import NewGroup, Outcome
 from kecheng.planning.pricing import EPSILON, Family, families, price, split_fixed
@@ -72,6 +73,11 @@ class ColumnBound:
     whole_outcome: Outcome | None = None  # its groups and joins
     used: tuple[NewGroup, ...] = ()  # with ``support``: the new-group columns the last LP uses
     used_joins: frozenset[tuple[int, str]] = frozenset()  # and its joins (order, running group)
+
+    @property
+    def times(self) -> tuple[Timed, ...]:
+        """``used`` as ``timed_candidates`` takes them: (interest, venue, sessions, teacher)."""
+        return tuple((g.interest_id, g.venue, g.sessions, g.teacher) for g in self.used)
 
 
 class _Lp(highspy.Highs):
