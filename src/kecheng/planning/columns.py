@@ -54,12 +54,14 @@ SMOOTHING = 0.8  # prices are this much those of the lowest bound so far, the re
 # the LP's own swing from round to round (converged, one core: loose 40 running groups seeds 0-1 in
 # 83 and 107 s, not in 150 s without; four districts of 40 sharing teachers 568 s against 819 s;
 # the other shapes' 40-group districts to the same LP in 0.5-1.7 times the rounds, median 1.1)
-# with one worker the rounds are budgeted by their size (measured on six districts of 40 running
-# groups, five shapes: pricing ~0.05 s a round + 0.1 s per million member-cells, the master ~0.15 ms a
-# column; within -25 to +40 % of the wall clock). A simplex iteration costs more as the master grows:
-# 0.31-0.34 ms at 22 000-27 000 rows (districts of 40), 0.78-0.89 ms at 89 000-91 000 (of 150, where
-# a flat 4 000 iterations a second counted 9 of 28-40 s)
-ROUND_S, ROUND_S_PER_CELL, COLUMN_S = 0.05, 1e-7, 1.5e-4
+# with one worker the rounds are budgeted by their size. Pricing at one set of prices: 0.23 ms a
+# family + 42 ms per million member-cells (fitted on twenty districts of 40 and 150 running groups,
+# five shapes, seeds 0-1: -26 to +11 % of the time it took per input, median -0.5 %, where 0.05 s a
+# round + 0.1 s per million cells counted -63 to +110 %), and 0.02 ms a family of fixed starts (the
+# options', priced together: 14-88 ms a call for 508-4 930 of them); the master ~0.15 ms a column. A simplex
+# iteration costs more as the master grows: 0.31-0.34 ms at 22 000-27 000 rows (districts of 40),
+# 0.78-0.89 ms at 89 000-91 000 (of 150, where a flat 4 000 iterations a second counted 9 of 28-40 s)
+PRICE_S_PER_FAMILY, PRICE_S_PER_CELL, PRICE_S_PER_FIXED, COLUMN_S = 2.3e-4, 4.2e-8, 2e-5, 1.5e-4
 ITERATION_S, ITERATION_S_PER_ROW = 1.35e-4, 7.8e-9
 
 
@@ -269,23 +271,26 @@ def column_bound(
     fixed, rest = split_fixed(fams)
     master = _Master(ctx, points, feasible, joinable)
     most = _most_groups(ctx, fams)
-    best, rounds, spent, converged, cells_so_far = math.inf, 0, 0.0, False, 0
+    best, rounds, spent, converged = math.inf, 0, 0.0, False
+    priced_s = 0.0  # pricing's work so far, as the model above counts it
     center: np.ndarray | None = None  # the prices of the lowest bound so far
 
-    def evaluate(pi: np.ndarray) -> tuple[float, list, int]:
-        """The bound at prices ``pi`` (any ≥ 0 give one), the columns that price out (best
-        first), the cells."""
+    def evaluate(pi: np.ndarray) -> tuple[float, list]:
+        """The bound at prices ``pi`` (any ≥ 0 give one) and the columns that price out (best first)."""
+        nonlocal priced_s
         joins = np.array(
             [v - pi[rows].sum() for v, rows in zip(master.join_value, master.join_rows, strict=True)]
         )
         columns, top, cells = price(rest, master.prices(pi, shapes), points, fixed)
         columns.sort(key=lambda c: -c[0])
         value = float(np.dot(master.upper, pi)) + float(np.maximum(joins, 0).sum()) + float(np.dot(most, top))
-        return value, columns, cells
+        priced_s += PRICE_S_PER_FAMILY * len(rest) + PRICE_S_PER_FIXED * (len(fams) - len(rest))
+        priced_s += PRICE_S_PER_CELL * cells
+        return value, columns
 
     if start is not None:
         center = _start_prices(ctx, master, feasible, *start)
-        best, _, cells_so_far = evaluate(center)
+        best, _ = evaluate(center)
 
     while True:
         left = time_limit - (spent if deterministic else time.perf_counter() - began)
@@ -303,8 +308,7 @@ def column_bound(
         rounds += 1
         # the smoothed prices first; if the LP wants none of their columns, the LP's own
         for pi in (prices, lp_prices) if prices is not lp_prices else (lp_prices,):
-            value, columns, cells = evaluate(pi)
-            cells_so_far += cells
+            value, columns = evaluate(pi)
             if value < best:
                 best, center = value, pi
             if pi is not lp_prices:  # keep only the columns the LP itself wants
@@ -312,12 +316,7 @@ def column_bound(
                 columns = list(itertools.islice(wanted, NEW_COLUMNS))
             if columns:
                 break
-        spent = (
-            ROUND_S * rounds
-            + ROUND_S_PER_CELL * cells_so_far
-            + COLUMN_S * master.new_columns
-            + master.simplex_s
-        )
+        spent = priced_s + COLUMN_S * master.new_columns + master.simplex_s
         if not columns or (master.value is not None and _whole_part(best) <= _whole_part(master.value)):
             # none prices out (the LP's optimum is the bound), or the bound's whole part is the
             # LP's so far, which more columns only raise: more rounds cannot lower it

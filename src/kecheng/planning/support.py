@@ -33,8 +33,6 @@ from kecheng.planning.space import Space
 
 RELAXED_LEAST = 0.5  # of the relaxed solution's averaged groups at an (interest, venue), or share of its
 # steps in a running group, for what it names
-WORK_RATIO = 3.4  # over the options, column generation's rounds take this many times the seconds its
-# work model counts (one worker: tight 150 running groups, 30 s, 2.9; the district, 63 s, 3.9)
 
 
 @dataclass(frozen=True)
@@ -94,9 +92,9 @@ def lp_support(space: Space, *, time_limit: float, deterministic: bool) -> Suppo
     ctx = space.ctx
     tests = satisfiable_orders(ctx)
     priced = option_families(space)
-    # with one worker the set-up (test 1 and the families: ~1 s at 150 running groups) is not counted:
-    # a 150-s plan takes 70-90 s of wall clock there, the bound's share counted well above its own
-    left = time_limit / WORK_RATIO if deterministic else max(1.0, time_limit - (time.perf_counter() - began))
+    # with one worker the set-up (test 1 and the families: ~1 s at 150 running groups) is not counted;
+    # the rounds are, by ``column_bound``'s work model (0.9-1.0 of the wall clock at 150 running groups)
+    left = time_limit if deterministic else max(1.0, time_limit - (time.perf_counter() - began))
     got = column_bound(
         ctx,
         tests.by_new,
