@@ -58,9 +58,9 @@ SMOOTHING = 0.8  # prices are this much those of the lowest bound so far, the re
 # family + 42 ms per million member-cells (fitted on twenty districts of 40 and 150 running groups,
 # five shapes, seeds 0-1: -26 to +11 % of the time it took per input, median -0.5 %, where 0.05 s a
 # round + 0.1 s per million cells counted -63 to +110 %), and 0.02 ms a family of fixed starts (the
-# options', priced together: 14-88 ms a call for 508-4 930 of them); the master ~0.15 ms a column. A simplex
-# iteration costs more as the master grows: 0.31-0.34 ms at 22 000-27 000 rows (districts of 40),
-# 0.78-0.89 ms at 89 000-91 000 (of 150, where a flat 4 000 iterations a second counted 9 of 28-40 s)
+# options', priced together: 14-88 ms a call for 508-4 930 of them); the master ~0.15 ms a column.
+# A simplex iteration costs more as the master grows: 0.31-0.34 ms at 22 000-27 000 rows (districts of
+# 40), 0.78-0.89 ms at 89 000-91 000 (of 150, where a flat 4 000 iterations a second counted 9 of 28-40 s)
 PRICE_S_PER_FAMILY, PRICE_S_PER_CELL, PRICE_S_PER_FIXED, COLUMN_S = 2.3e-4, 4.2e-8, 2e-5, 1.5e-4
 ITERATION_S, ITERATION_S_PER_ROW = 1.35e-4, 7.8e-9
 
@@ -113,8 +113,7 @@ class _Master:
         self.join_rows: list[list[int]] = []
         self.join_value: list[float] = []
         self.new_columns = 0
-        self.iterations = 0  # simplex iterations so far
-        self.simplex_s = 0.0  # what they cost, by the master's rows at each run (``ITERATION_S_PER_ROW``)
+        self.simplex_s = 0.0  # its simplex iterations so far, in seconds by its rows at each run
         self.value: float | None = None  # the LP's optimum over the columns so far, when solved to it
         self.groups: dict[int, NewGroup] = {}  # new-group column → its group (teacher, sessions, orders)
         self.joins: list[tuple[int, str]] = []  # per join column (the first ones): order, running group
@@ -210,7 +209,6 @@ class _Master:
             self.lp.setOptionValue("simplex_iteration_limit", int(iterations))
         self.lp.run()
         info = self.lp.getInfo()
-        self.iterations += int(info.simplex_iteration_count)
         self.simplex_s += int(info.simplex_iteration_count) * self.iteration_s()
         optimal = self.lp.getModelStatus() == highspy.HighsModelStatus.kOptimal
         self.value = -float(info.objective_function_value) if optimal else None
@@ -273,6 +271,7 @@ def column_bound(
     most = _most_groups(ctx, fams)
     best, rounds, spent, converged = math.inf, 0, 0.0, False
     priced_s = 0.0  # pricing's work so far, as the model above counts it
+    call_s = PRICE_S_PER_FAMILY * len(rest) + PRICE_S_PER_FIXED * (len(fams) - len(rest))  # and per call
     center: np.ndarray | None = None  # the prices of the lowest bound so far
 
     def evaluate(pi: np.ndarray) -> tuple[float, list]:
@@ -284,8 +283,7 @@ def column_bound(
         columns, top, cells = price(rest, master.prices(pi, shapes), points, fixed)
         columns.sort(key=lambda c: -c[0])
         value = float(np.dot(master.upper, pi)) + float(np.maximum(joins, 0).sum()) + float(np.dot(most, top))
-        priced_s += PRICE_S_PER_FAMILY * len(rest) + PRICE_S_PER_FIXED * (len(fams) - len(rest))
-        priced_s += PRICE_S_PER_CELL * cells
+        priced_s += call_s + PRICE_S_PER_CELL * cells
         return value, columns
 
     if start is not None:
