@@ -526,7 +526,7 @@ def _located_problems(data: dict[str, Any]) -> list[LocatedIssue]:
         issues = consistency_issues(Problem.model_construct(**rows, **settings))
     except Exception:  # a stand-in for a failed row tripped a rule; that row is reported already
         issues = []
-    locate(issues, sources, rows, TABLES, problems)
+    locate(issues, sources, rows, problems)
     sort_and_cap(problems, ["settings", *TABLES])
     return problems
 

@@ -261,7 +261,6 @@ def locate(
     issues: list[Issue],
     sources: dict[str, TableSource],
     rows: dict[str, Any],
-    row_types: dict[str, type],
     problems: list[LocatedIssue],
 ) -> None:
     """How the rows fit together, each issue located back in its file; issues that follow from a

@@ -23,13 +23,13 @@ from kecheng.i18n import _
 from kecheng.model import OPTIONAL_TABLES, SETTINGS, TABLES, Problem, columns
 from kecheng.reading.text import FORMULA_STARTS
 
-CSV_ENCODINGS = {"utf-8-sig": "utf-8-sig", "utf-8": "utf-8", "gb18030": "gb18030"}
-"""``--csv-encoding``: UTF-8 with a BOM (the default: Excel on Chinese Windows then reads it as
-UTF-8, where without the BOM it guesses GBK and shows 邓诗琪 as 閭撹瘲鐞), plain UTF-8 (for other
-systems), or GB18030 (for older Chinese systems). Every kecheng reader detects all three."""
 DEFAULT_CSV_ENCODING = "utf-8-sig"
 _ENCODING_NAMES = {"utf-8-sig": "utf-8-sig", "utf8-sig": "utf-8-sig", "utf-8-bom": "utf-8-sig",
                    "utf-8": "utf-8", "utf8": "utf-8", "gb18030": "gb18030", "gbk": "gb18030"}  # fmt: skip
+"""``--csv-encoding``: UTF-8 with a BOM (the default: Excel on Chinese Windows then reads it as
+UTF-8, where without the BOM it guesses GBK and shows 邓诗琪 as 閭撹瘲鐞), plain UTF-8 (for other
+systems), or GB18030 (for older Chinese systems), by any of their usual names. Every kecheng
+reader detects all three."""
 
 
 def csv_encoding(name: str | None) -> str:
@@ -78,7 +78,7 @@ def atomic_write(path: str | Path, data: bytes | Callable[[Path], Any]) -> Path:
 
 def write_table(frame: pd.DataFrame, path: str | Path, encoding: str | None = None) -> Path:
     """A CSV file for people and programs alike, replaced atomically: UTF-8 with BOM unless
-    ``encoding`` says otherwise (``CSV_ENCODINGS``), text cells that look like formulas escaped."""
+    ``encoding`` says otherwise (``csv_encoding``), text cells that look like formulas escaped."""
     codec = csv_encoding(encoding)
     safe = frame.copy()
     for column in safe.columns:

@@ -75,7 +75,6 @@ class Scope:
     week_left: dict[int, int]
     day_left: dict[tuple[int, int], int]  # (teacher, weekday)
     newcomers: set[int]  # residents for whom a group here would be their first
-    together_fixed: int = 0  # tier-3 value outside the scope (for comparisons only)
     leaving: dict[int, int] = field(default_factory=dict)  # option outside whose members' pairs are
     # here → how many of them may leave it
 

@@ -291,7 +291,7 @@ class PlanProblem:
         for name in ("teachers", "groups"):  # issues point into these too
             rows[name] = list(getattr(problem, name))
             sources[name] = PythonTable(name, rows[name])
-        locate(issues, sources, rows, PLAN_TABLES, problems)
+        locate(issues, sources, rows, problems)
         sort_and_cap(problems, list(sources))
         if problems:
             raise InputError(problems)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kecheng.planning.context import PlanContext, Session
+from kecheng.planning.context import Session
 from kecheng.planning.solution import Solution
 from kecheng.planning.space import Space
 
@@ -62,8 +62,3 @@ def from_solution(space: Space, solution: Solution) -> Outcome:
         if option.group_id is not None:
             out.joins[k] = option.group_id
     return out
-
-
-def points_met(ctx: PlanContext, outcome: Outcome, points: tuple[int, ...] | None = None) -> int:
-    weights = points if points is not None else ctx.pp.order_weights
-    return sum(weights[k] for k in outcome.met())

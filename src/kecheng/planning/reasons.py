@@ -410,8 +410,3 @@ class Explainer:
                         near[v].append(pos)
             self._waiting[interest_id] = (masks, dict(near))
         return self._waiting[interest_id]
-
-
-def explain_orders(ctx: PlanContext, space: Space | None, week: Week) -> list[Verdict]:
-    """One verdict per order, in order-table order."""
-    return Explainer(ctx, space, week).verdicts()

@@ -151,7 +151,7 @@ def _read(path: Path) -> tuple[Problem | None, list[LocatedIssue], LoadReport]:
         if not read.problems:
             raise
         issues = []
-    locate(issues, read.sources, read.rows, TABLES, read.problems)
+    locate(issues, read.sources, read.rows, read.problems)
     sort_and_cap(read.problems, [source.file for source in read.sources.values()])
     if read.problems:
         return None, read.problems, read.report

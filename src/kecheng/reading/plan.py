@@ -109,7 +109,7 @@ def _read(path: Path, *, require_orders: bool) -> tuple[PlanProblem | Problem | 
             if not problems:
                 raise
             issues = []
-        locate(issues, read.sources, read.rows, TABLES | PLAN_TABLES, problems)
+        locate(issues, read.sources, read.rows, problems)
     _name_with_column(problems, read)
     sort_and_cap(problems, [source.file for source in read.sources.values()])
     if problems or problem is None:
@@ -133,7 +133,7 @@ def _district(read: TablesRead) -> Any:
         if not read.problems:
             raise
         return None
-    locate(issues, {name: read.sources[name] for name in TABLES}, rows, TABLES, read.problems)
+    locate(issues, {name: read.sources[name] for name in TABLES}, rows, read.problems)
     return problem
 
 

@@ -3,7 +3,6 @@ language, tables ready for the workbook, the page and the calendars."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 import pandas as pd
@@ -37,11 +36,6 @@ def next_monday(today: date | None = None) -> date:
     """The Monday after today (a week from today when today is a Monday)."""
     today = today or date.today()
     return today + timedelta(days=7 - today.weekday())
-
-
-def safe_name(text: str) -> str:
-    """An id as a file name on any system: letters, digits (any script), '-', '_' and '.' only."""
-    return re.sub(r"[^\w.-]", "_", text).strip(".") or "_"
 
 
 def sessions(problem: Problem, result: Result) -> pd.DataFrame:
