@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kecheng import generate, greedy
-from kecheng.planning import lagrange, plan, synthetic_orders
+from kecheng.planning import bound as bound_module
+from kecheng.planning import lagrange, plan, planner, synthetic_orders
 from kecheng.planning.bound import group_ceilings, held_orders, prove_bound, satisfiable_orders
 from kecheng.planning.context import PlanContext
 from kecheng.planning.lagrange import PARTS, part_of_start
@@ -96,13 +97,19 @@ def test_whole_groups_need_a_teacher_who_can_walk_there_in_time():
     assert bound.lp_points == 8 and bound.whole_group_points == 0 and bound.points == 0
 
 
-def test_the_bound_beside_the_search_proves_the_same_and_stops_at_the_plan():
-    """With two workers the bound runs on a thread beside the search and aims at its best plan:
-    once it proves that plan optimal it stops (here at its first step)."""
+def test_the_bound_beside_the_search_proves_the_same_and_stops_at_the_plan(monkeypatch):
+    """With two workers, on inputs too large for the exact-start bound and for the LP over the
+    options (here: any; the district's path), the bound runs on a thread beside the search and aims
+    at its best plan: once it proves that plan optimal it stops (here at its first step), and its
+    relaxed solution names where the search frees the plan."""
+    monkeypatch.setattr(bound_module, "COLUMN_ORDERS", 0)
+    monkeypatch.setattr(planner, "SUPPORT_PAIRS", 0)
     result = plan(twelve_neighbours(), time_limit=30, workers=2)
     summary = result.summary()
     assert summary["orders_met"] == 10 and summary["bound"] == 10 and summary["gap"] == 0.0
+    assert summary["bound_detail"]["exact_starts"] is None  # it ran beside, not before
     assert "bound_s" in result.timings and summary["bound_detail"]["whole_groups_iterations"] == 1
+    assert result.search["support_rounds"] == 0 and result.search["support_options"] >= 1  # no LP
 
 
 def test_a_teacher_counts_only_where_they_can_teach_a_whole_weekly_pattern():
