@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import plan_builders as pb
 from builders import FAR, district, group, venue
 
 from kecheng.generate import generate
-from kecheng.lint import lint
+from kecheng.lint import lint, plan_lint
 from kecheng.model import Problem
 
 
@@ -53,6 +54,27 @@ def test_required_features_that_no_venue_has():
     problem = sound(groups=[group("G1", "T1", required_features="kiln;piano")])
     assert lint(problem) == [
         "group G1: it needs kiln, which no venue has; add the feature to a venue or drop it"
+    ]
+
+
+def test_an_ordered_interest_needing_a_feature_no_venue_has():
+    """As a group's: every order of it would end NO_VENUE, so staff hear before the plan runs.
+    An interest nobody ordered, or one whose features some venue has, says nothing."""
+    problem = pb.district(
+        [pb.venue("V1", features="piano")], [pb.teacher("T1", "I1")], [("T1", 1, "09:00", "11:00")]
+    )
+    interests = [
+        pb.interest("I1", required_features="kiln;piano;loom") | {"name": "陶艺"},
+        pb.interest("I2", required_features="piano"),
+        pb.interest("I3", required_features="kiln"),
+    ]
+    orders = [pb.order("A", "I1"), pb.order("A", "I2", rank=2)]
+    pp = pb.plan_problem(problem, interests, [pb.resident("A")], orders)
+    assert plan_lint(pp) == [
+        "interest 陶艺 (I1): it needs kiln, loom, which no venue has; add the feature to a venue or drop it"
+    ]
+    assert plan_lint(pp, lang="zh") == [
+        "兴趣项目 陶艺 (I1)：需要 kiln、loom，但没有任何场地具备；请给某个场地加上这项设施，或去掉这项要求"
     ]
 
 

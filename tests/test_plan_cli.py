@@ -298,6 +298,18 @@ def test_the_tiny_plan_input_is_valid(tmp_path: Path):
     result = invoke("validate", plan_folder(tmp_path, {}))
     assert result.exit_code == 0, result.output
     assert "for kecheng plan: 2 interests, 2 residents, 3 orders" in result.output
+    assert "warning" not in result.output  # no running groups is no "nothing to schedule": groups open
+
+
+def test_validate_and_plan_warn_of_an_interest_needing_what_no_venue_has(tmp_path: Path):
+    rows = ("min\nI1,太极拳,sports,8,20,1,60\nI2,合唱,arts,10,30,1,60\n", "min,required_features\n"
+            "I1,太极拳,sports,8,20,1,60,kiln\nI2,合唱,arts,10,30,1,60,\n")  # fmt: skip
+    folder = plan_folder(tmp_path, {"interests": rows})
+    text = "warning: interest 太极拳 (I1): it needs kiln, which no venue has"
+    assert text in invoke("validate", folder).output
+    result = invoke("plan", folder, "--out", tmp_path / "out", "--time-limit", "2")
+    assert result.exit_code == 0, result.output
+    assert text in result.output
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -22,7 +22,7 @@ from kecheng.explain import explain_group, unplaced_reasons
 from kecheng.generate import generate
 from kecheng.greedy import greedy
 from kecheng.i18n import in_language, set_language, use_language
-from kecheng.lint import lint
+from kecheng.lint import lint, plan_lint
 from kecheng.model import Availability, Community, Group, Membership, OpeningHours, Problem, Teacher, Venue
 from kecheng.planning import PlanProblem, PlanResult, PlanWeights, suggest
 from kecheng.planning import plan as _plan
@@ -87,6 +87,7 @@ __all__ = [
     "load_weights",
     "plan",
     "plan_folder",
+    "plan_lint",
     "read_placements",
     "read_timetable",
     "set_language",

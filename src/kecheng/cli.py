@@ -28,7 +28,7 @@ from kecheng.explain import explain_group, reason_name
 from kecheng.generate import KNOBS_HELP, PRESETS, SHAPES, shape_from
 from kecheng.generate import generate as generate_problem
 from kecheng.i18n import _, labelled, language, ngettext, normalize, set_language, use_language
-from kecheng.lint import lint
+from kecheng.lint import lint, plan_lint
 from kecheng.model import Problem
 from kecheng.planning import PlanProblem, synthetic_orders
 from kecheng.planning.reasons import REASON_NAMES
@@ -300,7 +300,8 @@ def build_app() -> typer.Typer:
             )
         for line in report.lines():
             typer.echo(f"  {line}")
-        warnings = [w.render() for w in report.warnings] + lint(problem)
+        warnings = [w.render() for w in report.warnings]
+        warnings += plan_lint(found) if isinstance(found, PlanProblem) else lint(problem)
         if closures is not None:
             typer.echo("  " + _("closures: {n} closed days, used with --term").format(n=len(closures[0])))
             warnings += closures[1]

@@ -76,6 +76,13 @@ def explain_session(board: Board, opt: GroupOptions) -> tuple[str, str]:
     return _crowded(board, opt)
 
 
+def features_nowhere(features: list[str]) -> str:
+    """A group's or an interest's required features that no venue of the district has."""
+    return _("it needs {features}, which no venue has; add the feature to a venue or drop it").format(
+        features=join(features)
+    )
+
+
 def no_venue_detail(problem: Problem, candidates: Candidates, group: Group) -> str:
     """Which filter (distance, capacity, features) left the group without a venue, and the nearest miss."""
     home = problem.community[group.community_id]
@@ -86,9 +93,7 @@ def no_venue_detail(problem: Problem, candidates: Candidates, group: Group) -> s
             walk=walk, community=community_label(problem, group.community_id)
         )
     if nowhere := sorted(group.required_features - candidates.features):
-        return _("it needs {features}, which no venue has; add the feature to a venue or drop it").format(
-            features=join(nowhere)
-        )
+        return features_nowhere(nowhere)
     roomy = [(d, v) for d, v in near if problem.venue[v].capacity >= group.size]
     if not roomy:
         largest = max(near, key=lambda dv: problem.venue[dv[1]].capacity)[1]

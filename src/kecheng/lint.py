@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kecheng.candidates import Candidates
-from kecheng.explain import no_time_detail, no_venue_detail, too_few_days
+from kecheng.explain import features_nowhere, no_time_detail, no_venue_detail, too_few_days
 from kecheng.i18n import _, in_language, join, labelled, ngettext, weekday
 from kecheng.model import Group, Problem, Teacher
+from kecheng.planning.model import Interest, PlanProblem
 
 MAX_LISTED = 5  # ids listed in one warning before "… and N more"
 
@@ -41,6 +42,25 @@ def lint(problem: Problem, candidates: Candidates | None = None) -> list[str]:
         elif len(opt.days) < group.sessions_per_week:
             warnings.append(_about(group, too_few_days(opt, problem)[1]))
     return warnings
+
+
+@in_language
+def plan_lint(pp: PlanProblem, candidates: Candidates | None = None) -> list[str]:
+    """``lint`` of the running groups, plus the ordered interests that no new group can ever
+    hold: one needing a feature no venue has is as likely a typo as a group's."""
+    warnings = lint(pp.problem, candidates) if pp.problem.groups else []
+    features = frozenset().union(*(v.features for v in pp.problem.venues))
+    ordered = {o.interest_id for o in pp.orders}
+    for interest in pp.interests:
+        if interest.interest_id in ordered and (nowhere := sorted(interest.required_features - features)):
+            warnings.append(_interest(interest, features_nowhere(nowhere)))
+    return warnings
+
+
+def _interest(interest: Interest, detail: str) -> str:
+    return _("interest {interest}: {detail}").format(
+        interest=labelled(interest.name, interest.interest_id), detail=detail
+    )
 
 
 def _about(group: Group, detail: str) -> str:

@@ -27,7 +27,7 @@ from kecheng.candidates import Candidates
 from kecheng.cpsat.search import worker_count
 from kecheng.errors import InputError, LockError, OptionError, Unreadable, whole_file
 from kecheng.i18n import _, in_language, join, labelled, weekday
-from kecheng.lint import lint
+from kecheng.lint import lint, plan_lint
 from kecheng.model import (
     SETTINGS,
     Problem,
@@ -339,9 +339,7 @@ def prepare_plan(
             raise OptionError(str(err)) from None
     pp, report = load_plan_report(input)
     candidates = Candidates(pp.problem)
-    warnings = [w.render() for w in report.warnings]
-    if pp.problem.groups:
-        warnings += lint(pp.problem, candidates)
+    warnings = [w.render() for w in report.warnings] + plan_lint(pp, candidates)
     last_week = tuple(read_placements(previous)) if previous else None
     return PlanJob(input, pp, report, candidates, tuple(warnings), chosen, last_week)
 
