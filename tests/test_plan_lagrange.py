@@ -219,6 +219,46 @@ def test_the_bound_stops_once_settled_and_leaves_its_core_to_the_search(monkeypa
     assert value - unsettled.whole_group_points <= lagrange.SETTLED_SHARE * value
 
 
+def test_a_relaxation_too_large_to_build_in_its_time_is_left_out_and_the_lp_bound_stands(monkeypatch):
+    """Four districts take longer to build the relaxation than a plan's bound has (92 s for 2.99
+    million teachers tried): it is given up, by its work when the run is reproducible and by the
+    wall otherwise, never with a fixed number of steps; the LP's bound is then the bound."""
+    monkeypatch.setattr(bound_module, "COLUMN_ORDERS", 0)  # no exact-start bound: the district's case
+    made = synthetic_orders(generate("small", 1), 1)
+    pp = made.plan_problem()
+    ctx = PlanContext(pp, greedy(made.problem))
+    points = np.array(pp.order_weights, dtype=np.int64)
+    built = prove_bound(ctx, points, time_limit=60, deterministic=True, floor=0)
+    assert built.whole_group_points is not None and built.points < built.lp_points
+    monkeypatch.setattr(lagrange, "BUILD_COST_S_PER_TEACHER", 1e3)  # one teacher tried: over 60 s
+    given_up = prove_bound(ctx, points, time_limit=60, deterministic=True, floor=0)
+    assert given_up.whole_group_points is None and given_up.iterations == 0
+    assert given_up.points == given_up.lp_points == built.lp_points
+    assert given_up.orders >= built.orders  # the LP's bound on orders, at most as tight
+    tests = satisfiable_orders(ctx)
+    args = (ctx, tests.by_new, tests.joinable, tests.feasible, points)
+    assert lagrange.lagrangian_bound(*args, floor=0, time_limit=1e-9) is None  # by the wall
+    fixed = lagrange.lagrangian_bound(*args, floor=0, time_limit=1e-9, iterations=3)
+    assert fixed is not None and fixed[1] == 3
+
+
+def test_the_bound_on_orders_stops_when_told(monkeypatch):
+    made = synthetic_orders(generate("small", 1), 1)
+    pp = made.plan_problem()
+    ctx = PlanContext(pp, greedy(made.problem))
+    tests = satisfiable_orders(ctx)
+    relaxation = lagrange.Relaxation(ctx, tests.by_new, tests.joinable, tests.feasible)
+    points = np.array(pp.order_weights, dtype=np.float64)[relaxation.orders]
+    steps = []
+    value = relaxation.value
+    monkeypatch.setattr(relaxation, "value", lambda *a: steps.append(1) or value(*a))
+    start = (np.zeros(len(points)), lagrange._room_prices(relaxation, points), np.zeros(relaxation.slots))
+    once = lagrange._orders_bound(relaxation, 0.0, *start, points, lambda: True)
+    assert len(steps) == 1
+    longer = lagrange._orders_bound(relaxation, 0.0, *start, points, lambda: False)
+    assert len(steps) > 2 and longer <= once
+
+
 def test_the_prices_go_to_the_first_plan_once_after_their_steps_or_when_the_bound_stops(monkeypatch):
     made = synthetic_orders(generate("small", 1), 1)
     pp = made.plan_problem()

@@ -86,10 +86,18 @@ STEP_COST_S, STEP_COST_S_PER_PAIR = 1e-3, 4.3e-8  # a step's seconds by size (me
 # pairs; 15 % less since the pairs keep their last order by order index: 33.4 -> 28.4 ms, same machine)
 MOST_PATTERNS = 20_000  # per teacher and venue; beyond, patterns of fewer sessions (larger sets)
 BUILD_COST_S_PER_PAIR = 1e-5  # building the relaxation (measured: 7.4 s for 731 000 pairs)
+BUILD_COST_S_PER_TEACHER = 4.5e-5  # … by teachers tried at a venue, for a reproducible budget (26-46 µs:
+# district seed 0 8.4 s for 187 000, tight 4.8 s, itinerant 8.6 s; four districts 92.6 s for 2.99 million)
 ORDER_STEPS = 200  # of the bound on orders met, from the points bound's multipliers (district: ~5 s)
 AVERAGE_FROM = 250  # steps before the relaxed solutions are averaged for the guide (the first wander)
 GUIDE_STEPS = 500  # steps before the prices go to the first plan (district 0, seed 0, order points of
 # the guided first plan: 44 567 after 100 steps, 45 113 after 300, 45 659 after 600; 42 571 unguided)
+
+
+class OverBudget(Exception):
+    """The relaxation would take longer to build than the bound's time (four districts and more:
+    every (interest, venue) tries every teacher of the interest, so the build grows with the
+    square of the area)."""
 
 
 @dataclass(frozen=True)
@@ -221,7 +229,10 @@ class Relaxation:
         by_new: dict[int, bool],
         joinable: dict[int, list[str]],
         feasible: list[int],
+        within: Callable[[int], bool] | None = None,
     ):
+        """``within(n)``: whether the build may go on to ``n`` more teachers' patterns at a venue
+        (raises ``OverBudget`` when not); None: build it whatever it takes."""
         pp = ctx.pp
         self.ctx = ctx
         self.orders = np.array(sorted(feasible), dtype=np.int64)
@@ -252,6 +263,8 @@ class Relaxation:
                 members = np.array(reaching, dtype=np.int64)
                 if len(members) < interest.min_size:
                     continue
+                if within is not None and not within(len(teachers)):
+                    raise OverBudget
                 venue_starts = starts_mask(ctx.venue_free[v], demand.duration)
                 for tau, bits, able in _pattern_sets(
                     ctx, demand.starts[members], venue_starts, teachers, v, interest
@@ -551,10 +564,12 @@ def lagrangian_bound(
     iterations: int | None = None,
     deterministic: bool = False,
     guide: Callable[[np.ndarray, np.ndarray, Relaxed], None] | None = None,
-) -> tuple[int, int, int, tuple[np.ndarray, np.ndarray]]:
+) -> tuple[int, int, int, tuple[np.ndarray, np.ndarray]] | None:
     """The lowest bound reached on the order points of ``feasible`` orders (an integer, rounded
     down), the iterations run, a bound on how many of them can be met (``_orders_bound``), and
-    the lowest bound's prices (``Relaxation.prices``).
+    the lowest bound's prices (``Relaxation.prices``); None if the relaxation cannot be built
+    within ``time_limit`` (by the wall, or by its work when ``deterministic``; never with
+    ``iterations``), so that a plan keeps to its time limit on inputs of several districts.
     ``floor``: points some plan is known to meet (the step aims at it), or a function giving the
     best known so far (a search running beside); ``iterations``: run at most this many, whatever
     the clock (reproducible); ``deterministic``: as many as ``time_limit`` seconds allow by the
@@ -562,8 +577,20 @@ def lagrangian_bound(
     and the relaxed solutions averaged since step ``AVERAGE_FROM`` (``Relaxed``; over every step
     if it stops sooner) after ``GUIDE_STEPS`` steps, or when it stops, if sooner."""
     began = time.perf_counter()
-    relaxation = Relaxation(ctx, by_new, joinable, feasible)
-    if deterministic and iterations is None:
+    tried = [0]  # teachers tried at a venue so far
+
+    def within(more: int) -> bool:
+        tried[0] += more
+        if deterministic:
+            return tried[0] * BUILD_COST_S_PER_TEACHER <= time_limit
+        return time.perf_counter() - began < time_limit
+
+    try:
+        relaxation = Relaxation(ctx, by_new, joinable, feasible, None if iterations is not None else within)
+    except OverBudget:
+        return None
+    built = time.perf_counter() - began
+    if deterministic and iterations is None:  # reproducible: the build's work counted, not the wall
         work = len(relaxation.pair_order) + len(relaxation.join_order) + len(relaxation.orders)
         steps_s = time_limit - BUILD_COST_S_PER_PAIR * len(relaxation.pair_order)
         iterations = max(1, int(steps_s / (STEP_COST_S + STEP_COST_S_PER_PAIR * work)))
@@ -601,8 +628,10 @@ def lagrangian_bound(
             break
         if settled:
             break  # settled: what is left to gain is not worth the core (the search takes it)
-        if iterations is None and n and time.perf_counter() - began >= time_limit:
-            break
+        if iterations is None and n:  # on the wall clock: stop with time left for the orders' steps
+            elapsed = time.perf_counter() - began
+            if elapsed + ORDER_STEPS * (elapsed - built) / n >= time_limit:
+                break
         n += 1
         phase += 1
         known = floor() if callable(floor) else floor
@@ -640,7 +669,10 @@ def lagrangian_bound(
     if guide is not None:
         offer(prices)
     known = floor() if callable(floor) else floor
-    orders = _orders_bound(relaxation, known, *lowest, lowest_nu, p)
+    timed = iterations is None and not deterministic
+    orders = _orders_bound(
+        relaxation, known, *lowest, lowest_nu, p, lambda: timed and time.perf_counter() - began >= time_limit
+    )
     return math.floor(best * (1 + 1e-9) + 1e-6), n, math.floor(orders * (1 + 1e-9) + 1e-6), prices
 
 
@@ -655,12 +687,19 @@ def _polyak_step(
 
 
 def _orders_bound(
-    relaxation: Relaxation, known: float, lam: np.ndarray, mu: np.ndarray, nu: np.ndarray, points: np.ndarray
+    relaxation: Relaxation,
+    known: float,
+    lam: np.ndarray,
+    mu: np.ndarray,
+    nu: np.ndarray,
+    points: np.ndarray,
+    over: Callable[[], bool],
 ) -> float:
     """The relaxed model's bound on orders met (each order worth one point): ``ORDER_STEPS``
     subgradient steps from the points bound's multipliers scaled to one point per order on
-    average, aimed at the ``known`` points scaled alike. Any multipliers give a bound, so a short
-    run on the relaxation already built costs little; the lowest value is kept."""
+    average, aimed at the ``known`` points scaled alike, fewer once ``over()``. Any multipliers
+    give a bound, so a short run on the relaxation already built costs little; the lowest value
+    is kept."""
     ones = np.ones(len(points))
     aim = known * len(points) / max(points.sum(), 1.0)
     scale = len(points) / max(float(points.sum()), 1.0)
@@ -675,7 +714,7 @@ def _orders_bound(
             if since > STALL:
                 theta, since = theta / 1.5, 0
         g = _projected(x, tuple(g))
-        if not any(part.any() for part in g) or best < aim + 1:  # optimal, or as low as the plan's
-            break  # orders are thought to be
+        if not any(part.any() for part in g) or best < aim + 1 or over():  # optimal, as low as the
+            break  # plan's orders are thought to be, or out of time
         x = _polyak_step(x, g, theta, value - aim)
     return best
