@@ -231,8 +231,9 @@ class Relaxation:
         feasible: list[int],
         within: Callable[[int], bool] | None = None,
     ):
-        """``within(n)``: whether the build may go on to ``n`` more teachers' patterns at a venue
-        (raises ``OverBudget`` when not); None: build it whatever it takes."""
+        """``within(n)``: whether the build may go on, with ``n`` teachers' patterns at a venue
+        still to find (asked before each venue, first with all of them; raises ``OverBudget``
+        when not); None: build it whatever it takes."""
         pp = ctx.pp
         self.ctx = ctx
         self.orders = np.array(sorted(feasible), dtype=np.int64)
@@ -252,6 +253,7 @@ class Relaxation:
         f_key, f_min, f_cap, f_venue = [], [], [], []
         slot_of: dict[tuple[int, int, tuple[int, ...]], int] = {}  # (interest, part, its teachers)
         teacher_slots: dict[tuple[int, int], list[int]] = defaultdict(list)  # (teacher, interest) → slots
+        sites = []  # where new groups may meet: each (interest, venue) enough orderers reach
         for n, interest in enumerate(interests):
             ks = new_orders.get(interest.interest_id, [])
             teachers = ctx.teachers_with_room(interest)
@@ -260,26 +262,30 @@ class Relaxation:
             demand = demand_of(ctx, interest, ks, 0)
             here_of = np.array([position[k] for k in ks], dtype=np.int64)  # into self.orders
             for v, reaching in sorted(reach_lists(ctx, demand, fitting_venues(ctx, interest)).items()):
-                members = np.array(reaching, dtype=np.int64)
-                if len(members) < interest.min_size:
-                    continue
-                if within is not None and not within(len(teachers)):
-                    raise OverBudget
-                venue_starts = starts_mask(ctx.venue_free[v], demand.duration)
-                for tau, bits, able in _pattern_sets(
-                    ctx, demand.starts[members], venue_starts, teachers, v, interest
-                ):
-                    if (n, tau, able) not in slot_of:
-                        slot_of[n, tau, able] = len(slot_of)
-                        for t in able:
-                            teacher_slots[t, n].append(slot_of[n, tau, able])
-                    f_key.append(slot_of[n, tau, able])
-                    f_venue.append(v)
-                    f_min.append(interest.min_size)
-                    f_cap.append(min(interest.max_size, int(ctx.venue_capacity[v])))
-                    chosen = here_of[members[bit_positions(bits)]]
-                    pair_order.append(chosen)
-                    pair_facility.append(np.full(len(chosen), len(f_key) - 1, dtype=np.int64))
+                if len(reaching) >= interest.min_size:
+                    sites.append(
+                        (n, interest, teachers, demand, here_of, v, np.array(reaching, dtype=np.int64))
+                    )
+        to_try = sum(len(site[2]) for site in sites)  # the dear part: each teacher's patterns at a site
+        for n, interest, teachers, demand, here_of, v, members in sites:
+            if within is not None and not within(to_try):
+                raise OverBudget
+            to_try -= len(teachers)
+            venue_starts = starts_mask(ctx.venue_free[v], demand.duration)
+            for tau, bits, able in _pattern_sets(
+                ctx, demand.starts[members], venue_starts, teachers, v, interest
+            ):
+                if (n, tau, able) not in slot_of:
+                    slot_of[n, tau, able] = len(slot_of)
+                    for t in able:
+                        teacher_slots[t, n].append(slot_of[n, tau, able])
+                f_key.append(slot_of[n, tau, able])
+                f_venue.append(v)
+                f_min.append(interest.min_size)
+                f_cap.append(min(interest.max_size, int(ctx.venue_capacity[v])))
+                chosen = here_of[members[bit_positions(bits)]]
+                pair_order.append(chosen)
+                pair_facility.append(np.full(len(chosen), len(f_key) - 1, dtype=np.int64))
         self.pair_order = np.concatenate(pair_order or [np.zeros(0, dtype=np.int64)])
         self.pair_facility = np.concatenate(pair_facility or [np.zeros(0, dtype=np.int64)])
         self.facility_slot = np.array(f_key, dtype=np.int64)  # interest × part × teachers
@@ -577,12 +583,10 @@ def lagrangian_bound(
     and the relaxed solutions averaged since step ``AVERAGE_FROM`` (``Relaxed``; over every step
     if it stops sooner) after ``GUIDE_STEPS`` steps, or when it stops, if sooner."""
     began = time.perf_counter()
-    tried = [0]  # teachers tried at a venue so far
 
-    def within(more: int) -> bool:
-        tried[0] += more
-        if deterministic:
-            return tried[0] * BUILD_COST_S_PER_TEACHER <= time_limit
+    def within(to_try: int) -> bool:
+        if deterministic:  # decided at once, by the work it would take
+            return to_try * BUILD_COST_S_PER_TEACHER <= time_limit
         return time.perf_counter() - began < time_limit
 
     try:
