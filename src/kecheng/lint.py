@@ -48,11 +48,12 @@ def lint(problem: Problem, candidates: Candidates | None = None) -> list[str]:
 def plan_lint(pp: PlanProblem, candidates: Candidates | None = None) -> list[str]:
     """``lint`` of the running groups, plus the ordered interests that no new group can ever
     hold: one needing a feature no venue has is as likely a typo as a group's."""
+    candidates = candidates if candidates is not None else Candidates(pp.problem)
     warnings = lint(pp.problem, candidates) if pp.problem.groups else []
-    features = frozenset().union(*(v.features for v in pp.problem.venues))
     ordered = {o.interest_id for o in pp.orders}
     for interest in pp.interests:
-        if interest.interest_id in ordered and (nowhere := sorted(interest.required_features - features)):
+        nowhere = sorted(interest.required_features - candidates.features)
+        if interest.interest_id in ordered and nowhere:
             warnings.append(_interest(interest, features_nowhere(nowhere)))
     return warnings
 

@@ -673,9 +673,9 @@ def lagrangian_bound(
     if guide is not None:
         offer(prices)
     known = floor() if callable(floor) else floor
-    timed = iterations is None and not deterministic
+    wall = iterations is None  # as in the loop: a reproducible run has its iterations by now
     orders = _orders_bound(
-        relaxation, known, *lowest, lowest_nu, p, lambda: timed and time.perf_counter() - began >= time_limit
+        relaxation, known, *lowest, lowest_nu, p, lambda: wall and time.perf_counter() - began >= time_limit
     )
     return math.floor(best * (1 + 1e-9) + 1e-6), n, math.floor(orders * (1 + 1e-9) + 1e-6), prices
 
