@@ -44,3 +44,22 @@ def test_teacher_open_is_free_on_days_with_a_session_left(ctx):
     assert full.any()  # teachers whose day is full of running sessions
     assert not ctx.teacher_open[full].any()
     assert (ctx.teacher_open[~full] == ctx.teacher_free[~full]).all()
+
+
+def test_teacher_starts_many_is_each_teachers_starts_in_the_order_asked(ctx):
+    busy = sorted({t for t, _ in ctx.teacher_sessions})
+    teachers = [busy[3], busy[0], busy[7], busy[0], len(ctx.teacher_ids) - 1]  # unsorted, one twice
+    for venue in range(0, len(ctx.venue_ids), 7):
+        got = ctx.teacher_starts_many(teachers, venue, 6)
+        assert got.shape == (len(teachers), 7, ctx.steps)
+        for row, t in zip(got, teachers, strict=True):
+            assert (row == ctx.teacher_starts_at(t, venue, 6)).all()
+    assert ctx.teacher_starts_many([], 0, 4).shape == (0, 7, ctx.steps)
+
+
+def test_travel_minutes_are_the_problems_for_every_pair_of_venues(ctx):
+    ids = ctx.venue_ids
+    for a in range(len(ids)):
+        row = ctx.travel_row(a)
+        assert row.tolist() == [ctx.problem.travel_min(ids[a], b) for b in ids]
+    assert ctx.travel_min(0, 1) == ctx.problem.travel_min(ids[0], ids[1]) > 0

@@ -323,7 +323,7 @@ def test_pattern_sets_witness_every_whole_pattern_and_hold_no_more(data):
     allowed = np.zeros((teachers, 7, steps), dtype=bool)
     allowed[:, :, hours] = free((teachers, 7, len(hours)))
     venue = np.ones((7, steps), dtype=bool)
-    ctx = SimpleNamespace(grid=60, steps=steps, teacher_starts_at=lambda t, v, d: allowed[t])
+    ctx = SimpleNamespace(grid=60, steps=steps, teacher_starts_many=lambda ts, v, d: allowed[ts])
     interest = SimpleNamespace(min_size=least, sessions_per_week=k, duration_min=60)
     sets = lagrange._pattern_sets(ctx, starts, venue, list(range(teachers)), 0, interest)
     part_at = part_of_start(60, steps)

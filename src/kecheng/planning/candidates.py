@@ -150,7 +150,7 @@ class VenueDemand:
 
     venue: int
     positions: list[int]  # into demand.residents
-    counts: np.ndarray  # (7, steps): residents who could start then (venue and some teacher free)
+    teacher_best: np.ndarray  # (m, 7): per teacher of demand.teachers and weekday, the most at one start
     packed_teachers: np.ndarray  # (m, 7, steps / 8): demand.teachers' starts here, walks included (bits)
     starts: list[np.ndarray]  # per weekday: qualifying starts
     classes: list[np.ndarray]  # per weekday: class of each qualifying start
@@ -161,10 +161,7 @@ def venue_demand(
     ctx: PlanContext, demand: Demand, venue: int, positions: list[int], least: int
 ) -> VenueDemand:
     venue_starts = starts_mask(ctx.venue_free[venue], demand.duration)
-    teacher_starts = np.stack(
-        [ctx.teacher_starts_at(int(t), venue, demand.duration) for t in demand.teachers]
-        or [np.zeros_like(venue_starts)]
-    )
+    teacher_starts = ctx.teacher_starts_many(demand.teachers, venue, demand.duration)
     teacher_any = teacher_starts.any(0)
     stack = demand.starts[positions] & (venue_starts & teacher_any)  # (n, 7, steps)
     counts = stack.sum(0)
@@ -186,7 +183,8 @@ def venue_demand(
         classes.append(ids)
         members.append(found)
     packed = np.packbits(teacher_starts, axis=-1, bitorder="little")  # 8× smaller: kept per venue
-    return VenueDemand(venue, positions, counts, packed, starts, classes, members)
+    best = np.where(teacher_starts, counts, 0).max(-1, initial=0)
+    return VenueDemand(venue, positions, best, packed, starts, classes, members)
 
 
 def _teacher_starts(vd: VenueDemand, teacher: int, steps: int) -> np.ndarray:
@@ -276,19 +274,19 @@ def venue_patterns(
     return _build(classes, demand.interest.sessions_per_week, least, limit)
 
 
-def _teacher_venues(
-    demand: Demand, venues: list[VenueDemand], counts: np.ndarray, teacher: int
-) -> list[VenueDemand]:
-    """The TEACHER_VENUES venues where this teacher's free starts meet the most residents (on
-    their best weekdays); ``counts`` is every venue's (7, steps) counts stacked."""
+def _teacher_venues(demand: Demand, venues: list[VenueDemand]) -> list[list[VenueDemand]]:
+    """Per teacher (position in demand.teachers), the TEACHER_VENUES venues where their free
+    starts meet the most residents (on their best weekdays)."""
     k = demand.interest.sessions_per_week
     if not len(venues):
-        return []
-    here = np.stack([_teacher_starts(vd, teacher, counts.shape[-1]) for vd in venues])  # (venues, 7, steps)
-    per_day = -np.sort(-(counts * here).max(-1), axis=-1)  # (venues, 7), best first
-    score = np.where(per_day[:, k - 1] >= demand.interest.min_size, per_day[:, :k].sum(-1), -1)
-    best = [int(n) for n in np.argsort(-score, kind="stable")[:TEACHER_VENUES] if score[n] >= 0]
-    return [venues[n] for n in best]
+        return [[] for _ in demand.teachers]
+    per_day = -np.sort(-np.stack([vd.teacher_best for vd in venues]), axis=-1)  # (venues, m, 7), best first
+    scores = np.where(per_day[..., k - 1] >= demand.interest.min_size, per_day[..., :k].sum(-1), -1)
+    out = []
+    for score in scores.T:
+        best = [int(n) for n in np.argsort(-score, kind="stable")[:TEACHER_VENUES] if score[n] >= 0]
+        out.append([venues[n] for n in best])
+    return out
 
 
 def bit_positions(bits: int) -> np.ndarray:
@@ -369,9 +367,8 @@ def interest_candidates(ctx: PlanContext, demand: Demand, first_index: int) -> l
 
     for vd in venue_demands:
         add(vd, venue_patterns(ctx, demand, vd, least=least))
-    counts = np.stack([vd.counts for vd in venue_demands]) if venue_demands else None
-    for teacher in range(len(demand.teachers)):  # every teacher gets patterns at their own times
-        for vd in _teacher_venues(demand, venue_demands, counts, teacher):
+    for teacher, near in enumerate(_teacher_venues(demand, venue_demands)):  # every teacher: own times
+        for vd in near:
             add(vd, venue_patterns(ctx, demand, vd, least=least, teacher=teacher))
     raw.sort(key=lambda x: (-x[0], x[1], x[2].slots))
     covered = np.zeros(len(demand.orders), dtype=np.int64)

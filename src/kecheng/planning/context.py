@@ -50,6 +50,14 @@ def window_sums(values: np.ndarray, duration: int) -> np.ndarray:
     return out
 
 
+def _spans(rows: np.ndarray, low: np.ndarray, high: np.ndarray, count: int, steps: int) -> np.ndarray:
+    """(count, steps): True on each row's [low, high) spans (clipped to the day)."""
+    diff = np.zeros((count, steps + 1), dtype=np.int32)
+    np.add.at(diff, (rows, np.minimum(low, steps)), 1)
+    np.add.at(diff, (rows, np.minimum(high, steps)), -1)
+    return diff.cumsum(-1)[:, :steps] > 0
+
+
 def windows_mask(windows: dict[int, list[tuple[int, int]]], grid: int, steps: int) -> np.ndarray:
     """(7, steps) mask of the whole steps inside the windows (weekday → [(begin, end)] minutes)."""
     mask = np.zeros((7, steps), dtype=bool)
@@ -94,8 +102,8 @@ class PlanContext:
         self.grid = problem.grid_min
         self.steps = -(-MINUTES_PER_DAY // self.grid)
         self.placements: tuple[Placement, ...] = tuple(sorted(placements))
-        self._open_starts: dict[tuple[int, int], np.ndarray] = {}  # (teacher, duration) → starts
-        self._travel: dict[tuple[int, int], int] = {}  # (venue, venue) → minutes
+        self._open_starts: dict[int, np.ndarray] = {}  # duration → (teachers, 7, steps) starts
+        self._travel_rows: dict[int, np.ndarray] = {}  # venue → minutes to every venue
 
         self.venue_ids = [v.venue_id for v in problem.venues]
         self.venue_index = {v: i for i, v in enumerate(self.venue_ids)}
@@ -196,33 +204,78 @@ class PlanContext:
         return self.teacher_free & (self.teacher_room[2] >= 1)[:, :, None]
 
     def travel_min(self, venue: int, other: int) -> int:
-        """``Problem.travel_min`` between two venue indices, remembered (models ask it often)."""
-        key = (venue, other) if venue <= other else (other, venue)
-        if key not in self._travel:
-            self._travel[key] = self.problem.travel_min(self.venue_ids[venue], self.venue_ids[other])
-        return self._travel[key]
+        """``Problem.travel_min`` between two venue indices."""
+        return int(self.travel_row(venue)[other])
+
+    def travel_row(self, venue: int) -> np.ndarray:
+        """Minutes from one venue to every venue, as ``Problem.travel_min`` counts them, remembered
+        (candidates ask it for every teacher of an interest at every venue)."""
+        row = self._travel_rows.get(venue)
+        if row is None:
+            problem = self.problem
+            metres = haversine_m(
+                float(self.venue_lat[venue]), float(self.venue_lon[venue]), self.venue_lat, self.venue_lon
+            )
+            minutes = metres / (problem.walk_speed_kmh * 1000 / 60)
+            row = np.ceil(minutes).astype(np.int64) + problem.travel_buffer_min
+            # numpy's sines may differ from math's in the last bit: where that could turn a
+            # minute, the scalar formula decides (from the lower index, as ever)
+            for other in np.flatnonzero(np.abs(minutes - np.round(minutes)) < 1e-6).tolist():
+                a, b = sorted((venue, other))
+                row[other] = problem.travel_min(self.venue_ids[a], self.venue_ids[b])
+            row[venue] = 0
+            self._travel_rows[venue] = row
+        return row
 
     def teacher_starts_at(self, teacher: int, venue: int, duration: int) -> np.ndarray:
         """(7, steps): where a new session of ``duration`` steps at ``venue`` may start for the
         teacher — open (``teacher_open``) and, as ``travel_ok`` asks, with time to walk from and
         to their running sessions at other venues."""
-        key = (teacher, duration)
-        if key not in self._open_starts:
-            self._open_starts[key] = starts_mask(self.teacher_open[teacher], duration)
-        out = self._open_starts[key].copy()
-        grid = self.grid
-        length = duration * grid
-        for day in range(7):
-            for begin, finish, other in self.teacher_sessions.get((teacher, day + 1), ()):
-                if other == venue:
-                    continue
-                need = self.travel_min(venue, other)
-                # starting at or after ``finish``, less than ``need`` after it
-                out[day, -(-finish // grid) : -(-(finish + need) // grid)] = False
-                # ending at or before ``begin``, less than ``need`` before it
-                low = max(0, (begin - need - length) // grid + 1)
-                out[day, low : max(0, (begin - length) // grid + 1)] = False
-        return out
+        return self.teacher_starts_many([teacher], venue, duration)[0]
+
+    def teacher_starts_many(
+        self, teachers: Sequence[int] | np.ndarray, venue: int, duration: int
+    ) -> np.ndarray:
+        """(len(teachers), 7, steps): ``teacher_starts_at`` of each, in one go (candidates and
+        bounds ask it for every teacher of an interest at every venue: millions on four districts)."""
+        asked = np.asarray(teachers, dtype=np.int64)
+        if (np.diff(asked) > 0).all():  # as interests list their teachers: no reordering needed
+            unique, back = asked, slice(None)
+        else:
+            unique, back = np.unique(asked, return_inverse=True)
+        if duration not in self._open_starts:
+            self._open_starts[duration] = starts_mask(self.teacher_open, duration)
+        out = self._open_starts[duration][unique]
+        teacher, day, begin, finish, other = self._teacher_session_table
+        of = np.zeros(len(self.teacher_ids), dtype=bool)
+        of[unique] = True
+        chosen = np.flatnonzero(of[teacher] & (other != venue))
+        if len(chosen):
+            grid, length = self.grid, duration * self.grid
+            need = self.travel_row(venue)[other[chosen]]
+            begin, finish = begin[chosen], finish[chosen]
+            rows = np.searchsorted(unique, teacher[chosen]) * 7 + day[chosen]
+            # starting at or after a session's end, less than ``need`` after it; ending at or
+            # before its beginning, less than ``need`` before it
+            low = np.concatenate([-(-finish // grid), np.maximum(0, (begin - need - length) // grid + 1)])
+            high = np.concatenate([-(-(finish + need) // grid), np.maximum(0, (begin - length) // grid + 1)])
+            rows = np.concatenate([rows, rows])
+            keep = high > low
+            touched, at = np.unique(rows[keep], return_inverse=True)
+            days = out.reshape(-1, self.steps)
+            days[touched] &= ~_spans(at, low[keep], high[keep], len(touched), self.steps)
+        return out[back]
+
+    @cached_property
+    def _teacher_session_table(self) -> tuple[np.ndarray, ...]:
+        """Running sessions as arrays: teacher index, weekday index (0-6), start and end
+        (minutes), venue index."""
+        rows = [
+            (self.teacher_index[p.teacher_id], p.weekday - 1, p.start, p.end, self.venue_index[p.venue_id])
+            for p in self.placements
+        ]
+        table = np.array(rows, dtype=np.int64).reshape(-1, 5)
+        return tuple(table[:, n] for n in range(5))
 
     @cached_property
     def teacher_sessions(self) -> dict[tuple[int, int], list[tuple[int, int, int]]]:

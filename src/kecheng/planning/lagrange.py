@@ -153,8 +153,9 @@ def _pattern_sets(
     part_at = part_of_start(ctx.grid, ctx.steps)
     found: dict[int, dict[int, set[bytes]]] = defaultdict(lambda: defaultdict(set))  # part → set → finders
     alike: dict[bytes, list[int]] = defaultdict(list)  # teachers free at the same starts here find the same
-    for t in teachers:
-        allowed = ctx.teacher_starts_at(t, venue, duration) & venue_starts
+    for t, allowed in zip(
+        teachers, ctx.teacher_starts_many(teachers, venue, duration) & venue_starts, strict=True
+    ):
         key = allowed.tobytes()
         alike[key].append(t)
         if len(alike[key]) > 1:

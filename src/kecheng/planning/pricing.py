@@ -63,8 +63,10 @@ def families(ctx: PlanContext, by_new: dict[int, bool]) -> list[Family]:
             at = np.array(members, dtype=np.int64)
             venue_starts = starts_mask(ctx.venue_free[v], duration)
             cap = min(interest.max_size, int(ctx.venue_capacity[v]))
-            for t in demand.teachers.tolist():
-                allowed = ctx.teacher_starts_at(t, v, duration) & venue_starts & (day_left[t] >= 1)[:, None]
+            each = ctx.teacher_starts_many(demand.teachers, v, duration) & venue_starts
+            for t, allowed in zip(
+                demand.teachers.tolist(), each & (day_left[demand.teachers] >= 1)[:, :, None], strict=True
+            ):
                 free = demand.starts[at] & allowed[None]
                 days, steps = np.nonzero(free.sum(0) >= interest.min_size)
                 if len(np.unique(days)) < interest.sessions_per_week:
