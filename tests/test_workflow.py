@@ -15,7 +15,15 @@ from kecheng.reading import read_timetable
 from kecheng.reading.plan import load_plan
 from kecheng.report import parse_formats
 from kecheng.timetable import Placement, to_frame
-from kecheng.workflow import PLAN_FILES, plan_folder, prepare, solve_folder, suggest_folder
+from kecheng.workflow import (
+    OUTPUT_S_PER_ORDER,
+    PLAN_FILES,
+    PLAN_TIMETABLE_SHARE,
+    plan_folder,
+    prepare,
+    solve_folder,
+    suggest_folder,
+)
 from kecheng.writing import write_problem, write_problem_json, write_table
 
 LOCK = "group_id,session,venue_id,teacher_id,weekday,start,end\n"
@@ -153,6 +161,21 @@ def test_plan_keeps_the_running_groups_where_previous_has_them(tmp_path):
     assert summary["running_timetable"]["changes"]["moved"] == 0
     assert any("--previous" in note for note in summary["notes"])
     assert check(load(out / "input"), after) == [] and result.check() == ([], [])
+
+
+def test_the_time_limit_covers_the_running_groups_the_plan_and_the_files(tmp_path):
+    made = synthetic_orders(generate("small", 5, groups=12), 5)
+    folder = plan_input(tmp_path, made.plan_problem())
+    heard: dict[str, dict] = {}
+    plan_folder(
+        folder, tmp_path / "out", time_limit=20, workers=1, on_event=lambda k, f: heard.setdefault(k, f)
+    )
+    files = OUTPUT_S_PER_ORDER * len(made.plan_problem().orders)
+    assert heard["timetable"]["seconds"] == PLAN_TIMETABLE_SHARE * 20
+    assert heard["plan"]["seconds"] == pytest.approx(
+        20 - PLAN_TIMETABLE_SHARE * 20 - files
+    )  # one worker: as planned
+    assert files > 0.01
 
 
 def test_settings_csv_cannot_hold_go_to_input_json(tmp_path):
