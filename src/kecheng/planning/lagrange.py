@@ -87,7 +87,8 @@ STEP_COST_S, STEP_COST_S_PER_PAIR = 1e-3, 4.3e-8  # a step's seconds by size (me
 MOST_PATTERNS = 20_000  # per teacher and venue; beyond, patterns of fewer sessions (larger sets)
 BUILD_COST_S_PER_PAIR = 1e-5  # building the relaxation (measured: 7.4 s for 731 000 pairs)
 BUILD_COST_S_PER_TEACHER = 4.5e-5  # … by teachers tried at a venue, for a reproducible budget (26-46 µs:
-# district seed 0 8.4 s for 187 000, tight 4.8 s, itinerant 8.6 s; four districts 92.6 s for 2.99 million)
+# district seed 0 8.4 s for 187 000, tight 4.8 s, itinerant 8.6 s; four districts 92.6 s for 2.99 million;
+# since teachers free at the same starts are tried once, 20-40 µs: four districts 60.6 s, district 7.2 s)
 ORDER_STEPS = 200  # of the bound on orders met, from the points bound's multipliers (district: ~5 s)
 AVERAGE_FROM = 250  # steps before the relaxed solutions are averaged for the guide (the first wander)
 GUIDE_STEPS = 500  # steps before the prices go to the first plan (district 0, seed 0, order points of
@@ -151,30 +152,35 @@ def _pattern_sets(
     least, k = interest.min_size, interest.sessions_per_week
     duration = interest.duration_min // ctx.grid
     part_at = part_of_start(ctx.grid, ctx.steps)
-    found: dict[int, dict[int, set[bytes]]] = defaultdict(lambda: defaultdict(set))  # part → set → finders
-    alike: dict[bytes, list[int]] = defaultdict(list)  # teachers free at the same starts here find the same
-    for t, allowed in zip(
-        teachers, ctx.teacher_starts_many(teachers, venue, duration) & venue_starts, strict=True
-    ):
-        key = allowed.tobytes()
-        alike[key].append(t)
-        if len(alike[key]) > 1:
-            continue
-        ok = starts & allowed
-        days, steps = np.nonzero(ok.sum(0) >= least)
-        if len(np.unique(days)) < k:
+    found: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))  # part → set → finders
+    enough = venue_starts & (starts.sum(0) >= least)  # (7, steps): the starts that could hold a group
+    all_days, all_steps = np.nonzero(enough)
+    if len(np.unique(all_days)) < k:
+        return []
+    all_packed = np.packbits(starts[:, all_days, all_steps], axis=0, bitorder="little").T.copy()
+    all_bits = [int.from_bytes(column.tobytes(), "little") for column in all_packed]
+    all_parts = part_at[all_days, all_steps]
+    # teachers free at the same of those starts find the same sets: each such kind once
+    free = ctx.teacher_starts_many(teachers, venue, duration)[:, all_days, all_steps]
+    _, first, kind = np.unique(np.packbits(free, axis=1), axis=0, return_index=True, return_inverse=True)
+    alike: list[list[int]] = [[] for _ in first]
+    for t, n in zip(teachers, kind.reshape(-1).tolist(), strict=True):
+        alike[n].append(t)
+    for key, row in enumerate(first.tolist()):
+        allowed = np.flatnonzero(free[row])
+        days = all_days[allowed]  # ascending
+        if not len(days) or np.count_nonzero(days[1:] != days[:-1]) + 1 < k:
             continue
         # each start's members as a bitset; a start whose members, weekday and part are those of
         # the start before adds nothing (a loose week's starts share their members hour after hour)
-        packed = np.packbits(ok[:, days, steps], axis=0, bitorder="little").T.copy()
-        parts = part_at[days, steps]
+        packed, parts = all_packed[allowed], all_parts[allowed]
         new = np.ones(len(days), dtype=bool)
         new[1:] = (
             (packed[1:] != packed[:-1]).any(axis=1) | (days[1:] != days[:-1]) | (parts[1:] != parts[:-1])
         )
         columns: dict[int, set[tuple[int, int]]] = defaultdict(set)  # weekday → {(part, members)}
         for j in np.flatnonzero(new).tolist():
-            columns[int(days[j])].add((int(parts[j]), int.from_bytes(packed[j].tobytes(), "little")))
+            columns[int(days[j])].add((int(parts[j]), all_bits[int(allowed[j])]))
         by_day = {day: _largest(sets) for day, sets in columns.items()}
         width = k  # fewer sessions than a group has hold more members: still a valid set
         while width > 1 and _combinations(by_day, width) > MOST_PATTERNS:
@@ -194,7 +200,7 @@ def _pattern_sets(
                 found[part][bits].add(key)
     out = []
     for tau in sorted(found):
-        kept: list[tuple[int, set[bytes]]] = []
+        kept: list[tuple[int, set[int]]] = []
         for bits in sorted(found[tau], key=lambda b: (-b.bit_count(), b)):
             holder = next((finders for other, finders in kept if bits & other == bits), None)
             if holder is None:
