@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from kecheng.cpsat.search import worker_count
+from kecheng.i18n import language, use_language
 from kecheng.planning.base import Placement, solve, unplaced_reasons
 from kecheng.planning.bound import Bound, Tests, exact_starts, prove_bound, satisfiable_orders
 from kecheng.planning.context import PlanContext
@@ -322,8 +323,9 @@ def finish(
     mark = time.perf_counter()
     week = Week(ctx, outcome)
     explainer = Explainer(ctx, space, week)
-    verdicts = explainer.verdicts()
-    demand = demand_frame(ctx, space, explainer, verdicts)
+    with use_language(language()):  # read once: the locale is asked for each of many messages otherwise
+        verdicts = explainer.verdicts()
+        demand = demand_frame(ctx, space, explainer, verdicts)
     held = sum(points[k] for k, v in enumerate(verdicts) if v.group_id and k not in week.group_of_order)
     result = PlanResult(
         ctx=ctx,

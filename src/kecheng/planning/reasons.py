@@ -115,6 +115,9 @@ class Explainer:
         self._counts: dict[int, int] = {}
         self._waiting: dict[str, tuple[np.ndarray, dict[int, list[int]]]] = {}
         self._fitting: dict[str, set[int]] = {}
+        self._placed: dict[str, dict[int, list[tuple[int, str]]]] = {}  # interest → venue → groups
+        self._teachers_free: dict[str, np.ndarray] = {}  # interest → starts some teacher with room has
+        self._venue_starts: dict[int, np.ndarray] = {}  # duration → (venues, 7, steps)
 
     def verdicts(self) -> list[Verdict]:
         return [self.verdict(k) for k in range(len(self.ctx.pp.orders))]
@@ -166,10 +169,14 @@ class Explainer:
         or one they cannot come to."""
         ctx, week = self.ctx, self.week
         reach = set(ctx.reach[r][0].tolist())
+        by_venue = self._placed_of(interest_id)
+        near = sorted(
+            x for v in reach & by_venue.keys() for x in by_venue[v]
+        )  # as week.by_interest lists them
         full, clash = None, None
-        for group_id in week.by_interest.get(interest_id, ()):
+        for _position, group_id in near:
             g = week.groups[group_id]
-            if not g.complete or not g.sessions or not all(s.venue in reach for s in g.sessions):
+            if not all(s.venue in reach for s in g.sessions):
                 continue
             fits_time = week.available(r, g.sessions)
             other = week.clash(r, g.sessions)
@@ -191,6 +198,19 @@ class Explainer:
                     )
                 clash = Verdict("", "TIME_CLASH", text)
         return full or clash
+
+    def _placed_of(self, interest_id: str) -> dict[int, list[tuple[int, str]]]:
+        """The interest's groups in the plan with every session on the timetable, by the venue of
+        their first session: (position in ``week.by_interest``, group id) (memoised per interest)."""
+        if interest_id not in self._placed:
+            week = self.week
+            out: dict[int, list[tuple[int, str]]] = defaultdict(list)
+            for position, group_id in enumerate(week.by_interest.get(interest_id, ())):
+                g = week.groups[group_id]
+                if g.complete and g.sessions:
+                    out[g.sessions[0].venue].append((position, group_id))
+            self._placed[interest_id] = dict(out)
+        return self._placed[interest_id]
 
     def _new_group(self, k: int, r: int) -> Verdict:
         ctx, week = self.ctx, self.week
@@ -226,8 +246,13 @@ class Explainer:
         duration, spw = interest.duration_min // ctx.grid, interest.sessions_per_week
         mine = starts_mask(week.free_mask(r), duration)
         own = starts_mask(ctx.resident_available[r], duration)
-        teachers = starts_mask(ctx.teacher_open[np.array(with_room)], duration).any(0)
-        venues = starts_mask(ctx.venue_free[np.array(reachable)], duration).any(0)
+        if interest.interest_id not in self._teachers_free:
+            free = starts_mask(ctx.teacher_open[np.array(with_room)], duration).any(0)
+            self._teachers_free[interest.interest_id] = free
+        teachers = self._teachers_free[interest.interest_id]
+        if duration not in self._venue_starts:
+            self._venue_starts[duration] = starts_mask(ctx.venue_free, duration)
+        venues = self._venue_starts[duration][np.array(reachable)].any(0)
         if int((own & teachers).any(-1).sum()) < spw:
             text = ngettext(
                 "no teacher of {interest} with room is free when they are, on {n} weekday",
