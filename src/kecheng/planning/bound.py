@@ -159,7 +159,7 @@ def satisfiable_orders(ctx: PlanContext) -> Tests:
             for k in ks:
                 by_new[k] = False
             continue
-        teacher_any = starts_mask(ctx.teacher_open[np.array(teachers)], duration).any(0)
+        teacher_any = ctx.open_starts(duration)[teachers].any(0)
         venues = set(fitting_venues(ctx, interest).tolist())
         reach: dict[int, list[int]] = defaultdict(list)
         for pos, r in enumerate(residents):
@@ -171,7 +171,7 @@ def satisfiable_orders(ctx: PlanContext) -> Tests:
         for v, positions in reach.items():
             if len(positions) < interest.min_size:
                 continue
-            ok = starts_mask(ctx.venue_free[v], duration) & teacher_any
+            ok = ctx.venue_starts(duration)[v] & teacher_any
             if not ok.any():
                 continue
             count = starts[positions].sum(0, dtype=np.int32)

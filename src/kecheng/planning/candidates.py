@@ -160,7 +160,7 @@ class VenueDemand:
 def venue_demand(
     ctx: PlanContext, demand: Demand, venue: int, positions: list[int], least: int
 ) -> VenueDemand:
-    venue_starts = starts_mask(ctx.venue_free[venue], demand.duration)
+    venue_starts = ctx.venue_starts(demand.duration)[venue]
     teacher_starts = ctx.teacher_starts_many(demand.teachers, venue, demand.duration)
     teacher_any = teacher_starts.any(0)
     stack = demand.starts[positions] & (venue_starts & teacher_any)  # (n, 7, steps)

@@ -103,6 +103,7 @@ class PlanContext:
         self.steps = -(-MINUTES_PER_DAY // self.grid)
         self.placements: tuple[Placement, ...] = tuple(sorted(placements))
         self._open_starts: dict[int, np.ndarray] = {}  # duration → (teachers, 7, steps) starts
+        self._venue_starts: dict[int, np.ndarray] = {}  # duration → (venues, 7, steps) starts
         self._travel_rows: dict[int, np.ndarray] = {}  # venue → minutes to every venue
 
         self.venue_ids = [v.venue_id for v in problem.venues]
@@ -203,6 +204,20 @@ class PlanContext:
         ``max_sessions_per_day``: where a new session may go (travel apart, see ``teacher_starts_at``)."""
         return self.teacher_free & (self.teacher_room[2] >= 1)[:, :, None]
 
+    def open_starts(self, duration: int) -> np.ndarray:
+        """(teachers, 7, steps): where a new session of ``duration`` steps may start by
+        ``teacher_open`` alone (walks apart: ``teacher_starts_at``), remembered per duration."""
+        if duration not in self._open_starts:
+            self._open_starts[duration] = starts_mask(self.teacher_open, duration)
+        return self._open_starts[duration]
+
+    def venue_starts(self, duration: int) -> np.ndarray:
+        """(venues, 7, steps): where a new session of ``duration`` steps fits a venue's free time,
+        remembered per duration."""
+        if duration not in self._venue_starts:
+            self._venue_starts[duration] = starts_mask(self.venue_free, duration)
+        return self._venue_starts[duration]
+
     def travel_min(self, venue: int, other: int) -> int:
         """``Problem.travel_min`` between two venue indices."""
         return int(self.travel_row(venue)[other])
@@ -243,9 +258,7 @@ class PlanContext:
             unique, back = asked, slice(None)
         else:
             unique, back = np.unique(asked, return_inverse=True)
-        if duration not in self._open_starts:
-            self._open_starts[duration] = starts_mask(self.teacher_open, duration)
-        out = self._open_starts[duration][unique]
+        out = self.open_starts(duration)[unique]
         teacher, day, begin, finish, other = self._teacher_session_table
         of = np.zeros(len(self.teacher_ids), dtype=bool)
         of[unique] = True

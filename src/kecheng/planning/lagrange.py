@@ -62,7 +62,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kecheng.planning.candidates import bit_positions, demand_of, fitting_venues, reach_lists
-from kecheng.planning.context import PlanContext, starts_mask
+from kecheng.planning.context import PlanContext
 from kecheng.planning.model import Interest
 
 PARTS = (  # (first weekday, last weekday + 1, from hour, to hour): where a group's first session starts
@@ -278,7 +278,7 @@ class Relaxation:
             if within is not None and not within(to_try):
                 raise OverBudget
             to_try -= len(teachers)
-            venue_starts = starts_mask(ctx.venue_free[v], demand.duration)
+            venue_starts = ctx.venue_starts(demand.duration)[v]
             for tau, bits, able in _pattern_sets(
                 ctx, demand.starts[members], venue_starts, teachers, v, interest
             ):

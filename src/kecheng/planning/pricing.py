@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kecheng.planning.candidates import demand_of, fitting_venues, reach_lists
-from kecheng.planning.context import PlanContext, starts_mask, window_sums
+from kecheng.planning.context import PlanContext, window_sums
 
 PER_FAMILY = 2  # columns priced out per round, at most this many from one family
 CHUNK = 20_000  # start choices priced at a time
@@ -45,7 +45,6 @@ def families(ctx: PlanContext, by_new: dict[int, bool]) -> list[Family]:
     """Every (interest, venue, teacher) that could open a group, with the starts where at
     least ``min_size`` of its orderers are free with the teacher and the venue."""
     pp = ctx.pp
-    day_left = ctx.teacher_room[2]
     open_new: dict[str, list[int]] = defaultdict(list)
     for k, ok in sorted(by_new.items()):
         if ok:
@@ -61,12 +60,11 @@ def families(ctx: PlanContext, by_new: dict[int, bool]) -> list[Family]:
             if len(members) < interest.min_size:
                 continue
             at = np.array(members, dtype=np.int64)
-            venue_starts = starts_mask(ctx.venue_free[v], duration)
+            venue_starts = ctx.venue_starts(duration)[v]
             cap = min(interest.max_size, int(ctx.venue_capacity[v]))
+            # teacher_open already leaves out the days on which a teacher has no session left
             each = ctx.teacher_starts_many(demand.teachers, v, duration) & venue_starts
-            for t, allowed in zip(
-                demand.teachers.tolist(), each & (day_left[demand.teachers] >= 1)[:, :, None], strict=True
-            ):
+            for t, allowed in zip(demand.teachers.tolist(), each, strict=True):
                 free = demand.starts[at] & allowed[None]
                 days, steps = np.nonzero(free.sum(0) >= interest.min_size)
                 if len(np.unique(days)) < interest.sessions_per_week:

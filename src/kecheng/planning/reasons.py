@@ -116,8 +116,6 @@ class Explainer:
         self._waiting: dict[str, tuple[np.ndarray, dict[int, list[int]]]] = {}
         self._fitting: dict[str, set[int]] = {}
         self._placed: dict[str, dict[int, list[tuple[int, str]]]] = {}  # interest → venue → groups
-        self._teachers_free: dict[str, np.ndarray] = {}  # interest → starts some teacher with room has
-        self._venue_starts: dict[int, np.ndarray] = {}  # duration → (venues, 7, steps)
 
     def verdicts(self) -> list[Verdict]:
         return [self.verdict(k) for k in range(len(self.ctx.pp.orders))]
@@ -246,13 +244,8 @@ class Explainer:
         duration, spw = interest.duration_min // ctx.grid, interest.sessions_per_week
         mine = starts_mask(week.free_mask(r), duration)
         own = starts_mask(ctx.resident_available[r], duration)
-        if interest.interest_id not in self._teachers_free:
-            free = starts_mask(ctx.teacher_open[np.array(with_room)], duration).any(0)
-            self._teachers_free[interest.interest_id] = free
-        teachers = self._teachers_free[interest.interest_id]
-        if duration not in self._venue_starts:
-            self._venue_starts[duration] = starts_mask(ctx.venue_free, duration)
-        venues = self._venue_starts[duration][np.array(reachable)].any(0)
+        teachers = ctx.open_starts(duration)[with_room].any(0)
+        venues = ctx.venue_starts(duration)[reachable].any(0)
         if int((own & teachers).any(-1).sum()) < spw:
             text = ngettext(
                 "no teacher of {interest} with room is free when they are, on {n} weekday",
@@ -403,7 +396,7 @@ class Explainer:
         for v in ctx.reach[r][0].tolist():
             positions = near.get(v)
             if positions:
-                counts = (masks[positions] & (mine & starts_mask(ctx.venue_free[v], duration))).sum(0)
+                counts = (masks[positions] & (mine & ctx.venue_starts(duration)[v])).sum(0)
                 best = max(best, int(counts.max()))
         return best
 
