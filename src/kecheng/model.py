@@ -493,7 +493,11 @@ class Problem(BaseModel):
         if venue_a == venue_b:
             return 0
         metres = distance_m(*self.venue_location(venue_a), *self.venue_location(venue_b))
-        return math.ceil(metres / (self.walk_speed_kmh * 1000 / 60)) + self.travel_buffer_min
+        return math.ceil(self.walk_minutes(metres)) + self.travel_buffer_min
+
+    def walk_minutes(self, metres: Any) -> Any:
+        """Minutes to walk ``metres`` (a number or a numpy array), before rounding and the buffer."""
+        return metres / (self.walk_speed_kmh * 1000 / 60)
 
     @property
     def sessions_total(self) -> int:

@@ -231,7 +231,7 @@ class PlanContext:
             metres = haversine_m(
                 float(self.venue_lat[venue]), float(self.venue_lon[venue]), self.venue_lat, self.venue_lon
             )
-            minutes = metres / (problem.walk_speed_kmh * 1000 / 60)
+            minutes = problem.walk_minutes(metres)
             row = np.ceil(minutes).astype(np.int64) + problem.travel_buffer_min
             # numpy's sines may differ from math's in the last bit: where that could turn a
             # minute, the scalar formula decides (from the lower index, as ever)
